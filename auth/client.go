@@ -1,0 +1,62 @@
+package auth
+
+import (
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Endpoints are the URLs of an authorization server. Issuer may be empty for
+// servers that publish no metadata; any other URL may be empty when the server
+// lacks that capability (for example GitHub has no revocation endpoint).
+type Endpoints struct {
+	Issuer           string `json:"issuer,omitempty" toml:"issuer,omitempty"`
+	AuthURL          string `json:"authorization_endpoint,omitempty" toml:"auth_url,omitempty"`
+	DeviceAuthURL    string `json:"device_authorization_endpoint,omitempty" toml:"device_url,omitempty"`
+	TokenURL         string `json:"token_endpoint,omitempty" toml:"token_url,omitempty"`
+	RevocationURL    string `json:"revocation_endpoint,omitempty" toml:"revoke_url,omitempty"`
+	UserInfoURL      string `json:"userinfo_endpoint,omitempty" toml:"userinfo_url,omitempty"`
+	IntrospectionURL string `json:"introspection_endpoint,omitempty" toml:"introspect_url,omitempty"`
+}
+
+// OAuth2 returns the endpoints in x/oauth2's form, with the client
+// authentication style set explicitly (auto-detection costs a second request
+// on every failed token call).
+func (e Endpoints) OAuth2() oauth2.Endpoint {
+	return oauth2.Endpoint{
+		AuthURL:       e.AuthURL,
+		DeviceAuthURL: e.DeviceAuthURL,
+		TokenURL:      e.TokenURL,
+		AuthStyle:     oauth2.AuthStyleInParams,
+	}
+}
+
+// Client is an OAuth client of one authorization server. The zero HTTP means
+// a client with DefaultTimeout. A Client is safe for concurrent use once
+// configured; it keeps no state between calls.
+type Client struct {
+	// HTTP performs the requests. Nil means a private client with
+	// DefaultTimeout per request.
+	HTTP *http.Client
+	// ClientID identifies this application to the server.
+	ClientID string
+	// ClientSecret, when set, is sent with every request that authenticates
+	// the client: device authorization, token, revocation and introspection
+	// (Google wants one even from installed applications).
+	ClientSecret string
+	// Scopes requested at device authorization.
+	Scopes []string
+	// Endpoints of the server.
+	Endpoints Endpoints
+	// Timeout bounds each HTTP request; zero means DefaultTimeout.
+	Timeout time.Duration
+	// Now returns the current time; nil means time.Now. A test seam.
+	Now func() time.Time
+}
+
+// DefaultTimeout bounds each HTTP request when Client.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// MaxBodyBytes caps every response body read from a server.
+const MaxBodyBytes = 1 << 20

@@ -1,0 +1,41 @@
+package profiles
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// App is the identity of the host application: everything that would
+// otherwise be a constant. authdeck's own is built in cmd; an embedding CLI
+// passes its own.
+type App struct {
+	// Name of the application, as shown to people ("authdeck").
+	Name string
+	// ConfigDir holds config.toml, credentials.json and the lock files.
+	ConfigDir string
+	// KeyringService is the service name of keyring items ("authdeck").
+	KeyringService string
+	// EnvToken names the env var that overrides the stored token
+	// ("AUTHDECK_TOKEN"); empty disables it.
+	EnvToken string
+	// EnvProfile names the env var that chooses the profile
+	// ("AUTHDECK_PROFILE"); empty disables it.
+	EnvProfile string
+	// DirFile is the per-directory profile file name (".authdeck"); empty
+	// disables the look-up.
+	DirFile string
+	// Getenv reads the environment; nil means no environment at all.
+	Getenv func(string) string
+	// HTTPClient for all server calls; nil means a client with timeouts.
+	HTTPClient *http.Client
+	// Logger receives debug logs; nil discards them. Secrets are never logged.
+	Logger *slog.Logger
+	// KeyringTimeout bounds each keyring call; zero means 3 seconds.
+	KeyringTimeout time.Duration
+	// Secrets overrides the keyring (tests, or hosts with their own store);
+	// nil means the OS keyring under KeyringService.
+	Secrets SecretStore
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}

@@ -1,0 +1,51 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrNotLoggedIn: no profile, or the profile has no secret. Exit code 4.
+	ErrNotLoggedIn = errors.New("not logged in")
+	// ErrNotFound is returned by SecretStore.Get for a missing secret.
+	ErrNotFound = errors.New("secret not found")
+	// ErrKeyringUnavailable: no Secret Service / keychain answered.
+	ErrKeyringUnavailable = errors.New("no keyring available")
+)
+
+// ReadOnlyError is returned by Logout and Revoke for a token that comes from
+// the environment or a token file.
+type ReadOnlyError struct {
+	Source Source
+	Detail string // env var name or file path
+}
+
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("the token comes from %s (%s), which authdeck does not manage; unset or remove it instead", e.Source, e.Detail)
+}
+
+// ParseError is a config or credentials file that cannot be read. The file
+// is left untouched.
+type ParseError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v (the file was not changed; fix or move it and try again)", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v (the file was not changed; fix or move it and try again)", e.Path, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// KeyringTimeoutError: a keyring call did not answer in time (a locked
+// collection waiting for a password prompt, or a frozen service).
+type KeyringTimeoutError struct{ Op string }
+
+func (e *KeyringTimeoutError) Error() string {
+	return "the keyring did not answer " + e.Op + " in time (is it locked or waiting for a password prompt?)"
+}

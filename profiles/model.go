@@ -1,0 +1,145 @@
+package profiles
+
+import (
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+)
+
+// ConfigVersion is the config file format version this package writes.
+const ConfigVersion = 1
+
+// Config is the content of config.toml. It holds no secrets.
+type Config struct {
+	Version  int       `toml:"version"`
+	Active   string    `toml:"active,omitempty"`
+	Settings Settings  `toml:"settings"`
+	Servers  []Server  `toml:"servers,omitempty"`
+	Profiles []Profile `toml:"profiles,omitempty"`
+}
+
+// Settings are user preferences.
+type Settings struct {
+	// Storage is "auto" (keyring, else file) or "file" (always the file).
+	Storage string `toml:"storage,omitempty"`
+}
+
+// Server is an authorization server and this application's client there.
+type Server struct {
+	Name string `toml:"name"`
+	auth.Endpoints
+	ClientID string `toml:"client_id"`
+	// ClientSecret is for providers that want one from installed apps
+	// (Google). It is not printed by list or --json.
+	ClientSecret string   `toml:"client_secret,omitempty"`
+	Scopes       []string `toml:"scopes,omitempty"`
+	// EnvVar, when set, names an environment variable whose value overrides
+	// the stored token of this server's profiles.
+	EnvVar string `toml:"env_var,omitempty"`
+	// Preset names the provider preset the server was made from, if any.
+	Preset string `toml:"preset,omitempty"`
+	// Discovered is when the endpoints were read from the issuer's metadata.
+	Discovered time.Time `toml:"discovered,omitempty"`
+}
+
+// Storage says where a profile's secret lives.
+type Storage string
+
+const (
+	StorageKeyring Storage = "keyring"
+	StorageFile    Storage = "file"
+	StorageNone    Storage = "" // signed out
+)
+
+// Profile is one signed-in account on one server. Its secret is keyed by ID,
+// so renaming a profile never moves a secret.
+type Profile struct {
+	Name     string  `toml:"name"`
+	ID       string  `toml:"id"`
+	Server   string  `toml:"server"`
+	Subject  string  `toml:"subject,omitempty"`
+	Username string  `toml:"username,omitempty"`
+	Email    string  `toml:"email,omitempty"`
+	Storage  Storage `toml:"storage,omitempty"`
+	// Scopes granted, as the server reported them.
+	Scopes []string `toml:"scopes,omitempty"`
+	// TokenExpiry and HasRefresh mirror the stored secret so listing does
+	// not touch the keyring.
+	TokenExpiry time.Time `toml:"token_expiry,omitempty"`
+	HasRefresh  bool      `toml:"has_refresh,omitempty"`
+	LoggedInAt  time.Time `toml:"logged_in_at,omitempty"`
+}
+
+// Account is the best short name of the profile's account.
+func (p Profile) Account() string {
+	switch {
+	case p.Username != "":
+		return p.Username
+	case p.Email != "":
+		return p.Email
+	}
+	return p.Subject
+}
+
+// SignedIn reports whether the profile has a stored secret.
+func (p Profile) SignedIn() bool { return p.Storage != StorageNone }
+
+// Source says where a token came from.
+type Source string
+
+const (
+	SourceTokenFile Source = "token-file" // --token-file
+	SourceServerEnv Source = "server-env" // the server's configured env var
+	SourceEnv       Source = "env"        // App.EnvToken (AUTHDECK_TOKEN)
+	SourceKeyring   Source = "keyring"
+	SourceFile      Source = "file" // credentials.json
+)
+
+// ReadOnly reports whether tokens from s are outside our control, so logout
+// and revoke must refuse them.
+func (s Source) ReadOnly() bool {
+	return s == SourceTokenFile || s == SourceServerEnv || s == SourceEnv
+}
+
+// TokenState summarises a token's usability.
+type TokenState string
+
+const (
+	StateValid       TokenState = "valid"
+	StateExpiring    TokenState = "expiring"    // valid but within MinTTL
+	StateRefreshable TokenState = "refreshable" // expired, has a refresh token
+	StateExpired     TokenState = "expired"
+	StateSignedOut   TokenState = "signed-out"
+	StateExternal    TokenState = "external" // from env or a token file: expiry unknown
+)
+
+// Status is one row of `status`: a profile with its server and where its
+// token comes from. It holds no secret.
+type Status struct {
+	Profile      Profile       `json:"-"`
+	Name         string        `json:"profile"`
+	Active       bool          `json:"active"`
+	Server       string        `json:"server"`
+	Issuer       string        `json:"issuer,omitempty"`
+	Account      string        `json:"account,omitempty"`
+	Storage      Storage       `json:"storage,omitempty"`
+	Source       Source        `json:"token_source,omitempty"`
+	SourceDetail string        `json:"token_source_detail,omitempty"` // env var name or file path
+	State        TokenState    `json:"token_state"`
+	Expiry       time.Time     `json:"expires_at,omitzero"`
+	HasRefresh   bool          `json:"has_refresh"`
+	ChosenBy     string        `json:"chosen_by,omitempty"` // "flag", "env", ".authdeck file PATH", "active"
+	TimeLeft     time.Duration `json:"-"`
+}
+
+// SaveInfo reports where a login's secret was saved.
+type SaveInfo struct {
+	Storage Storage
+	// InsecureStorage is true when the secret went to the plain file.
+	InsecureStorage bool
+	// FallbackReason says why the keyring was not used ("" when it was, or
+	// when the file was chosen on purpose).
+	FallbackReason string
+	// Path is the credentials file, when used.
+	Path string
+}

@@ -1,0 +1,37 @@
+package profiles
+
+import (
+	"context"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Secret is what is kept per profile in the keyring or the file: kept small,
+// since Windows rejects keyring items over 2,560 bytes and macOS over about
+// 3,000. The ID token is not kept (its claims are in the config).
+type Secret struct {
+	AccessToken  string    `json:"a"`
+	RefreshToken string    `json:"r,omitempty"`
+	TokenType    string    `json:"t,omitempty"`
+	Expiry       time.Time `json:"e,omitzero"`
+}
+
+// Token converts the secret to an oauth2.Token.
+func (s *Secret) Token() *oauth2.Token {
+	return &oauth2.Token{AccessToken: s.AccessToken, RefreshToken: s.RefreshToken, TokenType: s.TokenType, Expiry: s.Expiry}
+}
+
+// SecretFromToken keeps the parts of t worth storing.
+func SecretFromToken(t *oauth2.Token) *Secret {
+	return &Secret{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}
+}
+
+// SecretStore keeps secrets by key. Implementations: the OS keyring (with a
+// timeout on every call), credentials.json, and an in-memory store for
+// tests. Get returns ErrNotFound for a missing key.
+type SecretStore interface {
+	Get(ctx context.Context, key string) (*Secret, error)
+	Set(ctx context.Context, key string, s *Secret) error
+	Delete(ctx context.Context, key string) error
+}
