@@ -3,7 +3,11 @@ package auth
 // This file lists the package's operations. Implementations live in the
 // files named in each comment.
 
-import "time"
+import (
+	"time"
+
+	"golang.org/x/oauth2"
+)
 
 // DeviceCode is a device authorization response (RFC 8628 §3.2), normalised
 // across providers (Google's verification_url, Entra's string numbers,
@@ -63,3 +67,11 @@ type Introspection struct {
 	Exp       int64  `json:"exp,omitempty"`
 }
 
+// IDToken returns the id_token that came with t, or "".
+func IDToken(t *oauth2.Token) string {
+	if t == nil {
+		return ""
+	}
+	s, _ := t.Extra("id_token").(string)
+	return s
+}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -53,6 +54,10 @@ type Client struct {
 	Timeout time.Duration
 	// Now returns the current time; nil means time.Now. A test seam.
 	Now func() time.Time
+
+	// sleep waits d or until ctx ends; nil means a real timer. A test seam
+	// for WaitDevice (set through export_test.go).
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // DefaultTimeout bounds each HTTP request when Client.Timeout is zero.

@@ -1,0 +1,498 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/auth/authtest"
+)
+
+var dialects = []authtest.Dialect{authtest.Standard, authtest.GitHub, authtest.Google, authtest.Entra, authtest.Auth0, authtest.WorkOS}
+
+func dialectOptions(d authtest.Dialect) authtest.Options {
+	o := authtest.Options{Dialect: d}
+	if d == authtest.Google {
+		o.ClientSecret = "google-installed-app-secret"
+	}
+	return o
+}
+
+// Every RFC 8628 outcome, in every provider dialect, through PollOnce.
+func TestPollOnceOutcomes(t *testing.T) {
+	type check func(t *testing.T, dc *auth.DeviceCode, err error)
+	isErr := func(want error) check {
+		return func(t *testing.T, _ *auth.DeviceCode, err error) {
+			if !errors.Is(err, want) {
+				t.Fatalf("err = %v, want %v", err, want)
+			}
+		}
+	}
+	slow := func(want time.Duration) check {
+		return func(t *testing.T, dc *auth.DeviceCode, err error) {
+			var se *auth.SlowDownError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v, want *SlowDownError", err)
+			}
+			if se.Interval != want || dc.Interval != want {
+				t.Fatalf("slow_down interval = %v, dc.Interval = %v, want %v", se.Interval, dc.Interval, want)
+			}
+		}
+	}
+	cases := []struct {
+		name    string
+		outcome authtest.Outcome
+		check   check
+	}{
+		{"pending", authtest.Pending(), isErr(auth.ErrAuthorizationPending)},
+		{"slow_down", authtest.SlowDown(0), slow(10 * time.Second)},
+		{"slow_down with larger interval", authtest.SlowDown(30 * time.Second), slow(30 * time.Second)},
+		{"slow_down with smaller interval", authtest.SlowDown(6 * time.Second), slow(10 * time.Second)},
+		{"denied", authtest.Denied(), isErr(auth.ErrAccessDenied)},
+		{"expired", authtest.Expired(), isErr(auth.ErrExpiredToken)},
+		{"granted", authtest.Granted(), nil},
+	}
+	for _, d := range dialects {
+		for _, tc := range cases {
+			t.Run(string(d)+"/"+tc.name, func(t *testing.T) {
+				srv, c, _ := newFake(t, dialectOptions(d))
+				ctx := ctxT(t)
+				dc, err := c.StartDevice(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if dc.Interval != 5*time.Second {
+					t.Fatalf("Interval = %v, want 5s", dc.Interval)
+				}
+				srv.Script(tc.outcome)
+				tok, err := c.PollOnce(ctx, dc)
+				if tc.check != nil {
+					tc.check(t, dc, err)
+					if tok != nil {
+						t.Fatalf("got a token with error %v", err)
+					}
+				} else {
+					if err != nil {
+						t.Fatalf("PollOnce: %v", err)
+					}
+					if tok.AccessToken == "" || tok.TokenType != "Bearer" {
+						t.Fatalf("token = %+v", tok)
+					}
+					if !srv.Active(tok.AccessToken) {
+						t.Fatal("the server does not know the access token")
+					}
+					wantRefresh := d != authtest.GitHub
+					if (tok.RefreshToken != "") != wantRefresh {
+						t.Fatalf("refresh token %q, want present=%v", tok.RefreshToken, wantRefresh)
+					}
+					if wantRefresh && auth.IDToken(tok) == "" {
+						t.Fatal("no id_token extra")
+					}
+					if d != authtest.GitHub && tok.Expiry.IsZero() {
+						t.Fatal("no expiry")
+					}
+				}
+				if n := len(srv.Polls()); n != 1 {
+					t.Fatalf("%d token requests, want exactly 1", n)
+				}
+			})
+		}
+	}
+}
+
+func TestStartDeviceNormalises(t *testing.T) {
+	t.Run("standard", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{Interval: 7 * time.Second, DeviceCodeTTL: 20 * time.Minute})
+		dc, err := c.StartDevice(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dc.Interval != 7*time.Second || !dc.ExpiresAt.Equal(clk.Now().Add(20*time.Minute)) || !dc.IssuedAt.Equal(clk.Now()) {
+			t.Fatalf("dc = %+v", dc)
+		}
+		if dc.VerificationURI != srv.URL+"/device" || !strings.HasPrefix(dc.VerificationURIComplete, dc.VerificationURI+"?user_code=") {
+			t.Fatalf("verification URIs %q %q", dc.VerificationURI, dc.VerificationURIComplete)
+		}
+		if h := dc.VerificationHost(srv.Endpoints()); h != "" {
+			t.Fatalf("VerificationHost = %q, want \"\" (same host)", h)
+		}
+		reqs := srv.Requests()
+		if got := reqs[0].Form.Get("scope"); got != authtest.DefaultScopes {
+			t.Fatalf("scope sent = %q", got)
+		}
+		if got := reqs[0].Header.Get("Accept"); got != "application/json" {
+			t.Fatalf("Accept = %q", got)
+		}
+	})
+	t.Run("no interval means 5s", func(t *testing.T) {
+		_, c, _ := newFake(t, authtest.Options{NoInterval: true, Interval: 9 * time.Second})
+		dc, err := c.StartDevice(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dc.Interval != 5*time.Second {
+			t.Fatalf("Interval = %v", dc.Interval)
+		}
+	})
+	t.Run("google verification_url and client secret", func(t *testing.T) {
+		srv, c, _ := newFake(t, dialectOptions(authtest.Google))
+		dc, err := c.StartDevice(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dc.VerificationURI != srv.URL+"/device" {
+			t.Fatalf("VerificationURI = %q", dc.VerificationURI)
+		}
+		if got := srv.Requests()[0].Form.Get("client_secret"); got != "google-installed-app-secret" {
+			t.Fatalf("device authorization sent client_secret %q", got)
+		}
+		c.ClientSecret = ""
+		_, err = c.StartDevice(ctxT(t))
+		var oe *auth.OAuthError
+		if !errors.As(err, &oe) || oe.Code != "invalid_client" {
+			t.Fatalf("without a secret: err = %v, want invalid_client", err)
+		}
+	})
+	t.Run("entra strings and message", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{Dialect: authtest.Entra, DeviceCodeTTL: 900 * time.Second, Interval: 3 * time.Second})
+		dc, err := c.StartDevice(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dc.Interval != 3*time.Second || !dc.ExpiresAt.Equal(clk.Now().Add(900*time.Second)) {
+			t.Fatalf("dc = %+v", dc)
+		}
+		if !strings.Contains(dc.Message, dc.UserCode) {
+			t.Fatalf("Message = %q", dc.Message)
+		}
+		if h := dc.VerificationHost(srv.Endpoints()); h != "microsoft.example" {
+			t.Fatalf("VerificationHost = %q", h)
+		}
+	})
+	t.Run("workos expiry from JWT and another host", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{Dialect: authtest.WorkOS, DeviceCodeTTL: 5 * time.Minute})
+		dc, err := c.StartDevice(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !dc.ExpiresAt.Equal(clk.Now().Add(5 * time.Minute)) {
+			t.Fatalf("ExpiresAt = %v, want %v (from the JWT)", dc.ExpiresAt, clk.Now().Add(5*time.Minute))
+		}
+		if h := dc.VerificationHost(srv.Endpoints()); h != "localhost" {
+			t.Fatalf("VerificationHost = %q", h)
+		}
+	})
+	t.Run("github form-encoded", func(t *testing.T) {
+		srv, c, _ := newFake(t, authtest.Options{Dialect: authtest.GitHub, FormEncoded: true, Interval: 5 * time.Second})
+		ctx := ctxT(t)
+		dc, err := c.StartDevice(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dc.UserCode == "" || dc.Interval != 5*time.Second || dc.ExpiresAt.IsZero() {
+			t.Fatalf("dc = %+v", dc)
+		}
+		srv.Script(authtest.Pending(), authtest.SlowDown(12*time.Second), authtest.Granted())
+		if _, err := c.PollOnce(ctx, dc); !errors.Is(err, auth.ErrAuthorizationPending) {
+			t.Fatalf("err = %v", err)
+		}
+		var se *auth.SlowDownError
+		if _, err := c.PollOnce(ctx, dc); !errors.As(err, &se) || se.Interval != 12*time.Second {
+			t.Fatalf("err = %v", err)
+		}
+		tok, err := c.PollOnce(ctx, dc)
+		if err != nil || tok.TokenType != "Bearer" || tok.AccessToken == "" || tok.Extra("scope") == nil {
+			t.Fatalf("tok = %+v, err = %v", tok, err)
+		}
+	})
+	t.Run("hostile strings are cleaned or refused", func(t *testing.T) {
+		var body string
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(body))
+		}))
+		defer hs.Close()
+		c := &auth.Client{ClientID: "x", Endpoints: auth.Endpoints{DeviceAuthURL: hs.URL}}
+		body = `{"device_code":"d","user_code":"AB\u001b[31mCD","verification_uri":"https://ex.example/d","message":"go\u001b]0;pwn\u0007 now","expires_in":"60"}`
+		dc, err := c.StartDevice(ctxT(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dc.UserCode != "ABCD" || dc.Message != "go now" {
+			t.Fatalf("user code %q, message %q", dc.UserCode, dc.Message)
+		}
+		for _, uri := range []string{"javascript:alert(1)", "http://evil.example/device", "https://ex.example/\u202edevice", "/device"} {
+			body = `{"device_code":"d","user_code":"A","verification_uri":"` + uri + `","expires_in":60}`
+			if _, err := c.StartDevice(ctxT(t)); err == nil || !strings.Contains(err.Error(), "verification_uri") {
+				t.Errorf("verification_uri %q: err = %v, want a refusal", uri, err)
+			}
+		}
+		body = `{"user_code":"A","verification_uri":"https://ex.example/d"}`
+		if _, err := c.StartDevice(ctxT(t)); err == nil || !strings.Contains(err.Error(), "no device_code") {
+			t.Errorf("missing device_code: err = %v", err)
+		}
+		body = `{"device_code":"d","user_code":"A","verification_uri":"https://ex.example/d","interval":"soon"}`
+		if _, err := c.StartDevice(ctxT(t)); err == nil || !strings.Contains(err.Error(), "interval") {
+			t.Errorf("bad interval: err = %v", err)
+		}
+	})
+	t.Run("no device endpoint", func(t *testing.T) {
+		c := &auth.Client{ClientID: "x"}
+		if _, err := c.StartDevice(ctxT(t)); !errors.Is(err, auth.ErrNoEndpoint) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestWaitDeviceIntervals(t *testing.T) {
+	srv, c, clk := newFake(t, authtest.Options{Interval: 5 * time.Second, EnforceInterval: true})
+	ctx := ctxT(t)
+	dc, err := c.StartDevice(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Script(authtest.Pending(), authtest.SlowDown(0), authtest.Pending(), authtest.SlowDown(30*time.Second), authtest.Pending())
+	srv.Approve()
+	var attempts []auth.Attempt
+	tok, err := c.WaitDevice(ctx, dc, func(a auth.Attempt) { attempts = append(attempts, a) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken == "" {
+		t.Fatal("no access token")
+	}
+	polls := srv.Polls()
+	if len(polls) != 6 {
+		t.Fatalf("%d polls, want 6", len(polls))
+	}
+	checkGaps(t, dc.IssuedAt, polls, attempts, 5*time.Second)
+	if n := srv.TooFast(); n != 0 {
+		t.Fatalf("server saw %d polls sooner than the interval", n)
+	}
+	wantIv := []time.Duration{5, 10, 10, 30, 30, 30}
+	for i, a := range attempts {
+		if a.N != i+1 || a.Interval != wantIv[i]*time.Second {
+			t.Errorf("attempt %d = %+v, want N=%d Interval=%v", i, a, i+1, wantIv[i]*time.Second)
+		}
+		if i < len(attempts)-1 && (a.Next.Sub(a.At) < a.Interval || !polls[i+1].Time.Equal(a.Next)) {
+			t.Errorf("attempt %d: Next %v, At %v, next poll %v", i, a.Next, a.At, polls[i+1].Time)
+		}
+	}
+	last := attempts[len(attempts)-1]
+	if last.Err != nil || !last.Next.IsZero() {
+		t.Fatalf("last attempt = %+v", last)
+	}
+	if first := polls[0].Time.Sub(dc.IssuedAt); first < 5*time.Second || first > 6*time.Second {
+		t.Fatalf("first poll %v after issuance, want one interval (plus margin)", first)
+	}
+	_ = clk
+}
+
+func TestWaitDeviceTransient(t *testing.T) {
+	srv, c, _ := newFake(t, authtest.Options{Interval: 5 * time.Second})
+	c.Timeout = 200 * time.Millisecond
+	ctx := ctxT(t)
+	dc, err := c.StartDevice(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Script(
+		authtest.ServerError(500),
+		authtest.RateLimited(45*time.Second),
+		authtest.HTMLPage(502),
+		authtest.HTMLPage(200),
+		authtest.Drop(),
+		authtest.Stall(5*time.Second), // longer than the client's timeout
+		authtest.ServerError(503),
+		authtest.Pending(),
+	)
+	srv.Approve()
+	var attempts []auth.Attempt
+	tok, err := c.WaitDevice(ctx, dc, func(a auth.Attempt) { attempts = append(attempts, a) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken == "" {
+		t.Fatal("no token")
+	}
+	polls := srv.Polls()
+	checkGaps(t, dc.IssuedAt, polls, attempts, 5*time.Second)
+	for i := 0; i < 7; i++ {
+		var te *auth.TransientError
+		if !errors.As(attempts[i].Err, &te) {
+			t.Errorf("attempt %d: err = %v, want *TransientError", i+1, attempts[i].Err)
+		}
+	}
+	if gap := polls[2].Time.Sub(polls[1].Time); gap < 45*time.Second {
+		t.Errorf("after 429 with Retry-After 45s the next poll came after %v", gap)
+	}
+	// backoff grows: 5s, then 10s (but Retry-After 45s), 20s, 40s, 60s cap
+	if gap := polls[5].Time.Sub(polls[4].Time); gap < 40*time.Second {
+		t.Errorf("backoff after 5 failures = %v, want >= 40s", gap)
+	}
+	for i := 1; i < len(polls); i++ {
+		if gap := polls[i].Time.Sub(polls[i-1].Time); gap > auth.MaxBackoff+2*time.Second {
+			t.Errorf("gap %d = %v, beyond the backoff cap", i, gap)
+		}
+	}
+	// a pending answer resets the backoff
+	if gap := polls[8].Time.Sub(polls[7].Time); gap > 6*time.Second {
+		t.Errorf("after a pending answer the next poll came after %v, want one interval", gap)
+	}
+}
+
+func TestWaitDeviceStops(t *testing.T) {
+	t.Run("denied", func(t *testing.T) {
+		srv, c, _ := newFake(t, authtest.Options{})
+		ctx := ctxT(t)
+		dc, _ := c.StartDevice(ctx)
+		srv.Script(authtest.Pending())
+		srv.Deny()
+		n := 0
+		_, err := c.WaitDevice(ctx, dc, func(auth.Attempt) { n++ })
+		if !errors.Is(err, auth.ErrAccessDenied) {
+			t.Fatalf("err = %v", err)
+		}
+		if len(srv.Polls()) != 2 || n != 2 {
+			t.Fatalf("%d polls, %d attempts; want 2 (stop at once)", len(srv.Polls()), n)
+		}
+	})
+	t.Run("expired_token from the server", func(t *testing.T) {
+		srv, c, _ := newFake(t, authtest.Options{})
+		ctx := ctxT(t)
+		dc, _ := c.StartDevice(ctx)
+		srv.Script(authtest.Pending(), authtest.Expired())
+		_, err := c.WaitDevice(ctx, dc, nil)
+		if !errors.Is(err, auth.ErrExpiredToken) || len(srv.Polls()) != 2 {
+			t.Fatalf("err = %v after %d polls", err, len(srv.Polls()))
+		}
+	})
+	t.Run("expiry by time", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{Interval: 5 * time.Second, DeviceCodeTTL: 32 * time.Second})
+		ctx := ctxT(t)
+		dc, _ := c.StartDevice(ctx)
+		_, err := c.WaitDevice(ctx, dc, nil)
+		if !errors.Is(err, auth.ErrExpiredToken) {
+			t.Fatalf("err = %v", err)
+		}
+		if now := clk.Now(); now.Before(dc.ExpiresAt) || now.After(dc.ExpiresAt.Add(6*time.Second)) {
+			t.Fatalf("returned at %v, code expired at %v", now, dc.ExpiresAt)
+		}
+		polls := srv.Polls()
+		if len(polls) != 5 {
+			t.Fatalf("%d polls in 32s at 5s (+margin), want 5", len(polls))
+		}
+		for _, p := range polls {
+			if !p.Time.Before(dc.ExpiresAt) {
+				t.Fatalf("polled at %v, after expiry %v", p.Time, dc.ExpiresAt)
+			}
+		}
+	})
+	t.Run("Retry-After beyond expiry", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{DeviceCodeTTL: 60 * time.Second})
+		ctx := ctxT(t)
+		dc, _ := c.StartDevice(ctx)
+		srv.Script(authtest.RateLimited(time.Hour))
+		_, err := c.WaitDevice(ctx, dc, nil)
+		if !errors.Is(err, auth.ErrExpiredToken) || len(srv.Polls()) != 1 {
+			t.Fatalf("err = %v after %d polls", err, len(srv.Polls()))
+		}
+		if clk.Now().After(dc.ExpiresAt.Add(time.Second)) {
+			t.Fatalf("slept past expiry: now %v, expiry %v", clk.Now(), dc.ExpiresAt)
+		}
+	})
+	t.Run("PollOnce past expiry sends nothing", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{DeviceCodeTTL: time.Minute})
+		ctx := ctxT(t)
+		dc, _ := c.StartDevice(ctx)
+		clk.Advance(time.Minute)
+		if _, err := c.PollOnce(ctx, dc); !errors.Is(err, auth.ErrExpiredToken) {
+			t.Fatalf("err = %v", err)
+		}
+		if n := len(srv.Polls()); n != 0 {
+			t.Fatalf("%d requests sent for an expired code", n)
+		}
+	})
+	t.Run("other OAuth error", func(t *testing.T) {
+		srv, c, _ := newFake(t, authtest.Options{})
+		ctx := ctxT(t)
+		dc, _ := c.StartDevice(ctx)
+		srv.Script(authtest.Raw(400, "application/json", `{"error":"invalid_grant","error_description":"bad \u001b[2J code\u0007"}`))
+		_, err := c.WaitDevice(ctx, dc, nil)
+		var oe *auth.OAuthError
+		if !errors.As(err, &oe) || oe.Code != "invalid_grant" || oe.Description != "bad  code" || oe.Status != 400 {
+			t.Fatalf("err = %#v", err)
+		}
+	})
+	t.Run("context cancelled", func(t *testing.T) {
+		srv, c, _ := newFake(t, authtest.Options{})
+		ctx, cancel := context.WithCancel(ctxT(t))
+		dc, _ := c.StartDevice(ctx)
+		_, err := c.WaitDevice(ctx, dc, func(a auth.Attempt) {
+			if a.N == 3 {
+				cancel()
+			}
+		})
+		if !errors.Is(err, context.Canceled) || len(srv.Polls()) != 3 {
+			t.Fatalf("err = %v after %d polls", err, len(srv.Polls()))
+		}
+	})
+	t.Run("real clock", func(t *testing.T) {
+		// no fake sleep: the real timer path, with a sub-second interval
+		srv := authtest.NewServer(t, authtest.Options{Interval: 40 * time.Millisecond, EnforceInterval: true})
+		c := srv.Client()
+		ctx := ctxT(t)
+		dc, err := c.StartDevice(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Script(authtest.Pending(), authtest.Pending())
+		srv.Approve()
+		if _, err := c.WaitDevice(ctx, dc, nil); err != nil {
+			t.Fatal(err)
+		}
+		if len(srv.Polls()) != 3 || srv.TooFast() != 0 {
+			t.Fatalf("%d polls, %d too fast", len(srv.Polls()), srv.TooFast())
+		}
+	})
+}
+
+// Every dialect through WaitDevice: pending, slow_down, then approval.
+func TestWaitDeviceDialects(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			opts := dialectOptions(d)
+			opts.EnforceInterval = true
+			srv, c, _ := newFake(t, opts)
+			ctx := ctxT(t)
+			dc, err := c.StartDevice(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Script(authtest.Pending(), authtest.SlowDown(0), authtest.Pending())
+			srv.Approve()
+			var attempts []auth.Attempt
+			tok, err := c.WaitDevice(ctx, dc, func(a auth.Attempt) { attempts = append(attempts, a) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken == "" {
+				t.Fatal("no token")
+			}
+			checkGaps(t, dc.IssuedAt, srv.Polls(), attempts, 5*time.Second)
+			if srv.TooFast() != 0 {
+				t.Fatalf("%d polls too fast", srv.TooFast())
+			}
+			for _, p := range srv.Polls() {
+				if want := opts.ClientSecret; p.Form.Get("client_secret") != want {
+					t.Fatalf("client_secret = %q, want %q", p.Form.Get("client_secret"), want)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,183 @@
+package profiles
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+)
+
+var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// AddServer adds or replaces a server (profiles referring to it by name
+// keep working). It checks the name, requires a client id, and refuses
+// plain-HTTP URLs except on loopback. With an Issuer and no TokenURL, the
+// endpoints are discovered first (explicit ones win) and Discovered is set.
+func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
+	if err := ValidateName("server", s.Name); err != nil {
+		return Server{}, err
+	}
+	s.ClientID = strings.TrimSpace(s.ClientID)
+	if s.ClientID == "" {
+		return Server{}, fmt.Errorf("server %q: a client id is required; register an application with the provider to get one", s.Name)
+	}
+	if s.EnvVar != "" && !envVarName.MatchString(s.EnvVar) {
+		return Server{}, fmt.Errorf("server %q: %q is not an environment variable name (letters, digits and _)", s.Name, s.EnvVar)
+	}
+	s.Issuer = strings.TrimSpace(s.Issuer)
+	if err := checkEndpoints(s.Name, s.Endpoints); err != nil {
+		return Server{}, err
+	}
+	if s.Issuer == "" && s.TokenURL == "" {
+		return Server{}, fmt.Errorf("server %q: give an issuer (its endpoints are then discovered) or at least the token URL", s.Name)
+	}
+	if s.Issuer != "" && s.TokenURL == "" {
+		ep, err := auth.Discover(ctx, m.hc, s.Issuer)
+		if err != nil {
+			return Server{}, fmt.Errorf("server %q: discovering the endpoints of %s: %w", s.Name, s.Issuer, err)
+		}
+		s.Endpoints = mergeEndpoints(s.Endpoints, ep)
+		s.Discovered = m.now().UTC().Truncate(time.Second)
+		if err := checkEndpoints(s.Name, s.Endpoints); err != nil {
+			return Server{}, err
+		}
+		if s.TokenURL == "" {
+			return Server{}, fmt.Errorf("server %q: the metadata of %s names no token endpoint", s.Name, s.Issuer)
+		}
+	}
+	err := m.Update(ctx, func(cfg *Config) error {
+		if i := cfg.server(s.Name); i >= 0 {
+			cfg.Servers[i] = s
+		} else {
+			cfg.Servers = append(cfg.Servers, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return Server{}, err
+	}
+	m.log.Debug("server saved", "server", s.Name, "issuer", s.Issuer, "discovered", !s.Discovered.IsZero())
+	return s, nil
+}
+
+// mergeEndpoints fills the empty fields of have from found.
+func mergeEndpoints(have, found auth.Endpoints) auth.Endpoints {
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&have.Issuer, found.Issuer)
+	fill(&have.AuthURL, found.AuthURL)
+	fill(&have.DeviceAuthURL, found.DeviceAuthURL)
+	fill(&have.TokenURL, found.TokenURL)
+	fill(&have.RevocationURL, found.RevocationURL)
+	fill(&have.UserInfoURL, found.UserInfoURL)
+	fill(&have.IntrospectionURL, found.IntrospectionURL)
+	return have
+}
+
+func checkEndpoints(name string, e auth.Endpoints) error {
+	for _, f := range []struct{ what, v string }{
+		{"issuer", e.Issuer},
+		{"authorization URL", e.AuthURL},
+		{"device authorization URL", e.DeviceAuthURL},
+		{"token URL", e.TokenURL},
+		{"revocation URL", e.RevocationURL},
+		{"userinfo URL", e.UserInfoURL},
+		{"introspection URL", e.IntrospectionURL},
+	} {
+		if f.v == "" {
+			continue
+		}
+		if err := auth.CheckURL(f.v); err != nil {
+			return fmt.Errorf("server %q: the %s %q: %w", name, f.what, f.v, err)
+		}
+	}
+	return nil
+}
+
+// RemoveServer removes a server; it refuses while profiles use it, naming
+// them.
+func (m *Manager) RemoveServer(ctx context.Context, name string) error {
+	return m.Update(ctx, func(cfg *Config) error {
+		i := cfg.server(name)
+		if i < 0 {
+			return fmt.Errorf("no server named %q", name)
+		}
+		var users []string
+		for _, p := range cfg.Profiles {
+			if p.Server == name {
+				users = append(users, p.Name)
+			}
+		}
+		if len(users) > 0 {
+			sort.Strings(users)
+			return fmt.Errorf("server %q is used by profile(s) %s; remove them first (`%s profiles rm NAME`)", name, strings.Join(users, ", "), m.name())
+		}
+		cfg.Servers = append(cfg.Servers[:i], cfg.Servers[i+1:]...)
+		return nil
+	})
+}
+
+// ServerForURL returns the configured server with this issuer (and this
+// client id, when one is given), or creates one by discovery, named after
+// the issuer's host ("example.com", "example.com-2" if taken).
+func (m *Manager) ServerForURL(ctx context.Context, issuer, clientID, clientSecret string, scopes []string) (Server, error) {
+	issuer = strings.TrimSpace(issuer)
+	if err := auth.CheckURL(issuer); err != nil {
+		return Server{}, fmt.Errorf("server URL %q: %w", issuer, err)
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return Server{}, err
+	}
+	norm := strings.TrimRight(issuer, "/")
+	for _, s := range cfg.Servers {
+		if s.Issuer != "" && strings.TrimRight(s.Issuer, "/") == norm && (clientID == "" || s.ClientID == clientID) {
+			return s, nil
+		}
+	}
+	if clientID == "" {
+		return Server{}, fmt.Errorf("no configured server has the issuer %s; give a client id to add one", issuer)
+	}
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return Server{}, err
+	}
+	base := sanitizeName(u.Hostname())
+	if p := u.Port(); p != "" && net.ParseIP(u.Hostname()) != nil {
+		base += "-" + p
+	}
+	if base == "" {
+		base = "server"
+	}
+	name := base
+	for i := 2; cfg.server(name) >= 0; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	return m.AddServer(ctx, Server{
+		Name:         name,
+		Endpoints:    auth.Endpoints{Issuer: issuer},
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
+		Scopes:       scopes,
+	})
+}
+
+// Client returns the protocol client for a server, using App.HTTPClient.
+func (m *Manager) Client(s Server) *auth.Client {
+	return &auth.Client{
+		HTTP:         m.hc,
+		ClientID:     s.ClientID,
+		ClientSecret: s.ClientSecret,
+		Scopes:       s.Scopes,
+		Endpoints:    s.Endpoints,
+	}
+}

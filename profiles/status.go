@@ -1,0 +1,125 @@
+package profiles
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+)
+
+// Status lists every profile with its token state and source, computed
+// from the config and the environment alone: no keyring or network access.
+// tokenFile is the --token-file in force, if any (it overrides every
+// profile's token).
+func (m *Manager) Status(ctx context.Context, tokenFile string) ([]Status, error) {
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now()
+	out := make([]Status, 0, len(cfg.Profiles))
+	for _, p := range cfg.Profiles {
+		srv, _ := cfg.Server(p.Server)
+		st := Status{
+			Profile:    p,
+			Name:       p.Name,
+			Active:     cfg.Active == p.Name,
+			Server:     p.Server,
+			Issuer:     srv.Issuer,
+			Account:    p.Account(),
+			Storage:    p.Storage,
+			HasRefresh: p.HasRefresh,
+			Expiry:     p.TokenExpiry,
+		}
+		if st.Active {
+			st.ChosenBy = "active"
+		}
+		var src Source
+		var detail string
+		if tokenFile != "" {
+			src, detail = SourceTokenFile, tokenFile
+		} else {
+			src, detail, _ = m.envToken(srv)
+		}
+		switch {
+		case src != "":
+			st.Source, st.SourceDetail, st.State = src, detail, StateExternal
+			st.Expiry, st.HasRefresh = time.Time{}, false
+		case !p.SignedIn():
+			st.State = StateSignedOut
+		default:
+			st.Source = sourceOf(p.Storage)
+			if p.Storage == StorageFile {
+				st.SourceDetail = m.files.Path()
+			}
+			st.State = tokenState(now, p.TokenExpiry, p.HasRefresh)
+		}
+		if !st.Expiry.IsZero() {
+			st.TimeLeft = st.Expiry.Sub(now)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func tokenState(now, expiry time.Time, hasRefresh bool) TokenState {
+	switch {
+	case expiry.IsZero() || now.Add(DefaultMinTTL).Before(expiry):
+		return StateValid
+	case now.Before(expiry):
+		return StateExpiring
+	case hasRefresh:
+		return StateRefreshable
+	}
+	return StateExpired
+}
+
+// WhoAmI is the identity of a profile, read fresh from the server.
+type WhoAmI struct {
+	Profile  Profile
+	Server   Server
+	Identity *auth.Identity
+	Source   Source
+	Expiry   time.Time
+	Scopes   []string
+}
+
+// WhoAmI reads the profile's identity (the active profile when profile is
+// empty) from the server's userinfo endpoint, with a token from Token
+// (refreshed if needed). A server without userinfo gets the identity saved
+// from the last login's ID token or userinfo.
+func (m *Manager) WhoAmI(ctx context.Context, profile string) (*WhoAmI, error) {
+	r, err := m.Token(ctx, profile, TokenOptions{MinTTL: expiryDelta})
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &WhoAmI{Source: r.Source, Expiry: r.Token.Expiry}
+	if r.Profile != "" {
+		p, srv, err := lookup(cfg, r.Profile)
+		if err != nil {
+			return nil, err
+		}
+		w.Profile, w.Server = p, srv
+		if !r.Source.ReadOnly() {
+			w.Scopes = p.Scopes
+		}
+	}
+	if w.Server.UserInfoURL != "" {
+		id, err := m.Client(w.Server).UserInfo(ctx, r.Token.AccessToken)
+		if err != nil {
+			return nil, fmt.Errorf("reading the account from %s: %w", w.Server.Name, err)
+		}
+		w.Identity = id
+		return w, nil
+	}
+	if r.Profile == "" {
+		return nil, fmt.Errorf("the token comes from %s and no profile says which server it is for, so the account cannot be read; choose a profile", r.SourceDetail)
+	}
+	w.Identity = &auth.Identity{Subject: w.Profile.Subject, Username: w.Profile.Username, Email: w.Profile.Email}
+	return w, nil
+}

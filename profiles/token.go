@@ -1,0 +1,293 @@
+package profiles
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"golang.org/x/oauth2"
+)
+
+// maxTokenFile caps what is read from a --token-file.
+const maxTokenFile = 1 << 20
+
+// expiryDelta: a token this close to its expiry counts as expired (clock
+// skew, time in flight), as in x/oauth2.
+const expiryDelta = 10 * time.Second
+
+// TokenOptions tune Token.
+type TokenOptions struct {
+	// MinTTL: refresh first when the token expires within it.
+	MinTTL time.Duration
+	// TokenFile overrides everything (--token-file): plain text, or JSON
+	// with a "token" key.
+	TokenFile string
+}
+
+// TokenResult is a usable token and where it came from.
+type TokenResult struct {
+	Token        *oauth2.Token
+	Profile      string
+	Source       Source
+	SourceDetail string
+	Refreshed    bool
+}
+
+// envToken is the environment override for srv's profiles: the server's
+// env var, then App.EnvToken.
+func (m *Manager) envToken(srv Server) (Source, string, string) {
+	if srv.EnvVar != "" {
+		if v := strings.TrimSpace(m.getenv(srv.EnvVar)); v != "" {
+			return SourceServerEnv, srv.EnvVar, v
+		}
+	}
+	if m.app.EnvToken != "" {
+		if v := strings.TrimSpace(m.getenv(m.app.EnvToken)); v != "" {
+			return SourceEnv, m.app.EnvToken, v
+		}
+	}
+	return "", "", ""
+}
+
+func external(v string) *oauth2.Token { return &oauth2.Token{AccessToken: v, TokenType: "Bearer"} }
+
+// Token returns a profile's access token (the active profile when profile
+// is empty), honouring the overrides (token file > server env var >
+// App.EnvToken > stored) and refreshing a stored token when it expires
+// within MinTTL.
+//
+// A stored token that is still good costs one config read and one secret
+// read: no lock, no network. Otherwise Token takes the profile's lock file,
+// reads the secret again (another process may have refreshed it meanwhile),
+// refreshes only if that is still needed, and saves the new tokens before
+// releasing the lock, so concurrent processes send one refresh request
+// between them and the newest refresh token is the one kept.
+//
+// Errors wrap ErrNotLoggedIn when there is no usable login: no profile, a
+// signed-out profile, an expired token without a refresh token, or a
+// refresh token the server rejects (invalid_grant: the login expired or was
+// revoked).
+func (m *Manager) Token(ctx context.Context, profile string, opt TokenOptions) (*TokenResult, error) {
+	if opt.TokenFile != "" {
+		v, err := readTokenFile(opt.TokenFile)
+		if err != nil {
+			return nil, err
+		}
+		return &TokenResult{Token: external(v), Profile: profile, Source: SourceTokenFile, SourceDetail: opt.TokenFile}, nil
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	name := profile
+	if name == "" {
+		name = cfg.Active
+	}
+	var p Profile
+	var srv Server
+	if name != "" {
+		if p, srv, err = lookup(cfg, name); err != nil {
+			if profile == "" {
+				// A stale `active` entry: the environment may still serve.
+				name = ""
+			} else {
+				return nil, err
+			}
+		}
+	}
+	if src, detail, v := m.envToken(srv); src != "" {
+		return &TokenResult{Token: external(v), Profile: name, Source: src, SourceDetail: detail}, nil
+	}
+	if name == "" {
+		return nil, fmt.Errorf("no profile is active; run `%s login`, or `%s profiles use NAME`: %w", m.name(), m.name(), ErrNotLoggedIn)
+	}
+	if !p.SignedIn() {
+		return nil, fmt.Errorf("profile %q is signed out; run `%s login` to sign in again: %w", name, m.name(), ErrNotLoggedIn)
+	}
+	return m.storedToken(ctx, p, srv, opt.MinTTL)
+}
+
+// fresh: usable for at least ttl more.
+func (m *Manager) fresh(s *Secret, ttl time.Duration) bool {
+	return s.Expiry.IsZero() || m.now().Add(ttl).Before(s.Expiry)
+}
+
+func sourceOf(s Storage) Source {
+	if s == StorageFile {
+		return SourceFile
+	}
+	return SourceKeyring
+}
+
+func (m *Manager) readSecret(ctx context.Context, p Profile) (*Secret, error) {
+	sec, err := m.store(p.Storage).Get(ctx, secretKey(p.ID))
+	if errors.Is(err, ErrNotFound) {
+		where := "keyring"
+		if p.Storage == StorageFile {
+			where = m.files.Path()
+		}
+		return nil, fmt.Errorf("the secret of profile %q is missing from the %s; run `%s login` again: %w", p.Name, where, m.name(), ErrNotLoggedIn)
+	}
+	return sec, err
+}
+
+func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL time.Duration) (*TokenResult, error) {
+	res := &TokenResult{Profile: p.Name, Source: sourceOf(p.Storage)}
+	if p.Storage == StorageFile {
+		res.SourceDetail = m.files.Path()
+	}
+	sec, err := m.readSecret(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if m.fresh(sec, minTTL) {
+		res.Token = sec.Token()
+		return res, nil
+	}
+
+	// Slow path: refresh under the profile's lock.
+	unlock, err := m.lockProfile(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	cur, err := m.readSecret(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if m.fresh(cur, minTTL) || (cur.AccessToken != sec.AccessToken && m.fresh(cur, expiryDelta)) {
+		// Another process refreshed while we waited for the lock.
+		res.Token = cur.Token()
+		return res, nil
+	}
+	if cur.RefreshToken == "" {
+		if m.fresh(cur, expiryDelta) {
+			res.Token = cur.Token() // expiring soon, but nothing to refresh with
+			return res, nil
+		}
+		return nil, fmt.Errorf("the token of profile %q has expired and the server gave no refresh token; run `%s login` again: %w", p.Name, m.name(), ErrNotLoggedIn)
+	}
+	if srv.Name == "" {
+		return nil, fmt.Errorf("profile %q refers to server %q, which is not configured; add it back or log in again", p.Name, p.Server)
+	}
+	tok, err := m.Client(srv).Refresh(ctx, cur.RefreshToken)
+	if err != nil {
+		var oe *auth.OAuthError
+		if errors.As(err, &oe) && oe.Code == "invalid_grant" {
+			return nil, fmt.Errorf("the login of profile %q has expired or was revoked (%s); run `%s login` again: %w", p.Name, oe.Error(), m.name(), ErrNotLoggedIn)
+		}
+		if m.fresh(cur, expiryDelta) {
+			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
+			res.Token = cur.Token()
+			return res, nil
+		}
+		return nil, fmt.Errorf("refreshing the token of profile %q: %w", p.Name, err)
+	}
+	next := SecretFromToken(tok)
+	if next.RefreshToken == "" {
+		next.RefreshToken = cur.RefreshToken
+	}
+	if err := m.store(p.Storage).Set(ctx, secretKey(p.ID), next); err != nil {
+		return nil, fmt.Errorf("the token of profile %q was refreshed but the new one could not be saved (%w); if the next call fails, run `%s login` again", p.Name, err, m.name())
+	}
+	if err := m.Update(ctx, func(cfg *Config) error {
+		for i := range cfg.Profiles {
+			if cfg.Profiles[i].ID == p.ID {
+				cfg.Profiles[i].TokenExpiry = next.Expiry
+				cfg.Profiles[i].HasRefresh = next.RefreshToken != ""
+			}
+		}
+		return nil
+	}); err != nil {
+		m.log.Warn("could not record the new token expiry in the config", "profile", p.Name, "err", err)
+	}
+	m.log.Debug("token refreshed", "profile", p.Name, "expires", next.Expiry)
+	res.Token = tok
+	if res.Token.RefreshToken == "" {
+		res.Token.RefreshToken = next.RefreshToken
+	}
+	res.Refreshed = true
+	return res, nil
+}
+
+// readTokenFile reads a token from a plain-text file or a JSON file with a
+// "token" key.
+func readTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read the token file: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", fmt.Errorf("cannot read the token file %s: %w", path, err)
+	}
+	if len(data) > maxTokenFile {
+		return "", fmt.Errorf("the token file %s is larger than 1 MiB; is it the right file?", path)
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return "", fmt.Errorf("the token file %s is empty", path)
+	}
+	if data[0] == '{' {
+		var doc map[string]any
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return "", &ParseError{Path: path, Line: jsonErrLine(data, err), Err: fmt.Errorf("not valid JSON: %w", err)}
+		}
+		v, ok := doc["token"].(string)
+		if !ok {
+			return "", fmt.Errorf("the token file %s is JSON without a string \"token\" key", path)
+		}
+		if v = strings.TrimSpace(v); v == "" {
+			return "", fmt.Errorf("the \"token\" key of %s is empty", path)
+		}
+		return v, nil
+	}
+	v := string(data)
+	if strings.ContainsAny(v, " \t\r\n") {
+		return "", fmt.Errorf("the token file %s holds more than one word; put the token alone in it, or JSON {\"token\": \"...\"}", path)
+	}
+	return v, nil
+}
+
+// TokenSource is an oauth2.TokenSource over Token, for HTTP clients
+// (oauth2.NewClient). It keeps the last token in memory while it is good
+// for more than minTTL, so a client does not read the keyring per request.
+func (m *Manager) TokenSource(ctx context.Context, profile string, minTTL time.Duration) oauth2.TokenSource {
+	return &tokenSource{m: m, ctx: ctx, profile: profile, minTTL: minTTL}
+}
+
+type tokenSource struct {
+	m       *Manager
+	ctx     context.Context
+	profile string
+	minTTL  time.Duration
+
+	mu   sync.Mutex
+	last *oauth2.Token
+}
+
+// Token implements oauth2.TokenSource.
+func (s *tokenSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last != nil && (s.last.Expiry.IsZero() || s.m.now().Add(s.minTTL).Before(s.last.Expiry)) {
+		t := *s.last
+		return &t, nil
+	}
+	r, err := s.m.Token(s.ctx, s.profile, TokenOptions{MinTTL: s.minTTL})
+	if err != nil {
+		return nil, err
+	}
+	s.last = r.Token
+	t := *r.Token
+	return &t, nil
+}

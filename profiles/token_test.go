@@ -1,0 +1,255 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// loggedIn returns a manager with server "test" (env var TEST_TOKEN) and a
+// profile "alice" whose token expires at exp.
+func loggedIn(t *testing.T, f *fakeAS, app App, exp time.Time, insecure bool) (*Manager, Profile, *oauth2.Token) {
+	t.Helper()
+	m := open(t, app)
+	s := Server{Name: "test", Endpoints: f.endpoints(), ClientID: "cli", EnvVar: "TEST_TOKEN"}
+	if _, err := m.AddServer(ctxT(t), s); err != nil {
+		t.Fatal(err)
+	}
+	tok := f.issue(exp)
+	p, _, err := m.SaveLogin(ctxT(t), "test", tok, alice(), SaveOptions{Insecure: insecure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, p, tok
+}
+
+func TestTokenPrecedence(t *testing.T) {
+	f := newFakeAS(t)
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	jsonf := filepath.Join(dir, "tok.json")
+	empty := filepath.Join(dir, "empty")
+	nokey := filepath.Join(dir, "nokey.json")
+	for p, c := range map[string]string{plain: "  file-token\n", jsonf: `{"token": " json-token "}`, empty: " \n", nokey: `{"access": "x"}`} {
+		if err := os.WriteFile(p, []byte(c), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name    string
+		env     env
+		file    string
+		want    string
+		source  Source
+		detail  string
+		wantErr string
+	}{
+		{"stored", env{}, "", "", SourceKeyring, "", ""},
+		{"app env", env{"AUTHDECK_TOKEN": "env-token"}, "", "env-token", SourceEnv, "AUTHDECK_TOKEN", ""},
+		{"server env beats app env", env{"AUTHDECK_TOKEN": "env-token", "TEST_TOKEN": "srv-token"}, "", "srv-token", SourceServerEnv, "TEST_TOKEN", ""},
+		{"file beats env", env{"AUTHDECK_TOKEN": "env-token", "TEST_TOKEN": "srv-token"}, plain, "file-token", SourceTokenFile, plain, ""},
+		{"json file", env{}, jsonf, "json-token", SourceTokenFile, jsonf, ""},
+		{"empty file", env{}, empty, "", "", "", "is empty"},
+		{"json without token", env{}, nokey, "", "", "", `"token" key`},
+		{"missing file", env{}, filepath.Join(dir, "nope"), "", "", "", "cannot read the token file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app := testApp(t)
+			app.Getenv = c.env.get
+			m, _, tok := loggedIn(t, f, app, time.Now().Add(time.Hour), false)
+			r, err := m.Token(ctxT(t), "alice", TokenOptions{MinTTL: time.Minute, TokenFile: c.file})
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c.want
+			if want == "" {
+				want = tok.AccessToken
+			}
+			if r.Token.AccessToken != want || r.Source != c.source || r.SourceDetail != c.detail || r.Refreshed {
+				t.Fatalf("got %q from %s (%s), want %q from %s (%s)", r.Token.AccessToken, r.Source, r.SourceDetail, want, c.source, c.detail)
+			}
+			st, err := m.Status(ctxT(t), c.file)
+			if err != nil || len(st) != 1 || st[0].Source != c.source {
+				t.Fatalf("Status source: %+v %v", st, err)
+			}
+		})
+	}
+}
+
+func TestTokenNotLoggedIn(t *testing.T) {
+	f := newFakeAS(t)
+	ctx := ctxT(t)
+	m := open(t, testApp(t))
+	if _, err := m.Token(ctx, "", TokenOptions{}); !errors.Is(err, ErrNotLoggedIn) {
+		t.Fatalf("no profiles: %v", err)
+	}
+	if _, err := m.Token(ctx, "ghost", TokenOptions{}); !errors.Is(err, ErrUnknownProfile) {
+		t.Fatalf("unknown profile: %v", err)
+	}
+	// Expired with no refresh token.
+	m, p, _ := loggedIn(t, f, testApp(t), time.Now().Add(time.Hour), false)
+	if err := m.keyring.Set(ctx, secretKey(p.ID), &Secret{AccessToken: "old", Expiry: time.Now().Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Token(ctx, "alice", TokenOptions{}); !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(err.Error(), "no refresh token") {
+		t.Fatalf("expired without refresh token: %v", err)
+	}
+	// A revoked grant: invalid_grant.
+	if err := m.keyring.Set(ctx, secretKey(p.ID), &Secret{AccessToken: "old", RefreshToken: "unknown-rt", Expiry: time.Now().Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Token(ctx, "alice", TokenOptions{})
+	if !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(err.Error(), "expired or was revoked") || !strings.Contains(err.Error(), "authdeck login") {
+		t.Fatalf("invalid_grant: %v", err)
+	}
+	if strings.Contains(err.Error(), "unknown-rt") {
+		t.Fatal("the error shows the refresh token")
+	}
+	// Signed out.
+	if err := m.Logout(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Token(ctx, "alice", TokenOptions{}); !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(err.Error(), "signed out") {
+		t.Fatalf("signed out: %v", err)
+	}
+}
+
+// TestTokenHotPathTakesNoLock: a valid token is served while another
+// process holds both the profile's and the config's lock, with no request
+// to the server.
+func TestTokenHotPathTakesNoLock(t *testing.T) {
+	f := newFakeAS(t)
+	m, p, tok := loggedIn(t, f, testApp(t), time.Now().Add(time.Hour), true)
+	ctx := ctxT(t)
+	for _, path := range []string{m.profileLockPath(p.ID), m.configLockPath(), m.files.lock} {
+		unlock, err := lockFile(ctx, path, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+	}
+	r, err := m.Token(ctx, "alice", TokenOptions{MinTTL: 5 * time.Minute})
+	if err != nil || r.Token.AccessToken != tok.AccessToken || r.Source != SourceFile {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if f.refreshCount() != 0 {
+		t.Fatal("a valid token caused a refresh")
+	}
+}
+
+func TestTokenRefreshPersistsRotation(t *testing.T) {
+	f := newFakeAS(t)
+	m, p, tok := loggedIn(t, f, testApp(t), time.Now().Add(-time.Minute), false)
+	ctx := ctxT(t)
+	r, err := m.Token(ctx, "alice", TokenOptions{MinTTL: time.Minute})
+	if err != nil || !r.Refreshed || r.Token.AccessToken == tok.AccessToken {
+		t.Fatalf("%+v %v", r, err)
+	}
+	sec, _ := m.keyring.Get(ctx, secretKey(p.ID))
+	if sec.RefreshToken == tok.RefreshToken || sec.AccessToken != r.Token.AccessToken {
+		t.Fatal("the rotated refresh token was not stored")
+	}
+	c, _ := m.Load(ctx)
+	if got, _ := c.Profile("alice"); !got.TokenExpiry.Equal(sec.Expiry) || got.TokenExpiry.Before(time.Now()) {
+		t.Fatalf("profile expiry %v, secret %v", got.TokenExpiry, sec.Expiry)
+	}
+	// A second forced refresh works only with the newest refresh token.
+	r2, err := m.Token(ctx, "alice", TokenOptions{MinTTL: 2 * time.Hour})
+	if err != nil || !r2.Refreshed || f.refreshCount() != 2 {
+		t.Fatalf("second refresh: %+v %v (refreshes %d)", r2, err, f.refreshCount())
+	}
+}
+
+// TestRefreshRaceOneRequest: 20 goroutines (each its own Manager, as
+// separate callers) and 4 processes ask for an expired token at once;
+// exactly one refresh reaches the server, all get the same new token.
+func TestRefreshRaceOneRequest(t *testing.T) {
+	f := newFakeAS(t)
+	f.delay = 300 * time.Millisecond
+	app := testApp(t)
+	_, _, old := loggedIn(t, f, app, time.Now().Add(-time.Minute), true) // file storage: shared by processes
+	const goroutines, procs = 20, 4
+	var wg sync.WaitGroup
+	results := make(chan string, goroutines+procs)
+	errs := make(chan error, goroutines+procs)
+	for p := 0; p < procs; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := child(app.ConfigDir, "token", "PROFILES_TEST_PROFILE=alice")
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				errs <- fmt.Errorf("process %d: %v: %s", p, err, stderr.String())
+				return
+			}
+			results <- string(out)
+		}()
+	}
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := open(t, app)
+			r, err := m.Token(ctxT(t), "alice", TokenOptions{MinTTL: time.Minute})
+			if err != nil {
+				errs <- err
+				return
+			}
+			results <- r.Token.AccessToken
+		}()
+	}
+	wg.Wait()
+	close(results)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := f.refreshCount(); n != 1 {
+		t.Fatalf("%d refresh requests reached the server, want exactly 1", n)
+	}
+	seen := map[string]int{}
+	for r := range results {
+		seen[r]++
+	}
+	if len(seen) != 1 || seen[old.AccessToken] != 0 {
+		t.Fatalf("callers got different or stale tokens: %v", seen)
+	}
+}
+
+func TestTokenSourceForHTTPClients(t *testing.T) {
+	f := newFakeAS(t)
+	m, _, _ := loggedIn(t, f, testApp(t), time.Now().Add(-time.Minute), false)
+	hc := oauth2.NewClient(ctxT(t), m.TokenSource(ctxT(t), "alice", time.Minute))
+	for i := 0; i < 3; i++ {
+		resp, err := hc.Get(f.URL() + "/userinfo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "alice") {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+	}
+	if f.refreshCount() != 1 {
+		t.Fatalf("refreshes %d, want 1 (then cached)", f.refreshCount())
+	}
+}
