@@ -1,0 +1,472 @@
+package devserver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// sessionCookie names the verification page's session cookie. It carries
+// only a random session id; the CSRF token lives server-side and in the
+// form.
+const sessionCookie = "authdeck_dev_session"
+
+// pageCSS is the only style of the verification page. It is inline, and the
+// Content-Security-Policy allows exactly this text by its hash.
+const pageCSS = `
+:root{color-scheme:light dark;--bg:#f4f5f7;--fg:#1b1f24;--muted:#58616d;--card:#fff;--line:#d3d8df;--accent:#3451c7;--ok:#1d7336;--bad:#b42318;--on:#fff}
+@media (prefers-color-scheme:dark){:root{--bg:#101317;--fg:#e7eaef;--muted:#9ba5b3;--card:#181d24;--line:#343c48;--accent:#9aaeff;--ok:#62d68e;--bad:#ff8078;--on:#0b0d10}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
+main{max-width:41rem;margin:2.5rem auto;padding:2rem 2.25rem;background:var(--card);border:1px solid var(--line);border-radius:14px}
+.brand{margin:0 0 1.25rem;font:600 .85rem/1 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;color:var(--muted);letter-spacing:.06em;text-transform:uppercase}
+h1{font-size:1.55rem;line-height:1.25;margin:0 0 .75rem}
+p{margin:.5rem 0}
+.code{display:flex;flex-wrap:wrap;justify-content:center;align-items:center;gap:.6rem;margin:1.5rem 0;font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-weight:700}
+.group{display:flex;gap:.3rem}
+.cell{display:inline-block;min-width:1.25em;padding:.06em .1em;text-align:center;font-size:clamp(1.6rem,6vw,2.75rem);line-height:1.2;border:3px solid var(--fg);border-radius:9px;background:var(--bg)}
+.sep{font-size:clamp(1.6rem,6vw,2.75rem);color:var(--muted)}
+label{font-weight:600}
+.code-input{display:block;width:100%;margin:.5rem 0 .25rem;padding:.35em .4em;font:700 clamp(1.9rem,7.5vw,3rem)/1.2 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;letter-spacing:.18em;text-transform:uppercase;text-align:center;border:3px solid var(--line);border-radius:9px;background:var(--bg);color:var(--fg)}
+.code-input::placeholder{color:var(--line)}
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.hint{color:var(--muted);font-size:.92rem;margin:.25rem 0 1.25rem}
+fieldset{border:1px solid var(--line);border-radius:9px;margin:1.25rem 0;padding:.6rem 1rem .8rem}
+legend{font-weight:600;padding:0 .35rem}
+.user{display:flex;align-items:center;gap:.6rem;padding:.3rem 0}
+.user input{width:1.15rem;height:1.15rem;margin:0}
+.user label{font-weight:400;flex:1}
+.login{font-family:ui-monospace,"DejaVu Sans Mono",monospace;color:var(--muted)}
+.email{display:block;color:var(--muted);font-size:.9rem}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.25rem}
+button{font:inherit;font-weight:600;padding:.6rem 1.5rem;border-radius:9px;border:2px solid transparent;cursor:pointer}
+.primary{background:var(--accent);color:var(--on)}
+.approve{background:var(--ok);color:var(--on)}
+.deny{background:transparent;color:var(--bad);border-color:var(--bad)}
+.error{border-left:4px solid var(--bad);padding:.5rem .8rem;margin:1rem 0;background:var(--bg)}
+.ok h1{color:var(--ok)}
+.bad h1{color:var(--bad)}
+.meta{color:var(--muted);font-size:.92rem}
+dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;margin:1rem 0}
+dt{color:var(--muted)}
+dd{margin:0;font-family:ui-monospace,"DejaVu Sans Mono",monospace}
+a{color:var(--accent)}
+.vh{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+`
+
+// pageCSP is the verification page's Content-Security-Policy.
+var pageCSP = func() string {
+	sum := sha256.Sum256([]byte(pageCSS))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+}()
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{.Title}} · authdeck dev server</title>
+<style>` + pageCSS + `</style>
+</head>
+<body>
+<main class="{{.Tone}}" data-page="{{.Kind}}">
+<p class="brand">authdeck · dev server</p>
+{{- define "code"}}
+<p class="code"><span class="vh">Code: {{.Code}}</span>
+{{- range $i, $g := .Groups}}{{if $i}}<span class="sep" aria-hidden="true">-</span>{{end}}<span class="group" aria-hidden="true">{{range $g}}<span class="cell">{{.}}</span>{{end}}</span>{{end -}}
+</p>
+{{- end}}
+{{- if eq .Kind "entry"}}
+<h1>Connect a device</h1>
+<p>Enter the code your terminal shows.</p>
+{{- with .Error}}
+<p class="error" role="alert" id="code-error">{{.}}</p>
+{{- end}}
+<form method="post" action="/device">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+<label for="user_code">Code</label>
+<input id="user_code" name="user_code" class="code-input" type="text" value="{{.Input}}" required maxlength="20" autocomplete="off" autocapitalize="characters" autocorrect="off" spellcheck="false" placeholder="XXXX-XXXX" autofocus aria-describedby="code-help{{if .Error}} code-error{{end}}">
+<p id="code-help" class="hint">Eight letters. Upper or lower case; the dash and spaces are optional.</p>
+<button type="submit" name="action" value="continue" class="primary">Continue</button>
+</form>
+{{- else if eq .Kind "confirm"}}
+<h1>Does your terminal show this code?</h1>
+{{template "code" .}}
+<p>Approve only if it matches the code in your terminal exactly.</p>
+<dl><dt>Application</dt><dd>{{.ClientID}}</dd><dt>Access</dt><dd>{{.Scope}}</dd></dl>
+{{- with .Error}}
+<p class="error" role="alert">{{.}}</p>
+{{- end}}
+<form method="post" action="/device">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+<input type="hidden" name="user_code" value="{{.Code}}">
+<fieldset>
+<legend>Sign in as</legend>
+{{- range .Users}}
+<div class="user"><input type="radio" id="user-{{.Login}}" name="user" value="{{.Login}}" required{{if .Checked}} checked{{end}}><label for="user-{{.Login}}">{{if .Name}}{{.Name}} {{end}}<span class="login">{{.Login}}</span>{{with .Email}}<span class="email">{{.}}</span>{{end}}</label></div>
+{{- end}}
+</fieldset>
+<div class="actions">
+<button type="submit" name="action" value="approve" class="approve">Approve</button>
+<button type="submit" name="action" value="deny" class="deny" formnovalidate>Deny</button>
+</div>
+</form>
+{{- else}}
+<h1>{{.Heading}}</h1>
+{{- if .Code}}{{template "code" .}}{{end}}
+{{- range .Lines}}
+<p>{{.}}</p>
+{{- end}}
+{{- if .Again}}
+<p class="meta"><a href="/device">Enter another code</a></p>
+{{- end}}
+{{- end}}
+</main>
+</body>
+</html>
+`))
+
+type pageUser struct {
+	User
+	Checked bool
+}
+
+// page is what one rendering of the verification page shows.
+type page struct {
+	Kind     string // entry, confirm, approved, denied, expired, used, locked, forbidden, error
+	Tone     string // "", "ok" or "bad"
+	Title    string
+	Heading  string
+	Lines    []string
+	Error    string
+	Input    string
+	Code     string // XXXX-XXXX
+	Groups   [][]string
+	CSRF     string
+	ClientID string
+	Scope    string
+	Users    []pageUser
+	Again    bool
+}
+
+func (p *page) setCode(code string) {
+	p.Code = formatUserCode(code)
+	p.Groups = nil
+	for _, g := range strings.Split(p.Code, "-") {
+		p.Groups = append(p.Groups, strings.Split(g, ""))
+	}
+}
+
+func (s *Server) render(w http.ResponseWriter, status int, p *page) {
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, p); err != nil {
+		s.log.Error("rendering the verification page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	// same-origin, not no-referrer: with no-referrer browsers send
+	// "Origin: null" on the form's own POST.
+	h.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// session returns the browser's session, making one (and setting its
+// cookie) when there is none.
+func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if se := s.state.sessions[c.Value]; se != nil && now.Before(se.created.Add(sessionTTL)) {
+			return se
+		}
+	}
+	if len(s.state.sessions) >= maxSessions {
+		s.sweepLocked(now)
+		for len(s.state.sessions) >= maxSessions { // still full: drop the oldest
+			var oldest string
+			for k, se := range s.state.sessions {
+				if oldest == "" || se.created.Before(s.state.sessions[oldest].created) {
+					oldest = k
+				}
+			}
+			delete(s.state.sessions, oldest)
+		}
+	}
+	id := randomToken("", 24)
+	se := &session{csrf: randomToken("", 24), created: now}
+	s.state.sessions[id] = se
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    id,
+		Path:     "/device",
+		MaxAge:   int(sessionTTL / time.Second),
+		HttpOnly: true,
+		SameSite: http.SameSiteStrictMode,
+	})
+	return se
+}
+
+// existingSession returns the browser's session or nil; it never makes one.
+func (s *Server) existingSession(r *http.Request) *session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	se := s.state.sessions[c.Value]
+	if se == nil || !now.Before(se.created.Add(sessionTTL)) {
+		return nil
+	}
+	return se
+}
+
+func (s *Server) userOptions(selected string) []pageUser {
+	out := make([]pageUser, len(s.opt.Users))
+	for i, u := range s.opt.Users {
+		out[i] = pageUser{User: u, Checked: u.Login == selected || (selected == "" && i == 0)}
+	}
+	return out
+}
+
+// entryPage is the code-entry form.
+func (s *Server) entryPage(se *session, input, errMsg string) *page {
+	return &page{Kind: "entry", Title: "Enter your code", Input: input, Error: errMsg, CSRF: se.csrf}
+}
+
+func (s *Server) confirmPage(se *session, dc *deviceCode, selected, errMsg string) *page {
+	p := &page{Kind: "confirm", Title: "Confirm " + formatUserCode(dc.user), CSRF: se.csrf,
+		ClientID: dc.clientID, Scope: strings.Join(dc.scope, " "), Users: s.userOptions(selected), Error: errMsg}
+	p.setCode(dc.user)
+	return p
+}
+
+// checkCode looks a typed code up on behalf of a browser session, counting
+// wrong codes. It returns the pending code, or the page and status to show.
+func (s *Server) checkCode(se *session, input string) (*deviceCode, *page, int) {
+	now := s.now()
+	s.mu.Lock()
+	if p := s.lockedLocked(se, now); p != nil {
+		s.mu.Unlock()
+		return nil, p, http.StatusTooManyRequests
+	}
+	code, ok := normalizeUserCode(input)
+	var dc *deviceCode
+	res := lookupUnknown
+	if ok {
+		dc, res = s.lookupLocked(code, now)
+	}
+	left := 0
+	if res == lookupUnknown {
+		se.wrong++
+		se.lastWrong = now
+		left = MaxWrongCodes - se.wrong
+		if now.Sub(s.state.wrongSince) > time.Minute {
+			s.state.wrongSince, s.state.wrongCount = now, 0
+		}
+		s.state.wrongCount++
+	}
+	s.mu.Unlock()
+
+	switch res {
+	case lookupOK:
+		return dc, nil, http.StatusOK
+	case lookupExpired:
+		p := &page{Kind: "expired", Tone: "bad", Title: "Code expired", Heading: "This code has expired",
+			Lines: []string{"Codes are valid for a few minutes only. Start the sign-in again in your terminal to get a new code."}, Again: true}
+		p.setCode(code)
+		return nil, p, http.StatusGone
+	case lookupUsed:
+		p := &page{Kind: "used", Tone: "bad", Title: "Code already used", Heading: "This code was already used",
+			Lines: []string{"Each code can be approved or denied once. If you did not do that, start the sign-in again in your terminal."}, Again: true}
+		p.setCode(code)
+		return nil, p, http.StatusConflict
+	}
+	var msg string
+	if ok {
+		msg = "No sign-in is waiting for the code " + formatUserCode(code) + ". Check the code in your terminal and type it again."
+	} else {
+		msg = "That is not a code: codes are eight letters, like BCDF-GHJK (only the letters " + userCodeAlphabet + " are used)."
+	}
+	if left <= 0 {
+		return nil, s.lockedPage(), http.StatusTooManyRequests
+	}
+	msg += fmt.Sprintf(" %d attempt%s left.", left, plural(left))
+	return nil, s.entryPage(se, input, msg), http.StatusBadRequest
+}
+
+// lockedLocked returns the "too many attempts" page when se, or the server
+// as a whole, has entered too many wrong codes. s.mu is held.
+func (s *Server) lockedLocked(se *session, now time.Time) *page {
+	if se.wrong >= MaxWrongCodes {
+		if now.Sub(se.lastWrong) < LockoutPeriod {
+			return s.lockedPage()
+		}
+		se.wrong = 0
+	}
+	if now.Sub(s.state.wrongSince) <= time.Minute && s.state.wrongCount >= MaxWrongCodesPerMinute {
+		return s.lockedPage()
+	}
+	return nil
+}
+
+func (s *Server) lockedPage() *page {
+	return &page{Kind: "locked", Tone: "bad", Title: "Too many attempts", Heading: "Too many wrong codes",
+		Lines: []string{
+			fmt.Sprintf("To protect pending sign-ins, this page accepts %d wrong codes per browser, then pauses for %d minutes.", MaxWrongCodes, int(LockoutPeriod/time.Minute)),
+			"Check the code in your terminal, wait, and try again.",
+		}}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// handleDevicePage shows the code-entry form, or the confirmation for a
+// code that arrives in the query (verification_uri_complete).
+func (s *Server) handleDevicePage(w http.ResponseWriter, r *http.Request) {
+	se := s.session(w, r)
+	input := r.URL.Query().Get("user_code")
+	if input == "" {
+		s.render(w, http.StatusOK, s.entryPage(se, "", ""))
+		return
+	}
+	dc, p, status := s.checkCode(se, input)
+	if dc != nil {
+		s.render(w, http.StatusOK, s.confirmPage(se, dc, "", ""))
+		return
+	}
+	s.render(w, status, p)
+}
+
+// forbidden is the page for a form that fails the CSRF checks.
+func (s *Server) forbidden(w http.ResponseWriter, why string) {
+	s.log.Warn("verification form refused", "reason", why)
+	s.render(w, http.StatusForbidden, &page{Kind: "forbidden", Tone: "bad", Title: "Form refused", Heading: "This form could not be accepted",
+		Lines: []string{
+			"It was not sent from this page in this browser, or the page is too old (" + why + ").",
+			"Nothing was approved or denied. Open the page again and submit the form from there.",
+		}, Again: true})
+}
+
+// sameOrigin checks the browser's Fetch Metadata and Origin, when present.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Scheme == "http" && s.hostAllowed(u.Host)
+}
+
+// handleDeviceForm handles the form's three actions: continue (look the
+// code up), approve and deny.
+func (s *Server) handleDeviceForm(w http.ResponseWriter, r *http.Request) {
+	if !s.sameOrigin(r) {
+		s.forbidden(w, "it came from another site")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		s.render(w, http.StatusBadRequest, &page{Kind: "error", Tone: "bad", Title: "Bad request", Heading: "The form could not be read",
+			Lines: []string{"The request was malformed or too large."}, Again: true})
+		return
+	}
+	se := s.existingSession(r)
+	if se == nil {
+		s.forbidden(w, "no session cookie")
+		return
+	}
+	sent := r.PostForm.Get("csrf")
+	if sent == "" {
+		s.forbidden(w, "the form's security token is missing")
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(sent), []byte(se.csrf)) != 1 {
+		s.forbidden(w, "the form's security token does not match")
+		return
+	}
+
+	input := r.PostForm.Get("user_code")
+	if strings.TrimSpace(input) == "" {
+		s.render(w, http.StatusBadRequest, s.entryPage(se, "", "Type the code your terminal shows."))
+		return
+	}
+	dc, p, status := s.checkCode(se, input)
+	if dc == nil {
+		s.render(w, status, p)
+		return
+	}
+	switch action := r.PostForm.Get("action"); action {
+	case "continue", "":
+		s.render(w, http.StatusOK, s.confirmPage(se, dc, "", ""))
+	case "approve":
+		login := r.PostForm.Get("user")
+		u := s.user(login)
+		if u == nil {
+			s.render(w, http.StatusBadRequest, s.confirmPage(se, dc, "", "Choose who to sign in as."))
+			return
+		}
+		if err := s.Approve(dc.user, login); err != nil {
+			s.decisionFailed(w, se, dc.user, err)
+			return
+		}
+		s.log.Info("approved", "user_code", formatUserCode(dc.user), "login", login)
+		who := u.Login
+		if u.Name != "" {
+			who = u.Name + " (" + u.Login + ")"
+		}
+		p := &page{Kind: "approved", Tone: "ok", Title: "Approved", Heading: "Approved",
+			Lines: []string{"You signed in to " + dc.clientID + " as " + who + ".", "You can close this page and go back to your terminal."}}
+		p.setCode(dc.user)
+		s.render(w, http.StatusOK, p)
+	case "deny":
+		if err := s.Deny(dc.user); err != nil {
+			s.decisionFailed(w, se, dc.user, err)
+			return
+		}
+		s.log.Info("denied", "user_code", formatUserCode(dc.user))
+		p := &page{Kind: "denied", Tone: "bad", Title: "Denied", Heading: "Request denied",
+			Lines: []string{"Nobody was signed in. The terminal will report that the request was declined.", "You can close this page."}}
+		p.setCode(dc.user)
+		s.render(w, http.StatusOK, p)
+	default:
+		s.render(w, http.StatusBadRequest, s.confirmPage(se, dc, "", "Choose Approve or Deny."))
+	}
+}
+
+// decisionFailed shows why a code that was pending a moment ago could not
+// be decided (it expired or was decided in another tab meanwhile).
+func (s *Server) decisionFailed(w http.ResponseWriter, se *session, code string, err error) {
+	_, p, status := s.checkCode(se, code)
+	if p == nil {
+		p = &page{Kind: "error", Tone: "bad", Title: "Not recorded", Heading: "Your choice was not recorded", Lines: []string{err.Error()}, Again: true}
+		status = http.StatusConflict
+	}
+	s.render(w, status, p)
+}
