@@ -1,0 +1,93 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/authdeck/authdeck/tui"
+)
+
+// Exit codes of the authdeck command.
+const (
+	ExitOK          = 0 // success
+	ExitError       = 1 // any failure
+	ExitCancel      = 2 // cancelled by the user (Ctrl-C, declined prompt)
+	ExitNotLoggedIn = 4 // no usable login for the chosen profile
+)
+
+// ErrSilent is an error whose message has already been printed.
+var ErrSilent = errors.New("silent error")
+
+// ErrCancel is returned when the user cancels (Ctrl-C, "no" at a prompt).
+var ErrCancel = errors.New("cancelled")
+
+// FlagError is a usage error: wrong or missing flags or arguments. The usage
+// hint is printed with it.
+type FlagError struct{ Err error }
+
+// Error returns the usage problem.
+func (e *FlagError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf formats a FlagError.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// ExitCode maps an error returned by a command to the process exit code.
+func ExitCode(err error) int {
+	var es *ExitStatusError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &es):
+		return es.Code // exec passes its command's status through
+	case errors.Is(err, ErrCancel), errors.Is(err, tui.ErrCancelled), errors.Is(err, context.Canceled):
+		return ExitCancel
+	case errors.Is(err, profiles.ErrNotLoggedIn):
+		return ExitNotLoggedIn
+	}
+	return ExitError
+}
+
+// ErrorMessage is the one-line message printed for err, or "" when nothing
+// should be printed. Every message is stripped of control characters, since
+// parts of it may come from a server or a file.
+func ErrorMessage(err error, appName string) string {
+	var pe *profiles.ParseError
+	var ro *profiles.ReadOnlyError
+	var oe *auth.OAuthError
+	switch {
+	case err == nil, errors.Is(err, ErrSilent):
+		return ""
+	case errors.Is(err, ErrCancel), errors.Is(err, tui.ErrCancelled), errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.As(err, &pe):
+		return textsafe.Clean(pe.Error())
+	case errors.As(err, &ro):
+		return textsafe.Clean(ro.Error())
+	case errors.Is(err, profiles.ErrNotLoggedIn):
+		s := err.Error()
+		switch {
+		case s == profiles.ErrNotLoggedIn.Error():
+			return "not logged in; run " + appName + " login"
+		case strings.Contains(s, appName+" login"):
+			return textsafe.Clean(s) // already says what to do
+		}
+		return textsafe.Clean(s) + "; run " + appName + " login"
+	case errors.Is(err, auth.ErrAccessDenied):
+		return "login denied: the request was declined in the browser; run " + appName + " login to try again"
+	case errors.Is(err, auth.ErrExpiredToken):
+		return "login expired: the code was not approved in time; run " + appName + " login to get a new one"
+	case errors.As(err, &oe):
+		return textsafe.Clean(err.Error())
+	}
+	return textsafe.Clean(err.Error())
+}

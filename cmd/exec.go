@@ -1,0 +1,167 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/authdeck/authdeck/internal/execenv"
+	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/spf13/cobra"
+)
+
+// ExitStatusError carries an exit code to pass through as the process's
+// own (exec's child status, or 126/127 when the command cannot run). Its
+// message has already been printed, if any: it matches ErrSilent.
+type ExitStatusError struct{ Code int }
+
+func (e *ExitStatusError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Is makes ExitStatusError match ErrSilent, so nothing more is printed.
+func (e *ExitStatusError) Is(target error) bool { return target == ErrSilent }
+
+// ExecOptions are the inputs of `authdeck exec`.
+type ExecOptions struct {
+	IO       *IOStreams
+	Profiles func() (*profiles.Manager, error)
+	Cwd      func() (string, error)
+	AppName  string
+	// Environ is the environment handed to the command (plus the token);
+	// nil means os.Environ().
+	Environ func() []string
+	// Signals are forwarded to the command; nil means
+	// execenv.ForwardedSignals().
+	Signals []os.Signal
+
+	Profile   string
+	TokenFile string
+	EnvName   string
+	MinTTL    time.Duration
+	Args      []string
+}
+
+// NewCmdExec builds `authdeck exec`. runF replaces execRun in tests.
+func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
+	opts := &ExecOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, AppName: f.AppName}
+	c := &cobra.Command{
+		Use:   "exec [--env NAME] -- COMMAND [ARG...]",
+		Short: "Run a command with the profile's token in an environment variable",
+		Long: `Run COMMAND with a fresh access token (valid for at least --min-ttl) in an
+environment variable: --env NAME, else the env var configured for the profile's
+server (servers add --env-var), else AUTHDECK_TOKEN.
+
+The command gets this process's stdin, stdout and stderr; SIGINT, SIGTERM and
+SIGHUP are forwarded to it (a Ctrl-C typed at the terminal reaches it directly,
+once); its exit code becomes ` + f.AppName + `'s (128+N when signal N killed it, 127
+when it is not found, 126 when it cannot be run). The token is never put on the
+command line, where other users could see it.
+
+The token is not refreshed while the command runs: use --min-ttl to ask for
+one that lasts long enough.`,
+		Example: `  ` + f.AppName + ` exec -- ./deploy.sh
+  ` + f.AppName + ` exec --profile work --env GITHUB_TOKEN -- gh repo list
+  ` + f.AppName + ` exec --min-ttl 1h -- python train.py`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			g := f.Globals()
+			opts.Profile, opts.TokenFile = g.Profile, g.TokenFile
+			opts.Args = args
+			if opts.EnvName != "" && !execenv.ValidName(opts.EnvName) {
+				return FlagErrorf("--env %q is not an environment variable name (letters, digits and _, not starting with a digit)", textsafe.Clean(opts.EnvName))
+			}
+			if opts.MinTTL < 0 {
+				return FlagErrorf("--min-ttl must not be negative")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return execRun(c.Context(), opts)
+		},
+	}
+	// Everything after COMMAND belongs to it, flags included.
+	c.Flags().SetInterspersed(false)
+	c.Flags().StringVar(&opts.EnvName, "env", "", "put the token in environment variable `NAME`")
+	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", DefaultMinTTL, "refresh first when the token expires within `DURATION`")
+	return c
+}
+
+func execRun(ctx context.Context, o *ExecOptions) error {
+	path, code, err := execenv.LookPath(o.Args[0])
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "%s: %s\n", o.AppName, textsafe.Clean(err.Error()))
+		return &ExitStatusError{Code: code}
+	}
+	m, err := o.Profiles()
+	if err != nil {
+		return err
+	}
+	name := ""
+	if o.TokenFile == "" {
+		cwd, _ := o.Cwd()
+		sel, err := m.Select(ctx, o.Profile, cwd)
+		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
+			return err
+		}
+		name = sel.Name
+	}
+	tr, err := m.Token(ctx, name, profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile})
+	if err != nil {
+		return err
+	}
+	if tr == nil || tr.Token == nil || tr.Token.AccessToken == "" {
+		return profiles.ErrNotLoggedIn
+	}
+	envName, err := execEnvName(ctx, m, o.EnvName, tr.Profile)
+	if err != nil {
+		return err
+	}
+	environ := os.Environ
+	if o.Environ != nil {
+		environ = o.Environ
+	}
+	sigs := o.Signals
+	if sigs == nil {
+		sigs = execenv.ForwardedSignals()
+	}
+
+	c := exec.Command(path, o.Args[1:]...)
+	c.Args[0] = o.Args[0]
+	c.Env = execenv.Env(environ(), envName, tr.Token.AccessToken)
+	c.Stdin, c.Stdout, c.Stderr = o.IO.In, o.IO.Out, o.IO.ErrOut
+	code, err = execenv.Run(c, sigs)
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "%s: running %s: %s\n", o.AppName, textsafe.Clean(o.Args[0]), textsafe.Clean(err.Error()))
+		return &ExitStatusError{Code: 126}
+	}
+	if code != 0 {
+		return &ExitStatusError{Code: code}
+	}
+	return nil
+}
+
+// execEnvName is the variable the token goes in: the flag, else the
+// profile's server's env var, else the application's token variable.
+func execEnvName(ctx context.Context, m *profiles.Manager, flag, profile string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if profile != "" {
+		cfg, err := m.Load(ctx)
+		if err != nil {
+			return "", err
+		}
+		if p, ok := cfg.Profile(profile); ok {
+			if s, ok := cfg.Server(p.Server); ok && s.EnvVar != "" {
+				return s.EnvVar, nil
+			}
+		}
+	}
+	if n := m.App().EnvToken; n != "" {
+		return n, nil
+	}
+	return "AUTHDECK_TOKEN", nil
+}

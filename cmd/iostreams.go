@@ -1,0 +1,105 @@
+package cmd
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strconv"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the process's standard streams and what is known about them:
+// which are terminals, whether colour is wanted and how wide the terminal is.
+// Data goes to Out; status, prompts and warnings go to ErrOut.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY, stdoutTTY, stderrTTY bool
+	noPrompt                       bool
+	color                          bool
+	width                          int
+}
+
+// System returns the IOStreams of the process. getenv reads the environment
+// (NO_COLOR, TERM, COLUMNS).
+func System(getenv func(string) string) *IOStreams {
+	io := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	io.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
+	io.stdoutTTY = term.IsTerminal(int(os.Stdout.Fd()))
+	io.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
+	io.color = io.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	if io.stdoutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			io.width = w
+		}
+	}
+	if io.width == 0 {
+		if w, err := strconv.Atoi(getenv("COLUMNS")); err == nil && w > 0 {
+			io.width = w
+		}
+	}
+	return io
+}
+
+// Test returns IOStreams over buffers, none of them a terminal, and the
+// buffers for stdin, stdout and stderr.
+func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
+}
+
+// IsStdinTTY reports whether stdin is a terminal.
+func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
+
+// IsStdoutTTY reports whether stdout is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// IsStderrTTY reports whether stderr is a terminal.
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// SetStdinTTY simulates a terminal on stdin (tests).
+func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
+
+// SetStdoutTTY simulates a terminal on stdout (tests).
+func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
+
+// SetStderrTTY simulates a terminal on stderr (tests).
+func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
+
+// SetNeverPrompt disables prompting even on a terminal.
+func (s *IOStreams) SetNeverPrompt(v bool) { s.noPrompt = v }
+
+// CanPrompt reports whether the user can be asked questions: stdin and stdout
+// are terminals and prompting is not disabled.
+func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY && !s.noPrompt }
+
+// ColorEnabled reports whether output to Out may use colour (a terminal, and
+// NO_COLOR unset).
+func (s *IOStreams) ColorEnabled() bool { return s.color }
+
+// TerminalWidth is the width of the terminal, or 80 when unknown.
+func (s *IOStreams) TerminalWidth() int {
+	if s.width > 0 {
+		return s.width
+	}
+	return 80
+}
+
+// Bold wraps s in bold when colour is enabled on stderr's terminal.
+func (s *IOStreams) Bold(v string) string {
+	if !s.color || !s.stderrTTY {
+		return v
+	}
+	return "\x1b[1m" + v + "\x1b[0m"
+}
+
+// Warn colours a warning in yellow-bold when colour is enabled.
+func (s *IOStreams) Warn(v string) string {
+	if !s.color || !s.stderrTTY {
+		return v
+	}
+	return "\x1b[1;33m" + v + "\x1b[0m"
+}

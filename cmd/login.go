@@ -1,0 +1,637 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/authdeck/authdeck/tui"
+	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
+	"golang.org/x/term"
+)
+
+// LoginOptions are the inputs of `authdeck login`.
+type LoginOptions struct {
+	IO             *IOStreams
+	AppName        string
+	Profiles       func() (*profiles.Manager, error)
+	RunTUI         func(context.Context, *profiles.Manager, tui.Options) (tui.Result, error)
+	Browser        func(string) error
+	CanOpenBrowser func() bool
+	Getenv         func(string) string
+	HasDemo        bool // a `demo` command exists, worth suggesting
+
+	Server           string
+	ClientID         string
+	ClientSecret     string
+	ClientSecretFile string
+	Scopes           []string
+	Profile          string
+	NoBrowser        bool
+	WithToken        bool
+	Insecure         bool
+	JSON             bool
+	NoTUI            bool
+}
+
+// NewCmdLogin builds `authdeck login`. runF replaces loginRun in tests.
+func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
+	opts := &LoginOptions{
+		IO:             f.IO,
+		AppName:        f.AppName,
+		Profiles:       f.Profiles,
+		RunTUI:         f.RunTUI,
+		Browser:        f.Browser,
+		CanOpenBrowser: f.CanOpenBrowser,
+		Getenv:         f.Getenv,
+	}
+	c := &cobra.Command{
+		Use:   "login",
+		Short: "Sign in with the device flow (or --with-token)",
+		Long: `Sign in to a server with the OAuth 2.0 device flow (RFC 8628).
+
+The user code and the verification URL are shown on stderr, a browser is opened
+(unless --no-browser, or there is no display, or you are on SSH) and polling
+starts at once. On a terminal the full-screen login screen is used instead,
+unless --no-tui or --json.
+
+With --json, one JSON object per line is written to stdout for each event:
+  {"event":"code","user_code":...,"verification_uri":...,"expires_at":...,"interval":5}
+  {"event":"poll","n":1,"result":"pending"|"slow_down"|"transient","interval":5,"next":...}
+  {"event":"success","profile":...,"account":...,"storage":...,"insecure_storage":false}
+  {"event":"error","error":"...","code":"access_denied"|"expired_token"|"cancelled"|...}
+Neither the device code nor any token is ever written.
+
+The client secret, for servers that want one, is best given with
+--client-secret-file or the AUTHDECK_CLIENT_SECRET environment variable:
+process arguments are visible to other users of the machine.`,
+		Example: `  ` + f.AppName + ` login
+  ` + f.AppName + ` login --server dev --no-browser
+  ` + f.AppName + ` login --server https://issuer.example.com --client-id my-cli
+  ` + f.AppName + ` login --json --no-browser
+  ` + f.AppName + ` login --server dev --with-token < token.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Profile = f.Globals().Profile
+			opts.HasDemo = hasCommand(c.Root(), "demo")
+			if runF != nil {
+				return runF(opts)
+			}
+			return loginRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Server, "server", "", "configured server `NAME`, or an issuer URL (with --client-id)")
+	fl.StringVar(&opts.ClientID, "client-id", "", "OAuth client `ID` for an issuer URL")
+	fl.StringVar(&opts.ClientSecret, "client-secret", "", "client `SECRET`, for providers that want one (prefer --client-secret-file or AUTHDECK_CLIENT_SECRET)")
+	fl.StringVar(&opts.ClientSecretFile, "client-secret-file", "", "read the client secret from `PATH`")
+	fl.StringSliceVar(&opts.Scopes, "scopes", nil, "scopes to request, comma-separated (default: the server's)")
+	fl.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser")
+	fl.BoolVar(&opts.WithToken, "with-token", false, "read a token from stdin instead of the device flow")
+	fl.BoolVar(&opts.Insecure, "insecure-storage", false, "store the token in the plain-text credentials file, not the keyring")
+	fl.BoolVar(&opts.JSON, "json", false, "stream events as JSON lines on stdout")
+	fl.BoolVar(&opts.NoTUI, "no-tui", false, "plain output even on a terminal")
+	return c
+}
+
+func hasCommand(root *cobra.Command, name string) bool {
+	for _, c := range root.Commands() {
+		if c.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// clientSecret resolves the client secret: flag, then file, then env.
+func clientSecret(flag, file string, getenv func(string) string) (string, error) {
+	switch {
+	case flag != "":
+		return flag, nil
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("reading the client secret: %w", err)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", fmt.Errorf("the client secret file %s is empty", file)
+		}
+		return s, nil
+	case getenv != nil:
+		return getenv("AUTHDECK_CLIENT_SECRET"), nil
+	}
+	return "", nil
+}
+
+// argvSecretNote warns that a secret given as a process argument is visible
+// to every user of the machine.
+func argvSecretNote(ios *IOStreams, flagValue string) {
+	if flagValue != "" {
+		fmt.Fprintln(ios.ErrOut, "Note: --client-secret is visible to other users of this machine in the process list; prefer --client-secret-file or AUTHDECK_CLIENT_SECRET.")
+	}
+}
+
+func looksLikeURL(s string) bool { return strings.Contains(s, "://") }
+
+// resolveServer picks the server to log in to.
+func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (profiles.Server, error) {
+	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.Getenv)
+	if err != nil {
+		return profiles.Server{}, err
+	}
+	if looksLikeURL(o.Server) {
+		return m.ServerForURL(ctx, o.Server, o.ClientID, secret, o.Scopes)
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return profiles.Server{}, err
+	}
+	var s profiles.Server
+	switch {
+	case o.Server != "":
+		found := false
+		for _, cs := range cfg.Servers {
+			if cs.Name == o.Server {
+				s, found = cs, true
+				break
+			}
+		}
+		if !found {
+			return s, FlagErrorf("no server named %q (configured: %s); add it with `%s servers add`, or pass an issuer URL with --client-id",
+				textsafe.Clean(o.Server), serverNames(cfg), o.AppName)
+		}
+	case len(cfg.Servers) == 1:
+		s = cfg.Servers[0]
+	case len(cfg.Servers) == 0:
+		hint := fmt.Sprintf("no server is configured; add one with `%s servers add NAME --issuer URL --client-id ID`, or run `%s login --server https://issuer --client-id ID`", o.AppName, o.AppName)
+		if o.HasDemo {
+			hint += fmt.Sprintf(", or try `%s demo`", o.AppName)
+		}
+		return s, FlagErrorf("%s", hint)
+	default:
+		return s, FlagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
+	}
+	if o.ClientID != "" && o.ClientID != s.ClientID {
+		return s, FlagErrorf("server %q is configured with another client id; change it with `%s servers add %s ...`, or pass an issuer URL to --server", s.Name, o.AppName, s.Name)
+	}
+	if secret != "" && secret != s.ClientSecret {
+		return s, FlagErrorf("server %q is configured with another client secret; change it with `%s servers add %s ...`", s.Name, o.AppName, s.Name)
+	}
+	if len(o.Scopes) > 0 {
+		s.Scopes = o.Scopes
+	}
+	return s, nil
+}
+
+func serverNames(cfg *profiles.Config) string {
+	if len(cfg.Servers) == 0 {
+		return "none"
+	}
+	names := make([]string, len(cfg.Servers))
+	for i, s := range cfg.Servers {
+		names[i] = textsafe.Clean(s.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func loginRun(ctx context.Context, o *LoginOptions) error {
+	argvSecretNote(o.IO, o.ClientSecret)
+	m, err := o.Profiles()
+	if err != nil {
+		return err
+	}
+	s, err := resolveServer(ctx, m, o)
+	if err != nil {
+		return err
+	}
+	save := profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}
+	if o.WithToken {
+		return loginWithToken(ctx, o, m, s, save)
+	}
+	if o.IO.CanPrompt() && !o.NoTUI && !o.JSON {
+		opener := o.Browser
+		if o.CanOpenBrowser == nil || !o.CanOpenBrowser() {
+			opener = nil
+		}
+		res, err := o.RunTUI(ctx, m, tui.Options{Start: tui.ScreenLogin, Server: s, Save: save, NoBrowser: o.NoBrowser, OpenURL: opener})
+		if err != nil {
+			return err
+		}
+		if res.Cancelled || res.LoggedIn == nil {
+			return ErrCancel
+		}
+		return nil
+	}
+	ev := &eventWriter{w: o.IO.Out, on: o.JSON}
+	err = deviceLogin(ctx, o, m, s, save, ev)
+	if err != nil && o.JSON {
+		ev.emit(errorEvent(err, o.AppName))
+	}
+	return err
+}
+
+func clientFor(m *profiles.Manager, s profiles.Server) *auth.Client {
+	c := *m.Client(s)
+	c.Scopes = s.Scopes
+	return &c
+}
+
+func deviceLogin(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
+	c := clientFor(m, s)
+	dc, err := c.StartDevice(ctx)
+	if err != nil {
+		return fmt.Errorf("requesting a device code from %s: %w", textsafe.Clean(s.Name), err)
+	}
+	showCode(o, s, dc, ev)
+
+	if !o.NoBrowser && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser() {
+		target := dc.VerificationURIComplete
+		if target == "" {
+			target = dc.VerificationURI
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := o.Browser(target); err != nil {
+				fmt.Fprintf(o.IO.ErrOut, "Could not open a browser (%s); open the URL above yourself.\n", textsafe.Clean(err.Error()))
+			}
+		}()
+		// Polling does not wait for the browser; the return does, briefly
+		// (some openers only return when the browser window closes).
+		defer func() {
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+			}
+		}()
+	}
+
+	status := &pollStatus{io: o.IO, json: o.JSON}
+	tok, err := c.WaitDevice(ctx, dc, func(a auth.Attempt) {
+		if o.JSON {
+			if e, ok := pollEvent(a); ok {
+				ev.emit(e)
+			}
+			return
+		}
+		status.show(a)
+	})
+	status.done()
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("login: %w", context.Canceled)
+		}
+		return err
+	}
+
+	id, warn := identify(ctx, c, s, tok)
+	if warn != nil {
+		fmt.Fprintf(o.IO.ErrOut, "%s could not read the account's identity (%s); saving the login anyway.\n", o.IO.Warn("Warning:"), textsafe.Clean(warn.Error()))
+	}
+	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
+}
+
+// identify reads who the token belongs to: userinfo, else the ID token's
+// claims. The error is only a warning: the login itself succeeded.
+func identify(ctx context.Context, c *auth.Client, s profiles.Server, tok *oauth2.Token) (*auth.Identity, error) {
+	var uerr error
+	if s.UserInfoURL != "" {
+		id, err := c.UserInfo(ctx, tok.AccessToken)
+		if err == nil && id != nil {
+			return id, nil
+		}
+		uerr = err
+	}
+	if raw := auth.IDToken(tok); raw != "" {
+		id, err := auth.IdentityFromIDToken(raw)
+		if err == nil && id != nil {
+			return id, nil
+		}
+		if uerr == nil {
+			uerr = err
+		}
+	}
+	return &auth.Identity{}, uerr
+}
+
+func saveAndReport(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, tok *oauth2.Token, id *auth.Identity, save profiles.SaveOptions, ev *eventWriter) error {
+	if save.Profile == "" && id.Display() == "" {
+		save.Profile = s.Name // no account name to go by
+	}
+	p, info, err := m.SaveLogin(ctx, s.Name, tok, id, save)
+	if err != nil {
+		return fmt.Errorf("saving the login: %w", err)
+	}
+	account := textsafe.Clean(p.Account())
+	if account == "" {
+		account = "an unnamed account"
+	}
+	if o.JSON {
+		ev.emit(successEvent{
+			Event: "success", Profile: p.Name, Server: s.Name, Account: textsafe.Clean(p.Account()),
+			Storage: string(info.Storage), InsecureStorage: info.InsecureStorage,
+			CredentialsPath: info.Path, FallbackReason: info.FallbackReason,
+		})
+	} else {
+		fmt.Fprintf(o.IO.ErrOut, "Logged in to %s as %s (profile %s)\n", textsafe.Clean(s.Name), o.IO.Bold(account), textsafe.Clean(p.Name))
+	}
+	reportStorage(o.IO, info)
+	return nil
+}
+
+// reportStorage says, loudly, when a secret went to the plain-text file.
+func reportStorage(io *IOStreams, info profiles.SaveInfo) {
+	if !info.InsecureStorage {
+		return
+	}
+	where := textsafe.Clean(info.Path)
+	if where == "" {
+		where = "the credentials file"
+	}
+	if info.FallbackReason != "" {
+		fmt.Fprintf(io.ErrOut, "%s no keyring answered (%s), so the token is stored in PLAIN TEXT in %s (readable by you only).\n",
+			io.Warn("WARNING:"), textsafe.Clean(info.FallbackReason), where)
+		return
+	}
+	fmt.Fprintf(io.ErrOut, "%s the token is stored in plain text in %s (readable by you only), as asked.\n", io.Warn("Note:"), where)
+}
+
+func loginWithToken(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions) error {
+	ev := &eventWriter{w: o.IO.Out, on: o.JSON}
+	err := func() error {
+		raw, err := readToken(o.IO)
+		if err != nil {
+			return err
+		}
+		tok := &oauth2.Token{AccessToken: raw, TokenType: "Bearer"}
+		id := &auth.Identity{}
+		if s.UserInfoURL != "" {
+			c := clientFor(m, s)
+			got, err := c.UserInfo(ctx, raw)
+			if err != nil {
+				return fmt.Errorf("the token was not accepted by %s (userinfo): %w", textsafe.Clean(s.Name), err)
+			}
+			id = got
+		} else {
+			fmt.Fprintf(o.IO.ErrOut, "%s has no userinfo endpoint, so the token could not be checked.\n", textsafe.Clean(s.Name))
+		}
+		return saveAndReport(ctx, o, m, s, tok, id, save, ev)
+	}()
+	if err != nil && o.JSON {
+		ev.emit(errorEvent(err, o.AppName))
+	}
+	return err
+}
+
+// readToken reads a token from stdin: the whole input when piped, one hidden
+// line on a terminal.
+func readToken(ios *IOStreams) (string, error) {
+	var raw string
+	if f, ok := ios.In.(*os.File); ok && ios.IsStdinTTY() {
+		fmt.Fprint(ios.ErrOut, "Paste the token, then press Enter: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(ios.ErrOut)
+		if err != nil {
+			return "", fmt.Errorf("reading the token: %w", err)
+		}
+		raw = string(b)
+	} else {
+		b, err := io.ReadAll(io.LimitReader(ios.In, 64<<10+1))
+		if err != nil {
+			return "", fmt.Errorf("reading the token from stdin: %w", err)
+		}
+		if len(b) > 64<<10 {
+			return "", errors.New("the token on stdin is larger than 64 KiB; is it the right input?")
+		}
+		raw = string(b)
+	}
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", FlagErrorf("no token on stdin; pipe it in, e.g. `login --with-token < token.txt`")
+	}
+	if strings.ContainsAny(raw, " \t\r\n") {
+		return "", errors.New("the input on stdin has more than one line or word; give just the token")
+	}
+	return raw, nil
+}
+
+// showCode prints the user code and where to enter it, on stderr (and as a
+// JSON event on stdout with --json), with a warning when the verification
+// page is on another host than the server.
+func showCode(o *LoginOptions, s profiles.Server, dc *auth.DeviceCode, ev *eventWriter) {
+	code := textsafe.Clean(dc.UserCode)
+	uri := textsafe.Clean(dc.VerificationURI)
+	complete := textsafe.Clean(dc.VerificationURIComplete)
+	warning := hostWarning(s, dc)
+	if o.JSON {
+		ev.emit(codeEvent{
+			Event: "code", Server: s.Name, UserCode: code, VerificationURI: uri,
+			VerificationURIComplete: complete, Message: textsafe.Clean(dc.Message),
+			ExpiresAt: dc.ExpiresAt.UTC().Format(time.RFC3339), Interval: dc.Interval.Seconds(),
+			Warning: warning,
+		})
+		if warning != "" {
+			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.Warn("WARNING:"), warning)
+		}
+		return
+	}
+	w := o.IO.ErrOut
+	if warning != "" {
+		fmt.Fprintf(w, "%s %s\n\n", o.IO.Warn("WARNING:"), warning)
+	}
+	fmt.Fprintf(w, "First copy your one-time code: %s\n", o.IO.Bold(code))
+	fmt.Fprintf(w, "Then open: %s\n", uri)
+	if complete != "" && complete != uri {
+		fmt.Fprintf(w, "(or open %s, which fills in the code)\n", complete)
+	}
+	if !dc.ExpiresAt.IsZero() {
+		fmt.Fprintf(w, "The code expires at %s. Waiting for approval...\n", dc.ExpiresAt.Local().Format("15:04:05"))
+	} else {
+		fmt.Fprintln(w, "Waiting for approval...")
+	}
+}
+
+// hostWarning is non-empty when the verification page is not on the
+// server's own host: a phishing page shows its own codes, so the user should
+// only go on when they expected this provider's page.
+func hostWarning(s profiles.Server, dc *auth.DeviceCode) string {
+	base := s.Issuer
+	if base == "" {
+		base = s.DeviceAuthURL
+	}
+	sh, vh := hostOf(base), hostOf(dc.VerificationURI)
+	if vh == "" || sh == "" || sh == vh {
+		return ""
+	}
+	return fmt.Sprintf("the verification page is on %s, not on the server's host %s. Only enter the code if you expected %s's page.",
+		textsafe.Clean(vh), textsafe.Clean(sh), textsafe.Clean(vh))
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// pollStatus shows poll progress on stderr: one updating line on a
+// terminal, only the notable events (slow_down, retries) otherwise.
+type pollStatus struct {
+	io    *IOStreams
+	json  bool
+	shown bool
+}
+
+func (p *pollStatus) show(a auth.Attempt) {
+	var sd *auth.SlowDownError
+	var te *auth.TransientError
+	note := ""
+	switch {
+	case errors.As(a.Err, &sd):
+		note = fmt.Sprintf("the server asked to slow down; now polling every %s", a.Interval.Round(time.Second))
+	case errors.As(a.Err, &te):
+		note = fmt.Sprintf("temporary failure (%s); retrying", textsafe.Clean(te.Error()))
+	}
+	if p.io.IsStderrTTY() {
+		line := fmt.Sprintf("Checked %d time(s): %s", a.N, pollResult(a.Err))
+		if note != "" {
+			line += " - " + note
+		}
+		fmt.Fprintf(p.io.ErrOut, "\r\x1b[K%s", line)
+		p.shown = true
+		return
+	}
+	if note != "" {
+		fmt.Fprintln(p.io.ErrOut, note)
+	}
+}
+
+func (p *pollStatus) done() {
+	if p.shown {
+		fmt.Fprint(p.io.ErrOut, "\r\x1b[K")
+	}
+}
+
+func pollResult(err error) string {
+	var sd *auth.SlowDownError
+	var te *auth.TransientError
+	switch {
+	case err == nil:
+		return "approved"
+	case errors.Is(err, auth.ErrAuthorizationPending):
+		return "pending"
+	case errors.As(err, &sd):
+		return "slow_down"
+	case errors.As(err, &te):
+		return "transient"
+	}
+	return "error"
+}
+
+// The --json event stream of login. Field names are a stable interface.
+type codeEvent struct {
+	Event                   string  `json:"event"` // "code"
+	Server                  string  `json:"server"`
+	UserCode                string  `json:"user_code"`
+	VerificationURI         string  `json:"verification_uri"`
+	VerificationURIComplete string  `json:"verification_uri_complete,omitempty"`
+	Message                 string  `json:"message,omitempty"`
+	ExpiresAt               string  `json:"expires_at"`
+	Interval                float64 `json:"interval"` // seconds
+	Warning                 string  `json:"warning,omitempty"`
+}
+
+type pollEventJSON struct {
+	Event    string  `json:"event"` // "poll"
+	N        int     `json:"n"`
+	Result   string  `json:"result"` // pending, slow_down, transient
+	Interval float64 `json:"interval"`
+	Next     string  `json:"next,omitempty"`
+	Error    string  `json:"error,omitempty"`
+}
+
+type successEvent struct {
+	Event           string `json:"event"` // "success"
+	Profile         string `json:"profile"`
+	Server          string `json:"server"`
+	Account         string `json:"account"`
+	Storage         string `json:"storage"`
+	InsecureStorage bool   `json:"insecure_storage"`
+	CredentialsPath string `json:"credentials_path,omitempty"`
+	FallbackReason  string `json:"fallback_reason,omitempty"`
+}
+
+type errorEventJSON struct {
+	Event string `json:"event"` // "error"
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+func pollEvent(a auth.Attempt) (pollEventJSON, bool) {
+	r := pollResult(a.Err)
+	switch r {
+	case "pending", "slow_down", "transient":
+	default:
+		return pollEventJSON{}, false
+	}
+	e := pollEventJSON{Event: "poll", N: a.N, Result: r, Interval: a.Interval.Seconds()}
+	if !a.Next.IsZero() {
+		e.Next = a.Next.UTC().Format(time.RFC3339Nano)
+	}
+	if r == "transient" {
+		e.Error = textsafe.Clean(a.Err.Error())
+	}
+	return e, true
+}
+
+func errorEvent(err error, app string) errorEventJSON {
+	var oe *auth.OAuthError
+	code := "error"
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, ErrCancel):
+		code = "cancelled"
+	case errors.Is(err, auth.ErrAccessDenied):
+		code = "access_denied"
+	case errors.Is(err, auth.ErrExpiredToken):
+		code = "expired_token"
+	case errors.Is(err, profiles.ErrNotLoggedIn):
+		code = "not_logged_in"
+	case errors.As(err, &oe):
+		code = oe.Code
+	}
+	return errorEventJSON{Event: "error", Error: ErrorMessage(err, app), Code: code}
+}
+
+// eventWriter writes one JSON object per line, when on.
+type eventWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+	on bool
+}
+
+func (e *eventWriter) emit(v any) {
+	if !e.on {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	b = append(b, '\n')
+	_, _ = e.w.Write(b)
+}

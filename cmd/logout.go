@@ -1,0 +1,200 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/spf13/cobra"
+)
+
+// LogoutOptions are the inputs of `authdeck logout` and `authdeck revoke`.
+type LogoutOptions struct {
+	IO       *IOStreams
+	AppName  string
+	Profiles func() (*profiles.Manager, error)
+	Prompter Prompter
+	Cwd      func() (string, error)
+
+	// Revoke: invalidate at the server first (revoke), not only forget
+	// locally (logout).
+	Revoke bool
+	// Name is the profile argument; empty means the selected profile.
+	Name string
+	// Selected is the global --profile flag.
+	Selected  string
+	TokenFile string
+	All       bool
+	Yes       bool
+}
+
+// NewCmdLogout builds `authdeck logout`. runF replaces logoutRun in tests.
+func NewCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
+	return newLogoutCmd(f, runF, false, "logout")
+}
+
+// NewCmdRevoke builds `authdeck revoke`. runF replaces logoutRun in tests.
+func NewCmdRevoke(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
+	return newLogoutCmd(f, runF, true, "revoke")
+}
+
+func newLogoutCmd(f *Factory, runF func(*LogoutOptions) error, revoke bool, use string) *cobra.Command {
+	opts := &LogoutOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Prompter: f.Prompter, Cwd: f.Cwd, Revoke: revoke}
+	c := &cobra.Command{
+		Use:  use + " [PROFILE]",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Name = args[0]
+			}
+			g := f.Globals()
+			opts.Selected, opts.TokenFile = g.Profile, g.TokenFile
+			if opts.All && opts.Name != "" {
+				return FlagErrorf("give a profile or --all, not both")
+			}
+			if !opts.Yes && !opts.IO.CanPrompt() {
+				return FlagErrorf("--yes is required when not running interactively")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return logoutRun(c.Context(), opts)
+		},
+	}
+	if revoke {
+		c.Short = "Revoke a profile's tokens at the server, then forget them"
+		c.Long = `Revoke the profile's refresh and access tokens at the server's revocation
+endpoint (RFC 7009), so they stop working everywhere, then forget them locally.
+Without a terminal, --yes is required.`
+		c.Example = "  " + f.AppName + " revoke\n  " + f.AppName + " revoke work --yes\n  " + f.AppName + " revoke --all --yes"
+	} else {
+		c.Short = "Forget a profile's tokens on this machine"
+		c.Long = `Forget the profile's tokens locally (keyring or credentials file). The tokens
+stay valid at the server until they expire; use revoke to invalidate them.
+Without a terminal, --yes is required.`
+		c.Example = "  " + f.AppName + " logout\n  " + f.AppName + " logout work --yes\n  " + f.AppName + " logout --all --yes"
+	}
+	c.Flags().BoolVar(&opts.All, "all", false, "every profile")
+	c.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	return c
+}
+
+func logoutRun(ctx context.Context, o *LogoutOptions) error {
+	if o.TokenFile != "" {
+		return &profiles.ReadOnlyError{Source: profiles.SourceTokenFile, Detail: o.TokenFile}
+	}
+	m, err := o.Profiles()
+	if err != nil {
+		return err
+	}
+	rows, err := m.Status(ctx, "")
+	if err != nil {
+		return err
+	}
+	var targets []profiles.Status
+	if o.All {
+		for _, r := range rows {
+			if r.Source.ReadOnly() {
+				return &profiles.ReadOnlyError{Source: r.Source, Detail: r.SourceDetail}
+			}
+			if r.Profile.SignedIn() {
+				targets = append(targets, r)
+			}
+		}
+		if len(targets) == 0 {
+			return fmt.Errorf("no profile is logged in: %w", profiles.ErrNotLoggedIn)
+		}
+	} else {
+		name := o.Name
+		if name == "" {
+			cwd, _ := o.Cwd()
+			sel, err := m.Select(ctx, o.Selected, cwd)
+			if err != nil {
+				return err
+			}
+			name = sel.Name
+		}
+		if name == "" {
+			return profiles.ErrNotLoggedIn
+		}
+		r, ok := findStatus(rows, name)
+		if !ok {
+			return fmt.Errorf("no profile named %q (profiles: %s)", textsafe.Clean(name), statusNames(rows))
+		}
+		if r.Source.ReadOnly() {
+			return &profiles.ReadOnlyError{Source: r.Source, Detail: r.SourceDetail}
+		}
+		if !r.Profile.SignedIn() {
+			return fmt.Errorf("profile %q: %w", textsafe.Clean(name), profiles.ErrNotLoggedIn)
+		}
+		targets = append(targets, r)
+	}
+
+	if !o.Yes {
+		ok, err := o.Prompter.Confirm(confirmText(o, targets), false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrCancel
+		}
+	}
+	for _, t := range targets {
+		name := textsafe.Clean(t.Name)
+		who := describe(t)
+		if o.Revoke {
+			if err := m.Revoke(ctx, t.Name); err != nil {
+				return fmt.Errorf("revoking %s: %w", name, err)
+			}
+			fmt.Fprintf(o.IO.ErrOut, "Revoked the tokens of %s (%s) at the server and forgot them here.\n", name, who)
+		} else {
+			if err := m.Logout(ctx, t.Name); err != nil {
+				return fmt.Errorf("logging out of %s: %w", name, err)
+			}
+			fmt.Fprintf(o.IO.ErrOut, "Logged out of %s (%s). The tokens were forgotten here; they stay valid at the server until they expire (`%s revoke` invalidates them).\n", name, who, o.AppName)
+		}
+	}
+	return nil
+}
+
+func confirmText(o *LogoutOptions, targets []profiles.Status) string {
+	var list []string
+	for _, t := range targets {
+		list = append(list, fmt.Sprintf("%s (%s)", textsafe.Clean(t.Name), describe(t)))
+	}
+	what := strings.Join(list, ", ")
+	if o.Revoke {
+		return fmt.Sprintf("Revoke %s? This invalidates the tokens at the server, so they stop working everywhere, then forgets them here.", what)
+	}
+	return fmt.Sprintf("Log out of %s? This forgets the tokens on this machine only; they stay valid at the server until they expire.", what)
+}
+
+func describe(s profiles.Status) string {
+	acct := textsafe.Clean(s.Account)
+	if acct == "" {
+		acct = "unknown account"
+	}
+	return acct + " on " + textsafe.Clean(s.Server)
+}
+
+func findStatus(rows []profiles.Status, name string) (profiles.Status, bool) {
+	for _, r := range rows {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return profiles.Status{}, false
+}
+
+func statusNames(rows []profiles.Status) string {
+	if len(rows) == 0 {
+		return "none"
+	}
+	var n []string
+	for _, r := range rows {
+		n = append(n, textsafe.Clean(r.Name))
+	}
+	return strings.Join(n, ", ")
+}

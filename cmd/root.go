@@ -1,0 +1,150 @@
+// Package cmd is authdeck's command line: cobra wiring, terminal versus pipe
+// output, and the mapping of errors to exit codes (0 ok, 1 error, 2
+// cancelled, 4 not logged in). It is the only package that reads the process
+// environment and knows about exit codes.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/authdeck/authdeck/tui"
+	"github.com/pkg/browser"
+	"github.com/spf13/cobra"
+)
+
+// Globals are the flags shared by every command.
+type Globals struct {
+	// Profile chooses the profile (--profile).
+	Profile string
+	// TokenFile overrides every other token source (--token-file).
+	TokenFile string
+}
+
+// Main runs the authdeck command line with os.Args and returns the exit code.
+func Main(version string) int {
+	// Whatever a browser opener prints must not mix with data on stdout.
+	browser.Stdout = os.Stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// `authdeck token` is run by scripts before every request: it skips
+	// building the command tree when its arguments are simple.
+	if code, ok := fastToken(ctx, os.Args[1:]); ok {
+		return code
+	}
+
+	f := NewFactory(version)
+	root := NewRootCmd(f)
+	root.SetArgs(os.Args[1:])
+	return Execute(ctx, root, f)
+}
+
+// Execute runs root and turns its error into an exit code, printing the
+// error on stderr.
+func Execute(ctx context.Context, root *cobra.Command, f *Factory) int {
+	c, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil && !errors.Is(err, ErrSilent) {
+		err = fmt.Errorf("%w", context.Canceled)
+	}
+	printError(f.IO, f.AppName, c, err)
+	return ExitCode(err)
+}
+
+func printError(io *IOStreams, app string, c *cobra.Command, err error) {
+	msg := ErrorMessage(err, app)
+	if msg == "" {
+		return
+	}
+	fmt.Fprintf(io.ErrOut, "%s: %s\n", app, msg)
+	var fe *FlagError
+	if errors.As(err, &fe) && c != nil {
+		fmt.Fprintf(io.ErrOut, "Run '%s --help' for usage.\n", c.CommandPath())
+	}
+}
+
+// NewRootCmd builds the command tree. With no arguments on a terminal it
+// starts the full-screen account manager; otherwise it prints help.
+func NewRootCmd(f *Factory) *cobra.Command {
+	g := &Globals{}
+	root := &cobra.Command{
+		Use:   f.AppName,
+		Short: "Sign in to OAuth/OpenID servers from the terminal and keep the tokens safe",
+		Long: f.AppName + ` signs you in to OAuth 2.0 / OpenID Connect servers with the device flow,
+keeps the tokens in the OS keyring (or a 0600 file), refreshes them, and hands
+them to scripts.
+
+Run it with no arguments on a terminal for the full-screen account manager.
+
+Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
+		Version:       f.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if !f.IO.CanPrompt() {
+				return c.Help()
+			}
+			m, err := f.Profiles()
+			if err != nil {
+				return err
+			}
+			res, err := f.RunTUI(c.Context(), m, tui.Options{Start: tui.ScreenAccounts, OpenURL: f.browserOrNil()})
+			if err != nil {
+				return err
+			}
+			if res.Cancelled {
+				return ErrCancel
+			}
+			return nil
+		},
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetIn(f.IO.In)
+	root.SetVersionTemplate(`{{.Name}} version {{.Version}}` + "\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
+	root.PersistentFlags().StringVar(&g.Profile, "profile", "", "use profile `NAME` (env AUTHDECK_PROFILE)")
+	root.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", "read the token from `PATH` (plain text, or JSON with a \"token\" key)")
+	f.globals = g
+
+	root.AddCommand(
+		NewCmdLogin(f, nil),
+		NewCmdLogout(f, nil),
+		NewCmdRevoke(f, nil),
+		NewCmdWhoami(f, nil),
+		NewCmdToken(f, nil),
+		NewCmdTokens(f),
+		NewCmdStatus(f, nil),
+		NewCmdProfiles(f),
+		NewCmdServers(f),
+		NewCmdAPI(f, nil),
+		NewCmdExec(f, nil),
+	)
+	return root
+}
+
+// browserOrNil is the browser opener to hand to the TUI, or nil when no
+// browser can be shown.
+func (f *Factory) browserOrNil() func(string) error {
+	if f.CanOpenBrowser == nil || !f.CanOpenBrowser() {
+		return nil
+	}
+	return f.Browser
+}
+
+// Globals returns the global flag values (parsed by the root command).
+func (f *Factory) Globals() Globals {
+	if f.globals == nil {
+		return Globals{}
+	}
+	return *f.globals
+}

@@ -1,0 +1,228 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/spf13/cobra"
+)
+
+// ServersOptions are the inputs of the `authdeck servers` subcommands.
+type ServersOptions struct {
+	IO       *IOStreams
+	AppName  string
+	Profiles func() (*profiles.Manager, error)
+	Getenv   func(string) string
+
+	// Action is "list", "add" or "rm".
+	Action string
+	Name   string
+	JSON   bool
+
+	Issuer           string
+	DeviceURL        string
+	TokenURL         string
+	RevokeURL        string
+	UserInfoURL      string
+	ClientID         string
+	ClientSecret     string
+	ClientSecretFile string
+	Scopes           []string
+	EnvVar           string
+}
+
+// NewCmdServers builds `authdeck servers` with list, add and rm.
+func NewCmdServers(f *Factory) *cobra.Command {
+	return newCmdServers(f, nil)
+}
+
+func newCmdServers(f *Factory, runF func(*ServersOptions) error) *cobra.Command {
+	c := &cobra.Command{Use: "servers", Short: "List, add and remove authorization servers", Args: cobra.NoArgs}
+	newOpts := func(action string) *ServersOptions {
+		return &ServersOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Getenv: f.Getenv, Action: action}
+	}
+	run := func(opts *ServersOptions) func(*cobra.Command, []string) error {
+		return func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				opts.Name = args[0]
+			}
+			if opts.Action == "add" {
+				if err := validateAdd(opts); err != nil {
+					return err
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return serversRun(c.Context(), opts)
+		}
+	}
+
+	lo := newOpts("list")
+	list := &cobra.Command{Use: "list", Aliases: []string{"ls"}, Short: "List servers (client secrets masked)", Args: cobra.NoArgs, RunE: run(lo)}
+	list.Flags().BoolVar(&lo.JSON, "json", false, "print a JSON document")
+
+	ao := newOpts("add")
+	add := &cobra.Command{
+		Use:   "add NAME (--issuer URL | --device-url URL --token-url URL) --client-id ID",
+		Short: "Add (or replace) a server",
+		Long: `Add a server by its issuer (its endpoints are discovered from RFC 8414 or
+OpenID metadata), or by explicit endpoints for providers that publish none.
+
+The client secret, for providers that want one from installed apps, is best
+given with --client-secret-file or AUTHDECK_CLIENT_SECRET: process arguments
+are visible to other users of the machine.`,
+		Example: `  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli
+  ` + f.AppName + ` servers add gh --device-url https://github.com/login/device/code \
+      --token-url https://github.com/login/oauth/access_token --client-id Iv1.abc --scopes repo`,
+		Args: cobra.ExactArgs(1),
+		RunE: run(ao),
+	}
+	fl := add.Flags()
+	fl.StringVar(&ao.Issuer, "issuer", "", "issuer `URL` (endpoints are discovered)")
+	fl.StringVar(&ao.DeviceURL, "device-url", "", "device authorization endpoint `URL`")
+	fl.StringVar(&ao.TokenURL, "token-url", "", "token endpoint `URL`")
+	fl.StringVar(&ao.RevokeURL, "revoke-url", "", "revocation endpoint `URL` (RFC 7009)")
+	fl.StringVar(&ao.UserInfoURL, "userinfo-url", "", "userinfo endpoint `URL`")
+	fl.StringVar(&ao.ClientID, "client-id", "", "OAuth client `ID` of this application at the server")
+	fl.StringVar(&ao.ClientSecret, "client-secret", "", "client `SECRET` (prefer --client-secret-file or AUTHDECK_CLIENT_SECRET)")
+	fl.StringVar(&ao.ClientSecretFile, "client-secret-file", "", "read the client secret from `PATH`")
+	fl.StringSliceVar(&ao.Scopes, "scopes", nil, "scopes to request, comma-separated")
+	fl.StringVar(&ao.EnvVar, "env-var", "", "env var `NAME` whose value overrides this server's stored tokens")
+
+	ro := newOpts("rm")
+	rm := &cobra.Command{Use: "rm NAME", Aliases: []string{"remove"}, Short: "Remove a server (refused while profiles use it)", Args: cobra.ExactArgs(1), RunE: run(ro)}
+
+	c.AddCommand(list, add, rm)
+	return c
+}
+
+func validateAdd(o *ServersOptions) error {
+	if strings.TrimSpace(o.Name) == "" {
+		return FlagErrorf("the server needs a name")
+	}
+	if o.ClientID == "" {
+		return FlagErrorf("--client-id is required")
+	}
+	explicit := o.DeviceURL != "" || o.TokenURL != ""
+	switch {
+	case o.Issuer != "" && explicit:
+		return FlagErrorf("give either --issuer or --device-url and --token-url, not both")
+	case o.Issuer == "" && !explicit:
+		return FlagErrorf("give --issuer URL, or --device-url URL and --token-url URL")
+	case explicit && (o.DeviceURL == "" || o.TokenURL == ""):
+		return FlagErrorf("--device-url and --token-url go together")
+	}
+	return nil
+}
+
+// ServersJSON is the stable --json document of `servers list` (version 1).
+// Client secrets are masked.
+type ServersJSON struct {
+	Version int               `json:"version"`
+	Servers []ServersJSONItem `json:"servers"`
+}
+
+// ServersJSONItem is one server in ServersJSON.
+type ServersJSONItem struct {
+	Name             string   `json:"name"`
+	Issuer           string   `json:"issuer,omitempty"`
+	DeviceAuthURL    string   `json:"device_authorization_endpoint,omitempty"`
+	TokenURL         string   `json:"token_endpoint,omitempty"`
+	RevocationURL    string   `json:"revocation_endpoint,omitempty"`
+	UserInfoURL      string   `json:"userinfo_endpoint,omitempty"`
+	IntrospectionURL string   `json:"introspection_endpoint,omitempty"`
+	ClientID         string   `json:"client_id"`
+	ClientSecret     string   `json:"client_secret,omitempty"` // "********" when set
+	Scopes           []string `json:"scopes,omitempty"`
+	EnvVar           string   `json:"env_var,omitempty"`
+	Profiles         int      `json:"profiles"`
+}
+
+const secretMask = "********"
+
+func serversRun(ctx context.Context, o *ServersOptions) error {
+	m, err := o.Profiles()
+	if err != nil {
+		return err
+	}
+	switch o.Action {
+	case "add":
+		argvSecretNote(o.IO, o.ClientSecret)
+		secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.Getenv)
+		if err != nil {
+			return err
+		}
+		s := profiles.Server{
+			Name: o.Name,
+			Endpoints: auth.Endpoints{
+				Issuer: o.Issuer, DeviceAuthURL: o.DeviceURL, TokenURL: o.TokenURL,
+				RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
+			},
+			ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
+		}
+		got, err := m.AddServer(ctx, s)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.ErrOut, "Added server %s (device endpoint %s)\n", textsafe.Clean(got.Name), textsafe.Clean(dash(got.DeviceAuthURL)))
+		if got.DeviceAuthURL == "" {
+			fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; use `login --with-token`.")
+		}
+		return nil
+	case "rm":
+		if err := m.RemoveServer(ctx, o.Name); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.IO.ErrOut, "Removed server %s\n", textsafe.Clean(o.Name))
+		return nil
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return err
+	}
+	doc := ServersJSON{Version: 1, Servers: []ServersJSONItem{}}
+	for _, s := range cfg.Servers {
+		it := ServersJSONItem{
+			Name: s.Name, Issuer: s.Issuer, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
+			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
+			ClientID: s.ClientID, Scopes: s.Scopes, EnvVar: s.EnvVar,
+		}
+		if s.ClientSecret != "" {
+			it.ClientSecret = secretMask
+		}
+		for _, p := range cfg.Profiles {
+			if p.Server == s.Name {
+				it.Profiles++
+			}
+		}
+		for _, p := range []*string{&it.Name, &it.Issuer, &it.DeviceAuthURL, &it.TokenURL, &it.RevocationURL, &it.UserInfoURL, &it.IntrospectionURL, &it.ClientID, &it.EnvVar} {
+			*p = textsafe.Clean(*p)
+		}
+		doc.Servers = append(doc.Servers, it)
+	}
+	if o.JSON {
+		return writeJSON(o.IO, doc)
+	}
+	if len(doc.Servers) == 0 {
+		fmt.Fprintf(o.IO.ErrOut, "No servers yet; add one with `%s servers add NAME --issuer URL --client-id ID`.\n", o.AppName)
+		return nil
+	}
+	tty := o.IO.IsStdoutTTY()
+	t := newTable(o.IO.Out, tty)
+	if tty {
+		t.row("NAME", "ISSUER / DEVICE ENDPOINT", "CLIENT ID", "SCOPES", "PROFILES")
+	}
+	for _, s := range doc.Servers {
+		where := s.Issuer
+		if where == "" {
+			where = s.DeviceAuthURL
+		}
+		t.row(s.Name, where, s.ClientID, strings.Join(s.Scopes, ","), fmt.Sprint(s.Profiles))
+	}
+	return t.flush()
+}

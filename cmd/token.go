@@ -1,0 +1,177 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/spf13/cobra"
+)
+
+// DefaultMinTTL is token's default --min-ttl.
+const DefaultMinTTL = 5 * time.Minute
+
+// TokenOptions are the inputs of `authdeck token`.
+type TokenOptions struct {
+	Out      io.Writer
+	Profiles func() (*profiles.Manager, error)
+	Cwd      func() (string, error)
+	Getenv   func(string) string
+
+	Profile   string
+	TokenFile string
+	MinTTL    time.Duration
+}
+
+// NewCmdToken builds `authdeck token`. runF replaces tokenRun in tests.
+func NewCmdToken(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
+	c := newTokenCmd(f, runF)
+	c.Use = "token"
+	return c
+}
+
+func newTokenCmd(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
+	opts := &TokenOptions{Out: f.IO.Out, Profiles: f.Profiles, Cwd: f.Cwd, Getenv: f.Getenv}
+	c := &cobra.Command{
+		Short: "Print the access token (and nothing else) on stdout",
+		Long: `Print the active (or chosen) profile's access token on stdout, followed by a
+newline, refreshing it first when it expires within --min-ttl.
+
+Token sources, first match wins: --token-file, the server's configured env var,
+AUTHDECK_TOKEN, the stored token. Concurrent calls send one refresh between them.`,
+		Example: `  curl -H "Authorization: Bearer $(` + f.AppName + ` token)" https://api.example.com/
+  ` + f.AppName + ` token --profile work --min-ttl 30m`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			g := f.Globals()
+			opts.Profile, opts.TokenFile = g.Profile, g.TokenFile
+			if opts.MinTTL < 0 {
+				return FlagErrorf("--min-ttl must not be negative")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return tokenRun(c.Context(), opts)
+		},
+	}
+	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", DefaultMinTTL, "refresh first when the token expires within `DURATION`")
+	return c
+}
+
+// NewCmdTokens builds the `authdeck tokens` group: print and revoke.
+func NewCmdTokens(f *Factory) *cobra.Command {
+	c := &cobra.Command{Use: "tokens", Short: "Token commands: print, revoke", Args: cobra.NoArgs}
+	p := newTokenCmd(f, nil)
+	p.Use = "print"
+	r := NewCmdRevoke(f, nil)
+	c.AddCommand(p, r)
+	return c
+}
+
+func tokenRun(ctx context.Context, o *TokenOptions) error {
+	m, err := o.Profiles()
+	if err != nil {
+		return err
+	}
+	name := ""
+	if o.TokenFile == "" {
+		cwd, _ := o.Cwd()
+		sel, err := m.Select(ctx, o.Profile, cwd)
+		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
+			return err
+		}
+		name = sel.Name
+	}
+	res, err := m.Token(ctx, name, profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile})
+	if err != nil {
+		return err
+	}
+	if res == nil || res.Token == nil || res.Token.AccessToken == "" {
+		return profiles.ErrNotLoggedIn
+	}
+	_, err = io.WriteString(o.Out, res.Token.AccessToken+"\n")
+	return err
+}
+
+// fastToken runs `token` (or `tokens print`) without building the command
+// tree when every argument is one it knows; ok is false otherwise, and the
+// full command line handles the arguments.
+func fastToken(ctx context.Context, args []string) (code int, ok bool) {
+	o, ok := parseFastToken(args)
+	if !ok {
+		return 0, false
+	}
+	o.Out, o.Getenv, o.Cwd = os.Stdout, os.Getenv, os.Getwd
+	o.Profiles = func() (*profiles.Manager, error) {
+		dir, err := ConfigDirFrom(o.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		return profiles.Open(AuthdeckApp(dir, o.Getenv))
+	}
+	err := tokenRun(ctx, o)
+	if err == nil {
+		return ExitOK, true
+	}
+	if ctx.Err() != nil {
+		err = context.Canceled
+	}
+	fmt.Fprintf(os.Stderr, "authdeck: %s\n", ErrorMessage(err, "authdeck"))
+	return ExitCode(err), true
+}
+
+// parseFastToken accepts exactly: [globals] (token | tokens print) [flags],
+// where the flags are --profile, --token-file and (after the command)
+// --min-ttl, as "--flag value" or "--flag=value".
+func parseFastToken(args []string) (*TokenOptions, bool) {
+	o := &TokenOptions{MinTTL: DefaultMinTTL}
+	seen := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case !seen && a == "token":
+			seen = true
+		case !seen && a == "tokens" && i+1 < len(args) && args[i+1] == "print":
+			seen = true
+			i++
+		case a == "--profile" || a == "--token-file" || a == "--min-ttl":
+			if i+1 >= len(args) || !setTokenFlag(o, a, args[i+1], seen) {
+				return nil, false
+			}
+			i++
+		case strings.HasPrefix(a, "--") && strings.Contains(a, "="):
+			k, v, _ := strings.Cut(a, "=")
+			if !setTokenFlag(o, k, v, seen) {
+				return nil, false
+			}
+		default:
+			return nil, false
+		}
+	}
+	return o, seen
+}
+
+// setTokenFlag sets one flag of the fast path; --min-ttl belongs to the
+// token command and is only accepted after it.
+func setTokenFlag(o *TokenOptions, name, value string, afterCmd bool) bool {
+	switch name {
+	case "--profile":
+		o.Profile = value
+	case "--token-file":
+		o.TokenFile = value
+	case "--min-ttl":
+		d, err := time.ParseDuration(value)
+		if err != nil || d < 0 || !afterCmd {
+			return false
+		}
+		o.MinTTL = d
+	default:
+		return false
+	}
+	return value != "" || name == "--profile"
+}
