@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -145,7 +144,7 @@ func presetDefs() map[string]presetDef {
 				if tenant == "" {
 					tenant = "common"
 				}
-				if !presetMSTenantRE.MatchString(tenant) {
+				if !validMSTenant(tenant) {
 					return auth.Endpoints{}, fmt.Errorf("preset microsoft: --tenant %q is not a tenant; use a tenant ID (a GUID), a domain such as contoso.onmicrosoft.com, or common, organizations or consumers", tenant)
 				}
 				base := "https://login.microsoftonline.com/" + tenant + "/oauth2/v2.0"
@@ -155,7 +154,7 @@ func presetDefs() map[string]presetDef {
 					TokenURL:      base + "/token",
 					UserInfoURL:   "https://graph.microsoft.com/oidc/userinfo",
 				}
-				if presetGUIDRE.MatchString(tenant) {
+				if validGUID(tenant) {
 					e.Issuer = "https://login.microsoftonline.com/" + strings.ToLower(tenant) + "/v2.0"
 				}
 				return e, nil
@@ -207,7 +206,7 @@ func presetDefs() map[string]presetDef {
 				if as == "" {
 					as = "default"
 				}
-				if !presetOktaRE.MatchString(as) {
+				if !validOktaServer(as) {
 					return auth.Endpoints{}, fmt.Errorf("preset okta: --tenant %q is not an authorization server ID; use letters and digits, such as default or aus1a2b3c4", as)
 				}
 				issuer := base + "/oauth2/" + as
@@ -297,16 +296,84 @@ func presetDefs() map[string]presetDef {
 	}
 }
 
-var (
-	// presetMSTenantRE: a GUID, a domain, or one of the multi-tenant aliases.
-	presetMSTenantRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$`)
-	// presetGUIDRE: a tenant ID.
-	presetGUIDRE = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-	// presetOktaRE: an authorization server ID.
-	presetOktaRE = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-	// presetHostRE: a DNS name (letters, digits, hyphens and dots).
-	presetHostRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
-)
+// The validators below are plain functions rather than regexps: package
+// initialisation runs on every `authdeck token`, and compiling these
+// patterns cost about a millisecond there.
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// validMSTenant: a GUID, a domain, or one of the multi-tenant aliases:
+// letters, digits, dots and hyphens, starting and ending with a letter or
+// digit, at most 255 characters.
+func validMSTenant(s string) bool {
+	if len(s) == 0 || len(s) > 255 || !isAlnum(s[0]) || !isAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) && s[i] != '.' && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validGUID: a tenant ID, 8-4-4-4-12 hex digits.
+func validGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(s[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validOktaServer: an authorization server ID, 1 to 64 letters or digits.
+func validOktaServer(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHostname: a DNS name of labels of letters, digits and hyphens (1 to
+// 63 characters, not starting or ending with a hyphen) joined by dots.
+func validHostname(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if len(label) == 0 || len(label) > 63 || !isAlnum(label[0]) || !isAlnum(label[len(label)-1]) {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if !isAlnum(label[i]) && label[i] != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // Presets describes every provider preset, in a stable order.
 func Presets() []PresetInfo {
@@ -399,7 +466,7 @@ func presetBase(preset, domain string, withPath bool) (string, error) {
 		return "", fmt.Errorf("preset %s: --domain %q must be a host name such as example.com (or an https:// URL)", preset, domain)
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
 		return "", fmt.Errorf("preset %s: --domain %q must be a host name, without user, query or fragment", preset, domain)
-	case host == "" || (!presetHostRE.MatchString(host) && net.ParseIP(host) == nil):
+	case host == "" || (!validHostname(host) && net.ParseIP(host) == nil):
 		return "", fmt.Errorf("preset %s: --domain %q is not a host name", preset, domain)
 	case u.Scheme == "http" && !presetLoopback(host):
 		return "", fmt.Errorf("preset %s: --domain %q uses plain http, which is allowed only for loopback addresses; use https", preset, domain)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -13,7 +12,18 @@ import (
 	"github.com/authdeck/authdeck/auth"
 )
 
-var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// validEnvVar: a portable environment variable name.
+func validEnvVar(s string) bool {
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) && s[i] != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // AddServer adds or replaces a server (profiles referring to it by name
 // keep working). It checks the name, requires a client id, and refuses
@@ -27,7 +37,7 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 	if s.ClientID == "" {
 		return Server{}, fmt.Errorf("server %q: a client id is required; register an application with the provider to get one", s.Name)
 	}
-	if s.EnvVar != "" && !envVarName.MatchString(s.EnvVar) {
+	if s.EnvVar != "" && !validEnvVar(s.EnvVar) {
 		return Server{}, fmt.Errorf("server %q: %q is not an environment variable name (letters, digits and _)", s.Name, s.EnvVar)
 	}
 	s.Issuer = strings.TrimSpace(s.Issuer)
