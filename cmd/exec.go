@@ -52,7 +52,7 @@ func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
 		Short: "Run a command with the profile's token in an environment variable",
 		Long: `Run COMMAND with a fresh access token (valid for at least --min-ttl) in an
 environment variable: --env NAME, else the env var configured for the profile's
-server (servers add --env-var), else AUTHDECK_TOKEN.
+server (servers add --env-var), else ` + execDefaultEnv(f.Host) + `.
 
 The command gets this process's stdin, stdout and stderr; SIGINT, SIGTERM and
 SIGHUP are forwarded to it (a Ctrl-C typed at the terminal reaches it directly,
@@ -163,5 +163,14 @@ func execEnvName(ctx context.Context, m *profiles.Manager, flag, profile string)
 	if n := m.App().EnvToken; n != "" {
 		return n, nil
 	}
-	return "AUTHDECK_TOKEN", nil
+	return envPrefix(m.App().Name) + "_TOKEN", nil
+}
+
+// execDefaultEnv is the variable exec uses when neither --env nor the
+// server names one: the host's token variable.
+func execDefaultEnv(h Host) string {
+	if h.EnvToken != "" {
+		return h.EnvToken
+	}
+	return envPrefix(h.Name) + "_TOKEN"
 }

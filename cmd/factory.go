@@ -5,16 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
-	"github.com/pkg/browser"
 )
 
 // Prompter asks the user questions on the terminal.
@@ -27,8 +23,11 @@ type Prompter interface {
 // expensive or fallible ones are lazy, memoized funcs, so a command pays only
 // for what it uses.
 type Factory struct {
-	// AppName is the application's name, as shown to people.
+	// AppName is the application's name, as shown to people (Host.Name).
 	AppName string
+	// Host is the application's identity, with its defaults filled in: the
+	// environment variable names in use ("" when off), the TUI's title.
+	Host Host
 	// Version of the binary.
 	Version string
 	// IO are the standard streams.
@@ -56,48 +55,19 @@ type Factory struct {
 	globals *Globals // set by NewRootCmd
 }
 
-// AuthdeckApp is authdeck's own profiles.App, with configDir and getenv.
-func AuthdeckApp(configDir string, getenv func(string) string) profiles.App {
-	return profiles.App{
-		Name:           "authdeck",
-		ConfigDir:      configDir,
-		KeyringService: "authdeck",
-		EnvToken:       "AUTHDECK_TOKEN",
-		EnvProfile:     "AUTHDECK_PROFILE",
-		DirFile:        ".authdeck",
-		Getenv:         getenv,
-	}
-}
-
-// ConfigDirFrom returns AUTHDECK_CONFIG_DIR, or os.UserConfigDir()/authdeck.
-func ConfigDirFrom(getenv func(string) string) (string, error) {
-	if d := getenv("AUTHDECK_CONFIG_DIR"); d != "" {
-		return d, nil
-	}
-	base, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find a configuration directory (%v); set AUTHDECK_CONFIG_DIR", err)
-	}
-	return filepath.Join(base, "authdeck"), nil
-}
-
-// NewFactory wires the production dependencies, in dependency order.
+// NewFactory returns authdeck's own Factory with an empty environment and
+// discarded streams: enough to build the command tree for documentation
+// (cmd/gendocs). The binary's Main and embedding hosts use New.
 func NewFactory(version string) *Factory {
-	f := &Factory{AppName: "authdeck", Version: version}
-	f.Getenv = os.Getenv                                                    // depends on nothing
-	f.Now = time.Now                                                        // depends on nothing
-	f.Cwd = os.Getwd                                                        // depends on nothing
-	f.IO = System(f.Getenv)                                                 // depends on Getenv
-	f.ConfigDir = func() (string, error) { return ConfigDirFrom(f.Getenv) } // depends on Getenv
-	f.Profiles = managerFunc(f)                                             // depends on ConfigDir, Getenv
-	f.Prompter = &termPrompter{in: f.IO.In, out: f.IO.ErrOut}               // depends on IO
-	f.RunTUI = tui.Run                                                      // depends on nothing
-	f.Browser = openBrowser                                                 // depends on nothing
-	f.CanOpenBrowser = func() bool { return canOpenBrowser(runtime.GOOS, f.Getenv) }
+	f, err := newFactory(Authdeck(version))
+	if err != nil {
+		panic(err) // Authdeck's identity is valid
+	}
 	return f
 }
 
-// managerFunc returns a memoized constructor of the profiles manager.
+// managerFunc returns a memoized constructor of the profiles manager of
+// f.Host.
 func managerFunc(f *Factory) func() (*profiles.Manager, error) {
 	var (
 		once sync.Once
@@ -111,15 +81,11 @@ func managerFunc(f *Factory) func() (*profiles.Manager, error) {
 			if err != nil {
 				return
 			}
-			m, err = profiles.Open(AuthdeckApp(dir, f.Getenv))
+			m, err = profiles.Open(f.Host.profilesApp(dir))
 		})
 		return m, err
 	}
 }
-
-// openBrowser opens url with the system's browser (Main sends whatever the
-// opener prints to stderr, never to stdout, which may carry --json).
-func openBrowser(url string) error { return browser.OpenURL(url) }
 
 // canOpenBrowser: over SSH the browser would open on the wrong machine, and
 // on Linux without a display there is nowhere to show it.
@@ -170,4 +136,14 @@ func (p *termPrompter) Confirm(msg string, def bool) (bool, error) {
 		}
 		fmt.Fprintln(p.out, "Please answer y or n.")
 	}
+}
+
+// AuthdeckApp is authdeck's own profiles.App over configDir and getenv.
+//
+// Deprecated: inside package cmd use f.Host.profilesApp(dir), which is the
+// identity of whichever host built the Factory; embedding hosts use New.
+func AuthdeckApp(configDir string, getenv func(string) string) profiles.App {
+	h, _ := Authdeck("").withDefaults()
+	h.Getenv = getenv
+	return h.profilesApp(configDir)
 }

@@ -23,16 +23,27 @@ type IOStreams struct {
 	width                          int
 }
 
-// System returns the IOStreams of the process. getenv reads the environment
-// (NO_COLOR, TERM, COLUMNS).
+// System returns the IOStreams of the process (os.Stdin, os.Stdout,
+// os.Stderr). getenv reads the environment (NO_COLOR, TERM, COLUMNS).
 func System(getenv func(string) string) *IOStreams {
-	io := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	io.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
-	io.stdoutTTY = term.IsTerminal(int(os.Stdout.Fd()))
-	io.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
+	return NewIOStreams(os.Stdin, os.Stdout, os.Stderr, getenv)
+}
+
+// NewIOStreams returns IOStreams over in, out and errOut. A stream is a
+// terminal when it is a file (it has an Fd method) open on one; colour is
+// enabled when out is a terminal, NO_COLOR is unset and TERM is not "dumb".
+// getenv reads the environment (NO_COLOR, TERM, COLUMNS).
+func NewIOStreams(in io.Reader, out, errOut io.Writer, getenv func(string) string) *IOStreams {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	io := &IOStreams{In: in, Out: out, ErrOut: errOut}
+	io.stdinTTY = isTerminal(in)
+	io.stdoutTTY = isTerminal(out)
+	io.stderrTTY = isTerminal(errOut)
 	io.color = io.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
-	if io.stdoutTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+	if f, ok := out.(fder); ok && io.stdoutTTY {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
 			io.width = w
 		}
 	}
@@ -42,6 +53,15 @@ func System(getenv func(string) string) *IOStreams {
 		}
 	}
 	return io
+}
+
+// fder is a stream backed by a file descriptor (*os.File).
+type fder interface{ Fd() uintptr }
+
+// isTerminal reports whether v is a file open on a terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(fder)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // Test returns IOStreams over buffers, none of them a terminal, and the

@@ -43,6 +43,9 @@ type LoginOptions struct {
 	Insecure         bool
 	JSON             bool
 	NoTUI            bool
+	Web              bool
+
+	savedProfile string // the profile the login was saved as
 }
 
 // NewCmdLogin builds `authdeck login`. runF replaces loginRun in tests.
@@ -58,7 +61,7 @@ func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
 	}
 	c := &cobra.Command{
 		Use:   "login",
-		Short: "Sign in with the device flow (or --with-token)",
+		Short: "Sign in with the device flow (or --web, --with-token)",
 		Long: `Sign in to a server with the OAuth 2.0 device flow (RFC 8628).
 
 The user code and the verification URL are shown on stderr, a browser is opened
@@ -72,6 +75,17 @@ With --json, one JSON object per line is written to stdout for each event:
   {"event":"success","profile":...,"account":...,"storage":...,"insecure_storage":false}
   {"event":"error","error":"...","code":"access_denied"|"expired_token"|"cancelled"|...}
 Neither the device code nor any token is ever written.
+
+With --web (chosen by itself when the server has no device endpoint but an
+authorization endpoint), the browser sign-in runs instead: the authorization
+code grant with PKCE and a redirect to a listener on 127.0.0.1. The address
+to open is shown on stderr and opened in a browser when one can be shown.
+When the browser runs on another machine (SSH, --no-browser), paste the
+address it was sent back to (http://127.0.0.1:PORT/callback?...) on stdin.
+Its --json events are
+  {"event":"browser_url","url":...,"redirect_uri":...,"expires_at":...}
+then "success" or "error" as above. Over SSH the device flow is preferred
+when the server has both, unless --web is given.
 
 The client secret, for servers that want one, is best given with
 --client-secret-file or the AUTHDECK_CLIENT_SECRET environment variable:
@@ -102,6 +116,7 @@ process arguments are visible to other users of the machine.`,
 	fl.BoolVar(&opts.Insecure, "insecure-storage", false, "store the token in the plain-text credentials file, not the keyring")
 	fl.BoolVar(&opts.JSON, "json", false, "stream events as JSON lines on stdout")
 	fl.BoolVar(&opts.NoTUI, "no-tui", false, "plain output even on a terminal")
+	fl.BoolVar(&opts.Web, "web", false, "sign in with the browser (authorization code with PKCE) instead of the device flow")
 	return c
 }
 
@@ -218,7 +233,24 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	}
 	save := profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}
 	if o.WithToken {
+		if o.Web {
+			return FlagErrorf("--web and --with-token do not go together")
+		}
 		return loginWithToken(ctx, o, m, s, save)
+	}
+	web, err := useWeb(o, s)
+	if err != nil {
+		return err
+	}
+	if web {
+		// The full-screen login screen runs the device flow only, so the
+		// browser sign-in is always the plain one.
+		ev := &eventWriter{w: o.IO.Out, on: o.JSON}
+		err = webLogin(ctx, o, m, s, save, ev)
+		if err != nil && o.JSON {
+			ev.emit(errorEvent(err, o.AppName))
+		}
+		return err
 	}
 	if o.IO.CanPrompt() && !o.NoTUI && !o.JSON {
 		opener := o.Browser
@@ -334,6 +366,7 @@ func saveAndReport(ctx context.Context, o *LoginOptions, m *profiles.Manager, s 
 	if err != nil {
 		return fmt.Errorf("saving the login: %w", err)
 	}
+	o.savedProfile = p.Name
 	account := textsafe.Clean(p.Account())
 	if account == "" {
 		account = "an unnamed account"
@@ -607,6 +640,8 @@ func errorEvent(err error, app string) errorEventJSON {
 		code = "access_denied"
 	case errors.Is(err, auth.ErrExpiredToken):
 		code = "expired_token"
+	case errors.Is(err, auth.ErrWebTimeout):
+		code = "timeout"
 	case errors.Is(err, profiles.ErrNotLoggedIn):
 		code = "not_logged_in"
 	case errors.As(err, &oe):

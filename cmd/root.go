@@ -1,7 +1,3 @@
-// Package cmd is authdeck's command line: cobra wiring, terminal versus pipe
-// output, and the mapping of errors to exit codes (0 ok, 1 error, 2
-// cancelled, 4 not logged in). It is the only package that reads the process
-// environment and knows about exit codes.
 package cmd
 
 import (
@@ -12,8 +8,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/authdeck/authdeck/tui"
-	"github.com/pkg/browser"
 	"github.com/spf13/cobra"
 )
 
@@ -25,24 +19,31 @@ type Globals struct {
 	TokenFile string
 }
 
-// Main runs the authdeck command line with os.Args and returns the exit code.
+// Main runs the authdeck command line with os.Args and returns the exit
+// code. It is the only function of the module that touches the process's
+// streams, environment and signals: it hands them to New as authdeck's Host.
 func Main(version string) int {
-	// Whatever a browser opener prints must not mix with data on stdout.
-	browser.Stdout = os.Stderr
+	h := Authdeck(version)
+	h.Getenv = os.Getenv
+	h.Stdin, h.Stdout, h.Stderr = os.Stdin, os.Stdout, os.Stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	// `authdeck token` is run by scripts before every request: it skips
 	// building the command tree when its arguments are simple.
-	if code, ok := fastToken(ctx, os.Args[1:]); ok {
+	if code, ok := fastToken(ctx, h, os.Args[1:]); ok {
 		return code
 	}
 
-	f := NewFactory(version)
-	root := NewRootCmd(f)
+	k, err := New(h)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", h.Name, ErrorMessage(err, h.Name))
+		return ExitError
+	}
+	root := k.RootCmd()
 	root.SetArgs(os.Args[1:])
-	return Execute(ctx, root, f)
+	return k.Execute(ctx, root)
 }
 
 // Execute runs root and turns its error into an exit code, printing the
@@ -93,18 +94,7 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 			if !f.IO.CanPrompt() {
 				return c.Help()
 			}
-			m, err := f.Profiles()
-			if err != nil {
-				return err
-			}
-			res, err := f.RunTUI(c.Context(), m, tui.Options{Start: tui.ScreenAccounts, OpenURL: f.browserOrNil()})
-			if err != nil {
-				return err
-			}
-			if res.Cancelled {
-				return ErrCancel
-			}
-			return nil
+			return f.runAccounts(c.Context())
 		},
 	}
 	root.SetOut(f.IO.Out)
@@ -112,8 +102,8 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 	root.SetIn(f.IO.In)
 	root.SetVersionTemplate(`{{.Name}} version {{.Version}}` + "\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
-	root.PersistentFlags().StringVar(&g.Profile, "profile", "", "use profile `NAME` (env AUTHDECK_PROFILE)")
-	root.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", "read the token from `PATH` (plain text, or JSON with a \"token\" key)")
+	root.PersistentFlags().StringVar(&g.Profile, "profile", "", profileFlagUsage(f.Host))
+	root.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", tokenFileFlagUsage)
 	f.globals = g
 
 	root.AddCommand(
@@ -128,7 +118,14 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 		NewCmdServers(f),
 		NewCmdAPI(f, nil),
 		NewCmdExec(f, nil),
+		NewCmdDevServer(f, nil),
+		NewCmdDemo(f, nil),
 	)
+	for _, c := range root.Commands() {
+		if c.Name() == "login" {
+			f.hookLogin(c)
+		}
+	}
 	return root
 }
 

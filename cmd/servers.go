@@ -24,6 +24,7 @@ type ServersOptions struct {
 	JSON   bool
 
 	Issuer           string
+	AuthURL          string
 	DeviceURL        string
 	TokenURL         string
 	RevokeURL        string
@@ -68,23 +69,28 @@ func newCmdServers(f *Factory, runF func(*ServersOptions) error) *cobra.Command 
 
 	ao := newOpts("add")
 	add := &cobra.Command{
-		Use:   "add NAME (--issuer URL | --device-url URL --token-url URL) --client-id ID",
+		Use:   "add NAME (--issuer URL | [--device-url URL] [--auth-url URL] --token-url URL) --client-id ID",
 		Short: "Add (or replace) a server",
 		Long: `Add a server by its issuer (its endpoints are discovered from RFC 8414 or
-OpenID metadata), or by explicit endpoints for providers that publish none.
+OpenID metadata), or by explicit endpoints for providers that publish none:
+the token endpoint and a device authorization endpoint (device flow), an
+authorization endpoint (browser sign-in, login --web), or both.
 
 The client secret, for providers that want one from installed apps, is best
 given with --client-secret-file or AUTHDECK_CLIENT_SECRET: process arguments
 are visible to other users of the machine.`,
 		Example: `  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli
   ` + f.AppName + ` servers add gh --device-url https://github.com/login/device/code \
-      --token-url https://github.com/login/oauth/access_token --client-id Iv1.abc --scopes repo`,
+      --token-url https://github.com/login/oauth/access_token --client-id Iv1.abc --scopes repo
+  ` + f.AppName + ` servers add web --auth-url https://id.example.com/authorize \
+      --token-url https://id.example.com/token --client-id my-cli`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(ao),
 	}
 	fl := add.Flags()
 	fl.StringVar(&ao.Issuer, "issuer", "", "issuer `URL` (endpoints are discovered)")
 	fl.StringVar(&ao.DeviceURL, "device-url", "", "device authorization endpoint `URL`")
+	fl.StringVar(&ao.AuthURL, "auth-url", "", "authorization endpoint `URL` (for the browser sign-in, login --web)")
 	fl.StringVar(&ao.TokenURL, "token-url", "", "token endpoint `URL`")
 	fl.StringVar(&ao.RevokeURL, "revoke-url", "", "revocation endpoint `URL` (RFC 7009)")
 	fl.StringVar(&ao.UserInfoURL, "userinfo-url", "", "userinfo endpoint `URL`")
@@ -108,14 +114,16 @@ func validateAdd(o *ServersOptions) error {
 	if o.ClientID == "" {
 		return FlagErrorf("--client-id is required")
 	}
-	explicit := o.DeviceURL != "" || o.TokenURL != ""
+	explicit := o.DeviceURL != "" || o.TokenURL != "" || o.AuthURL != ""
 	switch {
 	case o.Issuer != "" && explicit:
-		return FlagErrorf("give either --issuer or --device-url and --token-url, not both")
+		return FlagErrorf("give either --issuer or explicit endpoints (--token-url with --device-url and/or --auth-url), not both")
 	case o.Issuer == "" && !explicit:
-		return FlagErrorf("give --issuer URL, or --device-url URL and --token-url URL")
-	case explicit && (o.DeviceURL == "" || o.TokenURL == ""):
-		return FlagErrorf("--device-url and --token-url go together")
+		return FlagErrorf("give --issuer URL, or --token-url URL with --device-url URL and/or --auth-url URL")
+	case explicit && o.TokenURL == "":
+		return FlagErrorf("--token-url is required with --device-url or --auth-url")
+	case explicit && o.DeviceURL == "" && o.AuthURL == "":
+		return FlagErrorf("--token-url needs --device-url (device flow) and/or --auth-url (browser sign-in)")
 	}
 	return nil
 }
@@ -131,6 +139,7 @@ type ServersJSON struct {
 type ServersJSONItem struct {
 	Name             string   `json:"name"`
 	Issuer           string   `json:"issuer,omitempty"`
+	AuthURL          string   `json:"authorization_endpoint,omitempty"`
 	DeviceAuthURL    string   `json:"device_authorization_endpoint,omitempty"`
 	TokenURL         string   `json:"token_endpoint,omitempty"`
 	RevocationURL    string   `json:"revocation_endpoint,omitempty"`
@@ -160,7 +169,7 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 		s := profiles.Server{
 			Name: o.Name,
 			Endpoints: auth.Endpoints{
-				Issuer: o.Issuer, DeviceAuthURL: o.DeviceURL, TokenURL: o.TokenURL,
+				Issuer: o.Issuer, AuthURL: o.AuthURL, DeviceAuthURL: o.DeviceURL, TokenURL: o.TokenURL,
 				RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
 			},
 			ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
@@ -170,7 +179,10 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 			return err
 		}
 		fmt.Fprintf(o.IO.ErrOut, "Added server %s (device endpoint %s)\n", textsafe.Clean(got.Name), textsafe.Clean(dash(got.DeviceAuthURL)))
-		if got.DeviceAuthURL == "" {
+		switch {
+		case got.DeviceAuthURL == "" && got.SupportsWeb():
+			fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; `login` signs in with the browser (--web).")
+		case got.DeviceAuthURL == "":
 			fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; use `login --with-token`.")
 		}
 		return nil
@@ -188,7 +200,7 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 	doc := ServersJSON{Version: 1, Servers: []ServersJSONItem{}}
 	for _, s := range cfg.Servers {
 		it := ServersJSONItem{
-			Name: s.Name, Issuer: s.Issuer, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
+			Name: s.Name, Issuer: s.Issuer, AuthURL: s.AuthURL, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
 			ClientID: s.ClientID, Scopes: s.Scopes, EnvVar: s.EnvVar,
 		}
@@ -200,7 +212,7 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 				it.Profiles++
 			}
 		}
-		for _, p := range []*string{&it.Name, &it.Issuer, &it.DeviceAuthURL, &it.TokenURL, &it.RevocationURL, &it.UserInfoURL, &it.IntrospectionURL, &it.ClientID, &it.EnvVar} {
+		for _, p := range []*string{&it.Name, &it.Issuer, &it.AuthURL, &it.DeviceAuthURL, &it.TokenURL, &it.RevocationURL, &it.UserInfoURL, &it.IntrospectionURL, &it.ClientID, &it.EnvVar} {
 			*p = textsafe.Clean(*p)
 		}
 		doc.Servers = append(doc.Servers, it)
@@ -221,6 +233,9 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 		where := s.Issuer
 		if where == "" {
 			where = s.DeviceAuthURL
+		}
+		if where == "" {
+			where = s.AuthURL
 		}
 		t.row(s.Name, where, s.ClientID, strings.Join(s.Scopes, ","), fmt.Sprint(s.Profiles))
 	}

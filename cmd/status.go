@@ -18,6 +18,7 @@ import (
 // StatusOptions are the inputs of `authdeck status`.
 type StatusOptions struct {
 	IO       *IOStreams
+	AppName  string
 	Profiles func() (*profiles.Manager, error)
 	Cwd      func() (string, error)
 	Now      func() time.Time
@@ -29,7 +30,7 @@ type StatusOptions struct {
 
 // NewCmdStatus builds `authdeck status`. runF replaces statusRun in tests.
 func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, Now: f.Now}
+	opts := &StatusOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Cwd: f.Cwd, Now: f.Now}
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "List every profile: server, account, storage, expiry, token source",
@@ -117,7 +118,7 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 		return writeJSON(o.IO, doc)
 	}
 	if len(doc.Profiles) == 0 {
-		fmt.Fprintln(o.IO.ErrOut, "No profiles yet; run `authdeck login`.")
+		fmt.Fprintf(o.IO.ErrOut, "No profiles yet; run `%s login`.\n", o.AppName)
 		return nil
 	}
 	return printStatus(o.IO, doc, o.Now())

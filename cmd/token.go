@@ -43,7 +43,7 @@ func newTokenCmd(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
 newline, refreshing it first when it expires within --min-ttl.
 
 Token sources, first match wins: --token-file, the server's configured env var,
-AUTHDECK_TOKEN, the stored token. Concurrent calls send one refresh between them.`,
+` + envSource(f.Host.EnvToken) + `the stored token. Concurrent calls send one refresh between them.`,
 		Example: `  curl -H "Authorization: Bearer $(` + f.AppName + ` token)" https://api.example.com/
   ` + f.AppName + ` token --profile work --min-ttl 30m`,
 		Args: cobra.NoArgs,
@@ -98,30 +98,34 @@ func tokenRun(ctx context.Context, o *TokenOptions) error {
 	return err
 }
 
-// fastToken runs `token` (or `tokens print`) without building the command
-// tree when every argument is one it knows; ok is false otherwise, and the
-// full command line handles the arguments.
-func fastToken(ctx context.Context, args []string) (code int, ok bool) {
+// fastToken runs `token` (or `tokens print`) for host h without building
+// the command tree when every argument is one it knows; ok is false
+// otherwise, and the full command line handles the arguments.
+func fastToken(ctx context.Context, h Host, args []string) (code int, ok bool) {
 	o, ok := parseFastToken(args)
 	if !ok {
 		return 0, false
 	}
-	o.Out, o.Getenv, o.Cwd = os.Stdout, os.Getenv, os.Getwd
+	h, err := h.withDefaults()
+	if err != nil {
+		return 0, false
+	}
+	o.Out, o.Getenv, o.Cwd = h.Stdout, h.Getenv, os.Getwd
 	o.Profiles = func() (*profiles.Manager, error) {
-		dir, err := ConfigDirFrom(o.Getenv)
+		dir, err := h.configDir()
 		if err != nil {
 			return nil, err
 		}
-		return profiles.Open(AuthdeckApp(dir, o.Getenv))
+		return profiles.Open(h.profilesApp(dir))
 	}
-	err := tokenRun(ctx, o)
+	err = tokenRun(ctx, o)
 	if err == nil {
 		return ExitOK, true
 	}
 	if ctx.Err() != nil {
 		err = context.Canceled
 	}
-	fmt.Fprintf(os.Stderr, "authdeck: %s\n", ErrorMessage(err, "authdeck"))
+	fmt.Fprintf(h.Stderr, "%s: %s\n", h.Name, ErrorMessage(err, h.Name))
 	return ExitCode(err), true
 }
 

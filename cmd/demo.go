@@ -1,0 +1,222 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/authdeck/authdeck/internal/devserver"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/authdeck/authdeck/tui"
+	"github.com/spf13/cobra"
+)
+
+// Demo timings: a short polling interval so the demo feels quick, and the
+// auto-approval delay, long enough to see the code on screen first.
+const (
+	demoInterval    = 2 * time.Second
+	demoAutoApprove = 3 * time.Second
+	demoServerName  = "demo"
+)
+
+// DemoOptions are the inputs of `authdeck demo`.
+type DemoOptions struct {
+	IO             *IOStreams
+	AppName        string
+	ConfigDir      func() (string, error)
+	Getenv         func(string) string
+	Now            func() time.Time
+	RunTUI         func(context.Context, *profiles.Manager, tui.Options) (tui.Result, error)
+	Browser        func(string) error
+	CanOpenBrowser func() bool
+	// StartServer starts the authorization server (devserver.Start).
+	StartServer func(context.Context, devserver.Options) (*devserver.Server, error)
+	// OpenProfiles opens the demo's profiles in dir (a test seam; nil means
+	// profiles.Open with file storage).
+	OpenProfiles func(dir string) (*profiles.Manager, error)
+
+	AutoApprove bool
+	Keep        bool
+	NoBrowser   bool
+}
+
+// NewCmdDemo builds `authdeck demo`. runF replaces demoRun in tests.
+func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
+	opts := &DemoOptions{
+		IO: f.IO, AppName: f.AppName, ConfigDir: f.ConfigDir, Getenv: f.Getenv, Now: f.Now,
+		RunTUI: f.RunTUI, Browser: f.Browser, CanOpenBrowser: f.CanOpenBrowser,
+		StartServer: devserver.Start,
+	}
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Try " + f.AppName + " against a built-in authorization server, no account needed",
+		Long: `Start a built-in authorization server (see ` + "`" + f.AppName + ` dev-server` + "`" + `) and sign in to it,
+so you can see the whole experience without an account anywhere.
+
+On a terminal the full-screen login screen opens; approve the code on the
+verification page printed on stderr (or pass --auto-approve and wait a few
+seconds). Without a terminal the plain login runs, then whoami is printed.
+
+Your own profiles are never touched: the demo uses its own configuration
+directory, a temporary one removed when the demo ends, or <config dir>/demo
+with --keep. Demo tokens are stored in that directory's credentials file
+(plain text, readable by you only), not in your keyring: they are worthless
+once the demo server stops, and should leave nothing behind.`,
+		Example: `  ` + f.AppName + ` demo
+  ` + f.AppName + ` demo --auto-approve`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return demoRun(c.Context(), opts)
+		},
+	}
+	c.Flags().BoolVar(&opts.AutoApprove, "auto-approve", false, "approve the sign-in by itself after a few seconds")
+	c.Flags().BoolVar(&opts.Keep, "keep", false, "keep the demo's profiles in <config dir>/demo instead of a temporary directory")
+	c.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "do not open the verification page in a browser")
+	return c
+}
+
+// demoGetenv hides the variables that would point the demo at the user's
+// real profiles or tokens.
+func demoGetenv(getenv func(string) string) func(string) string {
+	return func(k string) string {
+		switch k {
+		case "AUTHDECK_TOKEN", "AUTHDECK_PROFILE", "AUTHDECK_CONFIG_DIR":
+			return ""
+		}
+		if getenv == nil {
+			return ""
+		}
+		return getenv(k)
+	}
+}
+
+// demoDir returns the demo's configuration directory and a cleanup func.
+func demoDir(o *DemoOptions) (string, func(), error) {
+	if o.Keep {
+		base, err := o.ConfigDir()
+		if err != nil {
+			return "", nil, err
+		}
+		dir := filepath.Join(base, "demo")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", nil, fmt.Errorf("creating the demo's configuration directory: %w", err)
+		}
+		fmt.Fprintf(o.IO.ErrOut, "Demo profiles are kept in %s (your own profiles are untouched).\n", dir)
+		return dir, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", o.AppName+"-demo-")
+	if err != nil {
+		return "", nil, fmt.Errorf("creating a temporary directory for the demo: %w", err)
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Demo profiles go to the temporary directory %s, removed when the demo ends (--keep keeps them); your own profiles are untouched.\n", dir)
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+func demoRun(ctx context.Context, o *DemoOptions) error {
+	dir, cleanup, err := demoDir(o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	tuiMode := o.IO.CanPrompt()
+	sopt := devserver.Options{Interval: demoInterval}
+	if o.AutoApprove {
+		sopt.AutoApprove = demoAutoApprove
+	}
+	if !tuiMode {
+		// Nothing may be written over the full-screen program; without it,
+		// only the server's warnings are worth showing.
+		sopt.Logger = slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv, err := o.StartServer(ctx, sopt)
+	if err != nil {
+		return fmt.Errorf("starting the demo server: %w", err)
+	}
+	defer srv.Close()
+
+	open := o.OpenProfiles
+	if open == nil {
+		getenv := demoGetenv(o.Getenv)
+		open = func(dir string) (*profiles.Manager, error) {
+			app := AuthdeckApp(dir, getenv)
+			app.KeyringService = o.AppName + "-demo" // never the real keyring entries
+			return profiles.Open(app)
+		}
+	}
+	m, err := open(dir)
+	if err != nil {
+		return err
+	}
+	// File storage for the whole demo directory: see the command's help.
+	if err := m.Update(ctx, func(c *profiles.Config) error { c.Settings.Storage = "file"; return nil }); err != nil {
+		return err
+	}
+	s, err := m.AddServer(ctx, profiles.Server{
+		Name: demoServerName, Endpoints: srv.Endpoints(), ClientID: srv.ClientID(), Scopes: srv.Scopes(),
+	})
+	if err != nil {
+		return fmt.Errorf("adding the demo server: %w", err)
+	}
+
+	var logins []string
+	for _, u := range srv.Users() {
+		logins = append(logins, u.Login)
+	}
+	w := o.IO.ErrOut
+	fmt.Fprintf(w, "Demo authorization server: %s (client id %s)\n", srv.Issuer(), srv.ClientID())
+	fmt.Fprintf(w, "Approve the sign-in at %s as one of: %s\n", srv.DeviceURL(), strings.Join(logins, ", "))
+	if o.AutoApprove {
+		fmt.Fprintf(w, "(--auto-approve: the sign-in is approved as %s after %s)\n", logins[0], demoAutoApprove)
+	}
+	fmt.Fprintln(w, "Demo tokens are stored in the demo directory's credentials file (plain text, yours only), not in your keyring.")
+
+	save := profiles.SaveOptions{Insecure: true}
+	canBrowse := !o.NoBrowser && !o.AutoApprove && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser()
+	if tuiMode {
+		var opener func(string) error
+		if canBrowse {
+			opener = o.Browser
+		}
+		res, err := o.RunTUI(ctx, m, tui.Options{
+			Start: tui.ScreenLogin, Server: s, Save: save, NoBrowser: !canBrowse,
+			OpenURL: opener, Title: o.AppName + " demo",
+		})
+		if err != nil {
+			return err
+		}
+		if res.Cancelled || res.LoggedIn == nil {
+			return ErrCancel
+		}
+		fmt.Fprintf(w, "Demo finished: logged in as %s (profile %s).\n", res.LoggedIn.Account(), res.LoggedIn.Name)
+		return nil
+	}
+
+	lo := &LoginOptions{
+		IO: o.IO, AppName: o.AppName, Browser: o.Browser, CanOpenBrowser: o.CanOpenBrowser,
+		Getenv: demoGetenv(o.Getenv), NoBrowser: !canBrowse, Insecure: true,
+		Profiles: func() (*profiles.Manager, error) { return m, nil },
+	}
+	if err := deviceLogin(ctx, lo, m, s, save, &eventWriter{w: o.IO.Out}); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("demo: %w", context.Canceled)
+		}
+		return err
+	}
+	fmt.Fprintf(w, "\n$ %s whoami\n", o.AppName)
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return whoamiRun(ctx, &WhoamiOptions{
+		IO: o.IO, Profiles: lo.Profiles, Now: now, Profile: lo.savedProfile,
+		Cwd: func() (string, error) { return dir, nil }, // no .authdeck file of the real projects
+	})
+}

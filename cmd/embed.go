@@ -1,0 +1,626 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/authdeck/authdeck/tui"
+	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
+)
+
+// NoEnv, as the value of one of Host's Env* fields or DirFile, turns that
+// variable (or file) off.
+const NoEnv = "-"
+
+// Host is the identity of the application that embeds authdeck: everything
+// that would otherwise be a constant. authdeck itself is one host (see
+// Authdeck); another Go CLI passes its own to New.
+//
+// Only Name is required. The library reads the environment only through
+// Getenv and writes only to Stdout and Stderr.
+type Host struct {
+	// Name of the command, as typed and shown in help ("acme"). Letters,
+	// digits, '-' and '_'.
+	Name string
+	// Version of the host binary, shown by --version on RootCmd.
+	Version string
+	// KeyringService is the service name of the keyring items; empty means
+	// Name.
+	KeyringService string
+	// ConfigDir holds config.toml and credentials.json. Empty means the
+	// EnvConfigDir variable, else the user's configuration directory
+	// ($XDG_CONFIG_HOME or ~/.config on Linux, as os.UserConfigDir, but read
+	// through Getenv) joined with Name.
+	ConfigDir string
+	// EnvPrefix is the prefix of the environment variables below; empty
+	// means Name in upper case with every other character than a letter or
+	// digit replaced by '_' ("acme-cli" gives ACME_CLI).
+	EnvPrefix string
+	// EnvToken names the variable whose value overrides the stored token;
+	// empty means EnvPrefix+"_TOKEN", NoEnv turns it off.
+	EnvToken string
+	// EnvProfile names the variable that chooses the profile; empty means
+	// EnvPrefix+"_PROFILE", NoEnv turns it off.
+	EnvProfile string
+	// EnvConfigDir names the variable that overrides the default
+	// configuration directory; empty means EnvPrefix+"_CONFIG_DIR", NoEnv
+	// turns it off.
+	EnvConfigDir string
+	// EnvClientSecret names the variable that carries a client secret for
+	// login and servers add; empty means EnvPrefix+"_CLIENT_SECRET", NoEnv
+	// turns it off.
+	EnvClientSecret string
+	// DirFile is the per-directory file naming a profile; empty means "."
+	// followed by Name, NoEnv turns the look-up off.
+	DirFile string
+	// DefaultServer is the server login uses when no --server is given. It
+	// is added to the configuration (by name, discovering its endpoints when
+	// only an Issuer is set) the first time login or the TUI needs it; a
+	// server of the same name already configured is left as it is.
+	DefaultServer *profiles.Server
+	// Title is shown in the full-screen program's header; empty means Name.
+	Title string
+	// Logger receives debug logs (never a secret); nil discards them.
+	Logger *slog.Logger
+	// Getenv reads the environment; nil means an empty environment. Pass
+	// os.Getenv to honour the process's.
+	Getenv func(string) string
+	// Stdin, Stdout and Stderr are the streams of the commands; nil means
+	// an empty input and discarded output. Terminal detection works when
+	// they are *os.File.
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// HTTPClient is used for every call to an authorization server, and its
+	// transport and timeout underlie Kit.HTTPClient; nil means a client
+	// with timeouts.
+	HTTPClient *http.Client
+	// Secrets replaces the OS keyring (tests, or hosts with their own
+	// store); nil means the OS keyring under KeyringService.
+	Secrets profiles.SecretStore
+	// OpenBrowser opens a URL in a web browser; nil means the system's
+	// opener (xdg-open, open, rundll32), whose output is discarded.
+	OpenBrowser func(url string) error
+}
+
+// Authdeck returns authdeck's own identity: name "authdeck", keyring service
+// "authdeck", variables AUTHDECK_TOKEN, AUTHDECK_PROFILE,
+// AUTHDECK_CONFIG_DIR and AUTHDECK_CLIENT_SECRET, directory file
+// ".authdeck". The streams and environment are left empty: Main fills in
+// the process's.
+func Authdeck(version string) Host {
+	return Host{Name: "authdeck", Version: version, KeyringService: "authdeck", EnvPrefix: "AUTHDECK"}
+}
+
+// envPrefix derives the variable prefix from a name: upper case, any other
+// character than a letter or digit replaced by '_'.
+func envPrefix(name string) string {
+	b := []byte(strings.ToUpper(name))
+	for i, c := range b {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// validHostName: a command name cobra and shells accept.
+func validHostName(name string) bool {
+	if name == "" || len(name) > 64 || name[0] == '-' {
+		return false
+	}
+	for _, c := range name {
+		ok := c == '-' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// withDefaults checks h and fills in every default, so that the Env*
+// fields hold real names or "" (off).
+func (h Host) withDefaults() (Host, error) {
+	if !validHostName(h.Name) {
+		return h, fmt.Errorf("authdeck: Host.Name %q is not a command name (letters, digits, '-' and '_')", h.Name)
+	}
+	if h.KeyringService == "" {
+		h.KeyringService = h.Name
+	}
+	if h.EnvPrefix == "" {
+		h.EnvPrefix = envPrefix(h.Name)
+	}
+	name := func(v, suffix string) string {
+		switch v {
+		case NoEnv:
+			return ""
+		case "":
+			return h.EnvPrefix + suffix
+		}
+		return v
+	}
+	h.EnvToken = name(h.EnvToken, "_TOKEN")
+	h.EnvProfile = name(h.EnvProfile, "_PROFILE")
+	h.EnvConfigDir = name(h.EnvConfigDir, "_CONFIG_DIR")
+	h.EnvClientSecret = name(h.EnvClientSecret, "_CLIENT_SECRET")
+	switch h.DirFile {
+	case NoEnv:
+		h.DirFile = ""
+	case "":
+		h.DirFile = "." + h.Name
+	}
+	if h.Title == "" {
+		h.Title = h.Name
+	}
+	if h.DefaultServer != nil {
+		s := *h.DefaultServer
+		if err := profiles.ValidateName("server", s.Name); err != nil {
+			return h, fmt.Errorf("authdeck: Host.DefaultServer: %w", err)
+		}
+		if s.ClientID == "" || (s.Issuer == "" && s.TokenURL == "") {
+			return h, fmt.Errorf("authdeck: Host.DefaultServer %q needs a ClientID and an Issuer (or a TokenURL)", s.Name)
+		}
+		h.DefaultServer = &s
+	}
+	if h.Getenv == nil {
+		h.Getenv = func(string) string { return "" }
+	}
+	if h.Stdin == nil {
+		h.Stdin = strings.NewReader("")
+	}
+	if h.Stdout == nil {
+		h.Stdout = io.Discard
+	}
+	if h.Stderr == nil {
+		h.Stderr = io.Discard
+	}
+	if h.OpenBrowser == nil {
+		h.OpenBrowser = systemOpener(runtime.GOOS)
+	}
+	return h, nil
+}
+
+// configDir is where the host's configuration lives (h has its defaults).
+func (h Host) configDir() (string, error) {
+	if h.ConfigDir != "" {
+		return h.ConfigDir, nil
+	}
+	if h.EnvConfigDir != "" {
+		if d := h.Getenv(h.EnvConfigDir); d != "" {
+			return d, nil
+		}
+	}
+	base, err := userConfigDir(runtime.GOOS, h.Getenv)
+	if err != nil {
+		hint := "set Host.ConfigDir"
+		if h.EnvConfigDir != "" {
+			hint = "set " + h.EnvConfigDir
+		}
+		return "", fmt.Errorf("cannot find a configuration directory (%v); %s", err, hint)
+	}
+	return filepath.Join(base, h.Name), nil
+}
+
+// userConfigDir is os.UserConfigDir reading the environment through getenv.
+func userConfigDir(goos string, getenv func(string) string) (string, error) {
+	switch goos {
+	case "windows":
+		if d := getenv("AppData"); d != "" {
+			return d, nil
+		}
+		return "", errors.New("%AppData% is not set")
+	case "darwin", "ios":
+		if d := getenv("HOME"); d != "" {
+			return d + "/Library/Application Support", nil
+		}
+		return "", errors.New("$HOME is not set")
+	case "plan9":
+		if d := getenv("home"); d != "" {
+			return d + "/lib", nil
+		}
+		return "", errors.New("$home is not set")
+	}
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
+		if !filepath.IsAbs(d) {
+			return "", errors.New("$XDG_CONFIG_HOME is a relative path")
+		}
+		return d, nil
+	}
+	if d := getenv("HOME"); d != "" {
+		return d + "/.config", nil
+	}
+	return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME is set")
+}
+
+// profilesApp is the profiles.App of h (with its defaults) over dir.
+func (h Host) profilesApp(dir string) profiles.App {
+	return profiles.App{
+		Name:           h.Name,
+		ConfigDir:      dir,
+		KeyringService: h.KeyringService,
+		EnvToken:       h.EnvToken,
+		EnvProfile:     h.EnvProfile,
+		DirFile:        h.DirFile,
+		Getenv:         h.Getenv,
+		HTTPClient:     h.HTTPClient,
+		Logger:         h.Logger,
+		Secrets:        h.Secrets,
+	}
+}
+
+// systemOpener opens URLs with the platform's opener, discarding what it
+// prints (it must never mix with data on stdout).
+func systemOpener(goos string) func(string) error {
+	return func(url string) error {
+		if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+			return fmt.Errorf("refusing to open %q: not an http(s) URL", textsafe.Clean(url))
+		}
+		var cands [][]string
+		switch goos {
+		case "darwin":
+			cands = [][]string{{"open"}}
+		case "windows":
+			cands = [][]string{{"rundll32", "url.dll,FileProtocolHandler"}}
+		default:
+			cands = [][]string{{"xdg-open"}, {"x-www-browser"}, {"www-browser"}}
+		}
+		var errs []error
+		for _, c := range cands {
+			p, err := exec.LookPath(c[0])
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			cmd := exec.Command(p, append(c[1:], url)...)
+			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+			if err := cmd.Run(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", c[0], err))
+				continue
+			}
+			return nil
+		}
+		return fmt.Errorf("no browser opener worked: %w", errors.Join(errs...))
+	}
+}
+
+// newFactory wires the commands' dependencies for host h, in dependency
+// order. The profiles manager is opened lazily, on first use.
+func newFactory(h Host) (*Factory, error) {
+	h, err := h.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	f := &Factory{AppName: h.Name, Version: h.Version, Host: h}
+	f.Getenv = h.Getenv                                        // depends on nothing
+	f.Now = time.Now                                           // depends on nothing
+	f.Cwd = os.Getwd                                           // depends on nothing
+	f.IO = NewIOStreams(h.Stdin, h.Stdout, h.Stderr, h.Getenv) // depends on Getenv
+	f.ConfigDir = h.configDir                                  // depends on Getenv
+	f.Profiles = managerFunc(f)                                // depends on ConfigDir, Host
+	f.Prompter = &termPrompter{in: f.IO.In, out: f.IO.ErrOut}  // depends on IO
+	f.RunTUI = tui.Run                                         // depends on nothing
+	f.Browser = h.OpenBrowser                                  // depends on nothing
+	f.CanOpenBrowser = func() bool { return canOpenBrowser(runtime.GOOS, f.Getenv) }
+	return f, nil
+}
+
+// Kit is what a host application gets from New: the profiles manager, token
+// sources and HTTP clients for its own API calls, the cobra commands to
+// mount under its root command, and the full-screen account manager. Its
+// methods are safe for concurrent use.
+type Kit struct {
+	f *Factory
+	m *profiles.Manager
+}
+
+// New checks the host's identity, fills in its defaults and returns its
+// Kit. It does no I/O (files are read on use) and fails only when h is
+// invalid or no configuration directory can be found.
+func New(h Host) (*Kit, error) {
+	f, err := newFactory(h)
+	if err != nil {
+		return nil, err
+	}
+	m, err := f.Profiles()
+	if err != nil {
+		return nil, err
+	}
+	return &Kit{f: f, m: m}, nil
+}
+
+// Host returns the host's identity with every default filled in (the
+// variable names actually used, "" when off).
+func (k *Kit) Host() Host { return k.f.Host }
+
+// Manager returns the profiles manager: servers, profiles, secrets and
+// the shared use cases (SaveLogin, Token, Logout, Revoke, WhoAmI, Status).
+func (k *Kit) Manager() *profiles.Manager { return k.m }
+
+// TokenSource returns the access token of profile, refreshed (and the new
+// tokens persisted, under the cross-process lock) when it expires within
+// profiles.DefaultMinTTL. An empty profile means the one the user chose:
+// the host's EnvProfile variable, else its directory file, else the active
+// profile; the host's EnvToken variable overrides the stored token, as for
+// the token command. Errors wrap profiles.ErrNotLoggedIn when there is no
+// usable login. ctx bounds the refresh requests.
+func (k *Kit) TokenSource(ctx context.Context, profile string) oauth2.TokenSource {
+	return &kitTokenSource{k: k, ctx: ctx, profile: profile}
+}
+
+// kitTokenSource resolves the profile on first use, then delegates to the
+// manager's token source (which caches the token in memory).
+type kitTokenSource struct {
+	k       *Kit
+	ctx     context.Context
+	profile string
+
+	mu sync.Mutex
+	ts oauth2.TokenSource
+}
+
+// Token implements oauth2.TokenSource.
+func (s *kitTokenSource) Token() (*oauth2.Token, error) {
+	s.mu.Lock()
+	if s.ts == nil {
+		name := s.profile
+		if name == "" {
+			cwd, _ := s.k.f.Cwd()
+			sel, err := s.k.m.Select(s.ctx, "", cwd)
+			if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
+				s.mu.Unlock()
+				return nil, err
+			}
+			name = sel.Name // "" still lets the host's token variable serve
+		}
+		s.ts = s.k.m.TokenSource(s.ctx, name, profiles.DefaultMinTTL)
+	}
+	ts := s.ts
+	s.mu.Unlock()
+	return ts.Token()
+}
+
+// DefaultAPITimeout bounds each request of Kit.HTTPClient when the host
+// gave no Host.HTTPClient with a timeout of its own.
+const DefaultAPITimeout = 60 * time.Second
+
+// HTTPClient returns an HTTP client that sends profile's access token as a
+// Bearer token on every request (see TokenSource for the profile and the
+// refresh). Its transport and timeout are Host.HTTPClient's, else
+// http.DefaultTransport and DefaultAPITimeout. Plain-HTTP URLs other than
+// loopback are refused, so the token never crosses a network in clear.
+func (k *Kit) HTTPClient(ctx context.Context, profile string) *http.Client {
+	base := http.DefaultTransport
+	timeout := DefaultAPITimeout
+	if hc := k.f.Host.HTTPClient; hc != nil {
+		if hc.Transport != nil {
+			base = hc.Transport
+		}
+		if hc.Timeout > 0 {
+			timeout = hc.Timeout
+		}
+	}
+	return &http.Client{
+		Transport: &oauth2.Transport{Source: k.TokenSource(ctx, profile), Base: httpsOnly{base}},
+		Timeout:   timeout,
+	}
+}
+
+// httpsOnly refuses plain HTTP except on loopback.
+type httpsOnly struct{ rt http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := auth.CheckURL(r.URL.String()); err != nil {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, err
+	}
+	return t.rt.RoundTrip(r)
+}
+
+// Commands returns fresh login, logout, whoami, token, profiles, revoke and
+// status commands to mount under the host's root command. Each has its
+// own --profile and --token-file flags (the host's EnvProfile variable and
+// directory file work too), prints its own errors on the host's Stderr
+// (stripped of control characters, prefixed with the host's name) and
+// returns them, wrapping ErrSilent, so that ExitCode gives the exit code and
+// ErrorMessage returns "". Cobra's own usage output is silenced.
+func (k *Kit) Commands() []*cobra.Command {
+	f := k.forCommands()
+	g := &Globals{}
+	f.globals = g
+	cmds := []*cobra.Command{
+		NewCmdLogin(f, nil),
+		NewCmdLogout(f, nil),
+		NewCmdWhoami(f, nil),
+		NewCmdToken(f, nil),
+		NewCmdProfiles(f),
+		NewCmdRevoke(f, nil),
+		NewCmdStatus(f, nil),
+	}
+	for _, c := range cmds {
+		c.PersistentFlags().StringVar(&g.Profile, "profile", "", profileFlagUsage(f.Host))
+		c.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", tokenFileFlagUsage)
+		if c.Name() == "login" {
+			f.hookLogin(c)
+		}
+		selfReporting(f, c)
+	}
+	return cmds
+}
+
+// forCommands is a copy of the factory for one set of commands (each set
+// has its own flag values).
+func (k *Kit) forCommands() *Factory {
+	f := *k.f
+	f.globals = nil
+	return &f
+}
+
+// RootCmd returns a fresh root command with every command of authdeck (what
+// the authdeck binary runs), named after the host. Run it with Execute.
+func (k *Kit) RootCmd() *cobra.Command { return NewRootCmd(k.forCommands()) }
+
+// Execute runs root (the host's root command, or RootCmd) and returns the
+// exit code: 0 ok, 1 error, 2 cancelled, 4 not logged in. Errors not yet
+// printed by a Kit command are printed on the host's Stderr. It never exits
+// the process.
+func (k *Kit) Execute(ctx context.Context, root *cobra.Command) int {
+	root.SilenceErrors, root.SilenceUsage = true, true
+	return Execute(ctx, root, k.f)
+}
+
+// RunTUI runs the full-screen account manager on the terminal until the
+// user quits. The streams must be terminals.
+func (k *Kit) RunTUI(ctx context.Context) error {
+	if !k.f.IO.CanPrompt() {
+		return errors.New("the account manager needs a terminal; use the login, status and profiles commands instead")
+	}
+	return k.f.runAccounts(ctx)
+}
+
+// runAccounts runs the TUI's accounts screen with the host's title.
+func (f *Factory) runAccounts(ctx context.Context) error {
+	m, err := f.Profiles()
+	if err != nil {
+		return err
+	}
+	if err := f.ensureDefaultServer(ctx, m); err != nil {
+		return err
+	}
+	res, err := f.RunTUI(ctx, m, tui.Options{Start: tui.ScreenAccounts, Title: f.Host.Title, OpenURL: f.browserOrNil()})
+	if err != nil {
+		return err
+	}
+	if res.Cancelled {
+		return ErrCancel
+	}
+	return nil
+}
+
+// ensureDefaultServer adds the host's default server to the configuration
+// when no server of its name is there.
+func (f *Factory) ensureDefaultServer(ctx context.Context, m *profiles.Manager) error {
+	s := f.Host.DefaultServer
+	if s == nil {
+		return nil
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := cfg.Server(s.Name); ok {
+		return nil
+	}
+	if _, err := m.AddServer(ctx, *s); err != nil {
+		return fmt.Errorf("adding the default server: %w", err)
+	}
+	return nil
+}
+
+// hookLogin makes login use the host's default server when no --server is
+// given, adding it to the configuration first.
+func (f *Factory) hookLogin(c *cobra.Command) {
+	if f.Host.DefaultServer == nil || c.Flags().Lookup("server") == nil {
+		return
+	}
+	prev := c.PreRunE
+	c.PreRunE = func(c *cobra.Command, args []string) error {
+		if prev != nil {
+			if err := prev(c, args); err != nil {
+				return err
+			}
+		}
+		if c.Flags().Changed("server") {
+			return nil
+		}
+		m, err := f.Profiles()
+		if err != nil {
+			return err
+		}
+		if err := f.ensureDefaultServer(c.Context(), m); err != nil {
+			return err
+		}
+		return c.Flags().Set("server", f.Host.DefaultServer.Name)
+	}
+}
+
+// reportedError is an error already printed by a Kit command.
+type reportedError struct{ err error }
+
+// Error returns the underlying error's text.
+func (e *reportedError) Error() string { return e.err.Error() }
+
+// Unwrap returns the underlying error and ErrSilent.
+func (e *reportedError) Unwrap() []error { return []error{e.err, ErrSilent} }
+
+// selfReporting makes c and its subcommands print their own errors (flag,
+// argument and run errors) on the host's stderr, since the host's root
+// command may not know how.
+func selfReporting(f *Factory, c *cobra.Command) {
+	report := func(c *cobra.Command, err error) error {
+		if err == nil || errors.Is(err, ErrSilent) {
+			return err
+		}
+		if c.Context() != nil && c.Context().Err() != nil {
+			err = fmt.Errorf("%w", context.Canceled)
+		}
+		printError(f.IO, f.AppName, c, err)
+		return &reportedError{err: err}
+	}
+	c.SilenceErrors, c.SilenceUsage = true, true
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return report(c, &FlagError{Err: err}) })
+	if args := c.Args; args != nil {
+		c.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return report(c, &FlagError{Err: err})
+			}
+			return nil
+		}
+	}
+	if pre := c.PreRunE; pre != nil {
+		c.PreRunE = func(c *cobra.Command, a []string) error { return report(c, pre(c, a)) }
+	}
+	if run := c.RunE; run != nil {
+		c.RunE = func(c *cobra.Command, a []string) error { return report(c, run(c, a)) }
+	}
+	for _, sub := range c.Commands() {
+		selfReporting(f, sub)
+	}
+}
+
+// profileFlagUsage is the help of --profile for host h.
+func profileFlagUsage(h Host) string {
+	if h.EnvProfile == "" {
+		return "use profile `NAME`"
+	}
+	return "use profile `NAME` (env " + h.EnvProfile + ")"
+}
+
+// tokenFileFlagUsage is the help of --token-file.
+const tokenFileFlagUsage = "read the token from `PATH` (plain text, or JSON with a \"token\" key)"
+
+// envSource names the token variable in a list of token sources ("" when
+// it is off).
+func envSource(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + ", "
+}

@@ -1,0 +1,147 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
+)
+
+// browserURLEvent is the first --json event of the browser sign-in. The URL
+// carries no secret (state and the PKCE challenge are public by design).
+type browserURLEvent struct {
+	Event       string `json:"event"` // "browser_url"
+	Server      string `json:"server"`
+	URL         string `json:"url"`
+	RedirectURI string `json:"redirect_uri"`
+	ExpiresAt   string `json:"expires_at"`
+}
+
+// isRemote reports whether we run over SSH, where a browser opened here is
+// not the user's.
+func isRemote(getenv func(string) string) bool {
+	return getenv != nil && (getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "")
+}
+
+// useWeb decides between the browser sign-in and the device flow: --web
+// asks for the browser; otherwise the browser is used only when the server
+// cannot do the device flow but can do the browser sign-in. Over SSH the
+// device flow is therefore kept whenever the server has it.
+func useWeb(o *LoginOptions, s profiles.Server) (bool, error) {
+	name := textsafe.Clean(s.Name)
+	if o.Web {
+		if !s.SupportsWeb() {
+			return false, FlagErrorf("server %q has no authorization endpoint, so --web is not possible; drop --web to use the device flow, or configure it with `%s servers add %s --auth-url URL --token-url URL ...`",
+				name, o.AppName, name)
+		}
+		return true, nil
+	}
+	if !s.SupportsDevice() && s.SupportsWeb() {
+		fmt.Fprintf(o.IO.ErrOut, "%s has no device flow; signing in with the browser instead.\n", name)
+		return true, nil
+	}
+	return false, nil
+}
+
+// webLogin runs the browser sign-in: it prints (and opens) the authorization
+// URL, offers to read the redirected address from stdin when the browser
+// may run elsewhere, waits, and saves the login like the device flow.
+func webLogin(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
+	c := clientFor(m, s)
+	flow, err := c.StartWeb(ctx, auth.WebOptions{AppName: o.AppName})
+	if err != nil {
+		return fmt.Errorf("starting the browser sign-in to %s: %w", textsafe.Clean(s.Name), err)
+	}
+	defer flow.Close()
+
+	remote := isRemote(o.Getenv)
+	canOpen := !o.NoBrowser && !remote && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser()
+	// Paste when the browser may not reach our listener: another machine
+	// (SSH), or a browser the user starts themselves.
+	paste := remote || !canOpen
+	w := o.IO.ErrOut
+	if o.JSON {
+		ev.emit(browserURLEvent{
+			Event: "browser_url", Server: s.Name, URL: flow.AuthURL(), RedirectURI: flow.RedirectURL(),
+			ExpiresAt: flow.Deadline().UTC().Format(time.RFC3339),
+		})
+	}
+	fmt.Fprintf(w, "Open this address in a browser to sign in to %s:\n  %s\n", textsafe.Clean(s.Name), flow.AuthURL())
+	if paste {
+		fmt.Fprintf(w, "If that browser runs on another machine, it ends on an address starting with\n  %s\nthat does not load: copy that whole address from its address bar, paste it here and press Enter.\n", flow.RedirectURL())
+	}
+	fmt.Fprintf(w, "Waiting for the browser (until %s)...\n", flow.Deadline().Local().Format("15:04:05"))
+
+	if canOpen {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := o.Browser(flow.AuthURL()); err != nil {
+				fmt.Fprintf(w, "Could not open a browser (%s); open the address above yourself.\n", textsafe.Clean(err.Error()))
+			}
+		}()
+		defer func() {
+			select {
+			case <-done:
+			case <-time.After(time.Second):
+			}
+		}()
+	}
+	if paste && o.IO.In != nil {
+		go readPastedURLs(ctx, o.IO.In, w, flow)
+	}
+
+	tok, err := flow.Wait(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("login: %w", context.Canceled)
+		}
+		return fmt.Errorf("browser sign-in to %s: %w", textsafe.Clean(s.Name), err)
+	}
+	id, warn := identify(ctx, c, s, tok)
+	if warn != nil {
+		fmt.Fprintf(w, "%s could not read the account's identity (%s); saving the login anyway.\n", o.IO.Warn("Warning:"), textsafe.Clean(warn.Error()))
+	}
+	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
+}
+
+// readPastedURLs hands each line of in to the flow until one ends it. The
+// pasted address carries the authorization code, so it is never echoed or
+// put in an error. A line that is not a redirect address, or one of another
+// sign-in, is answered and reading goes on. The goroutine may stay blocked
+// on a read after the flow ended; the process ends soon after.
+func readPastedURLs(ctx context.Context, in io.Reader, w io.Writer, flow *auth.WebFlow) {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 4096), 64<<10)
+	for sc.Scan() {
+		select {
+		case <-flow.Done():
+			return
+		default:
+		}
+		line := sc.Text()
+		if len(line) == 0 {
+			continue
+		}
+		_, err := flow.CompleteFromURL(ctx, line)
+		switch {
+		case err == nil:
+			return
+		case errors.Is(err, auth.ErrWebStateMismatch):
+			fmt.Fprintln(w, "That address belongs to a different sign-in (its state does not match); paste the address from this sign-in, or press Ctrl-C.")
+		default:
+			select {
+			case <-flow.Done():
+				return // the flow ended with this error; Wait reports it
+			default:
+			}
+			fmt.Fprintf(w, "%s\n", textsafe.Clean(err.Error()))
+		}
+	}
+}
