@@ -1,13 +1,19 @@
 // Package tui is authdeck's full-screen account manager: the accounts and
 // servers screens, the live device-code login screen and whoami, built with
-// Bubble Tea v1. Only tea.Cmd functions perform I/O.
+// Bubble Tea v1. Only tea.Cmd functions (tui/cmds.go) perform I/O.
 package tui
 
 import (
 	"context"
 	"errors"
+	"os"
+	"time"
 
+	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // Screen is the screen the program starts on.
@@ -48,7 +54,59 @@ type Result struct {
 // ScreenLogin.
 var ErrCancelled = errors.New("cancelled")
 
-// Run runs the program on the terminal until the user quits.
+// Run runs the program on the terminal until the user quits. With
+// ScreenLogin it returns ErrCancelled when the user left before logging in,
+// or the login's failure (auth.ErrAccessDenied, auth.ErrExpiredToken, ...).
 func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) {
-	return Result{}, errors.New("unimplemented")
+	app := m.App()
+	getenv := app.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if opt.Title == "" {
+		opt.Title = app.Name
+	}
+	now := app.Now
+	if now == nil {
+		now = time.Now
+	}
+	remote := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
+	d := Deps{
+		Profiles:            m,
+		Flow:                managerFlow(m),
+		Now:                 now,
+		OpenURL:             opt.OpenURL,
+		Copy:                systemCopy(os.Stdout, remote),
+		IdentityFromIDToken: auth.IdentityFromIDToken,
+	}
+	// Detect the background before Bubble Tea owns stdin (lipgloss#73).
+	if getenv("NO_COLOR") != "" {
+		lipgloss.SetColorProfile(termenv.Ascii)
+	}
+	dark := termenv.HasDarkBackground()
+	lipgloss.SetHasDarkBackground(dark)
+
+	p := tea.NewProgram(New(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx))
+	final, err := p.Run()
+	if err != nil {
+		if ctx.Err() != nil {
+			return Result{Cancelled: true}, ctx.Err()
+		}
+		return Result{}, err
+	}
+	fm, _ := final.(Model)
+	return fm.finish()
+}
+
+// finish turns the final model into Run's result.
+func (m Model) finish() (Result, error) {
+	res := m.result
+	if m.opt.Start != ScreenLogin || res.LoggedIn != nil {
+		return res, nil
+	}
+	if m.login.state == loginFailed && m.login.failErr != nil {
+		return res, m.login.failErr
+	}
+	res.Cancelled = true
+	return res, ErrCancelled
 }

@@ -1,0 +1,523 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+type screenID int
+
+const (
+	scrAccounts screenID = iota
+	scrLogin
+	scrWhoami
+	scrToken
+	scrForm
+)
+
+// accountsClockMsg refreshes the accounts screen's "time left" column.
+type accountsClockMsg struct{ at time.Time }
+
+// accountsClockEvery is how often the accounts screen's times refresh.
+const accountsClockEvery = 15 * time.Second
+
+// Model is the root of the program: it routes messages, lays out the
+// header, the active screen, a status line and the help footer, and owns
+// the global keys. It implements tea.Model and help.KeyMap.
+type Model struct {
+	ctx  context.Context
+	deps Deps
+	opt  Options
+	c    common
+
+	help     help.Model
+	fullHelp bool
+	ready    bool
+	width    int
+	height   int
+
+	active  screenID
+	confirm *confirmModel
+	status  string
+
+	accounts accountsModel
+	login    loginModel
+	whoami   whoamiModel
+	token    tokenModel
+	form     formModel
+
+	initCmd  tea.Cmd
+	result   Result
+	quitting bool
+}
+
+// New builds the program's root model. It does no I/O: profiles load in a
+// command started by Init. dark says whether the terminal background is
+// dark (it decides how the QR code is drawn).
+func New(ctx context.Context, d Deps, opt Options, dark bool) Model {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	c := common{styles: DefaultStyles(), keys: defaultKeyMap(), dark: dark}
+	m := Model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
+	m.accounts = newAccounts(c)
+	m.login = newLogin(c, d)
+	m.whoami = whoamiModel{common: c}
+	m.token = tokenModel{common: c, copyFn: d.Copy}
+	m.form = newForm(c)
+	m.accounts.gen = 1
+	m.accounts.now = d.Now()
+	cmds := []tea.Cmd{m.loadCmd(), m.accountsClock()}
+	if opt.Start == ScreenLogin {
+		var cmd tea.Cmd
+		m.active = scrLogin
+		m.login, cmd = m.login.start(ctx, opt.Server, opt.Save, opt.NoBrowser)
+		cmds = append(cmds, cmd)
+	}
+	m.initCmd = tea.Batch(cmds...)
+	m.syncKeys()
+	return m
+}
+
+// Init starts loading the profiles (and the login, when started on it).
+func (m Model) Init() tea.Cmd { return m.initCmd }
+
+// Result is how the program ended, read by Run from the final model.
+func (m Model) Result() Result { return m.result }
+
+func (m Model) loadCmd() tea.Cmd {
+	return loadProfilesCmd(m.ctx, m.deps.Profiles, m.deps.Now, m.accounts.gen)
+}
+
+func (m Model) accountsClock() tea.Cmd {
+	now := m.deps.Now
+	return tea.Tick(accountsClockEvery, func(time.Time) tea.Msg { return accountsClockMsg{at: now()} })
+}
+
+// reload starts a fresh load of the profiles; older loads are dropped.
+func (m *Model) reload() tea.Cmd {
+	m.accounts.gen++
+	m.accounts.loading = true
+	return m.loadCmd()
+}
+
+// Update routes msg: global keys first, then the screen that owns it.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := m.update(msg)
+	m.syncKeys()
+	return m, cmd
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height, m.ready = msg.Width, msg.Height, true
+		m.layout()
+		return m, nil
+	case tea.KeyMsg:
+		return m.onKey(msg)
+
+	// Accounts.
+	case profilesLoadedMsg:
+		if msg.gen != m.accounts.gen {
+			return m, nil
+		}
+		m.accounts = m.accounts.setLoaded(msg)
+		return m, nil
+	case accountsClockMsg:
+		m.accounts.now = msg.at
+		return m, m.accountsClock()
+	case confirmMsg:
+		m.confirm = &confirmModel{common: m.c, req: msg.req}
+		m.confirm.width, m.confirm.height = m.contentSize()
+		return m, nil
+	case confirmedActionMsg:
+		m.status = actionProgress(msg.action, msg.target)
+		return m, actionCmd(m.ctx, m.deps.Profiles, msg.action, msg.target)
+	case actionDoneMsg:
+		m.status = actionResult(msg)
+		return m, m.reload()
+	case startLoginMsg:
+		save := profiles.SaveOptions{Insecure: m.opt.Save.Insecure}
+		m.active = scrLogin
+		var cmd tea.Cmd
+		m.login, cmd = m.login.start(m.ctx, msg.server, save, m.opt.NoBrowser)
+		m.status = ""
+		return m, cmd
+	case showWhoamiMsg:
+		m.active = scrWhoami
+		m.whoami = m.whoami.show(msg.profile)
+		return m, whoamiCmd(m.ctx, m.deps.Profiles, m.deps.Now, msg.profile, m.whoami.gen)
+	case showTokenMsg:
+		m.active = scrToken
+		m.token = m.token.show(msg.profile, m.deps.Now())
+		return m, tokenCmd(m.ctx, m.deps.Profiles, msg.profile, m.token.gen)
+	case showAddFormMsg:
+		m.form.reset()
+		m.active = scrForm
+		m.status = ""
+		return m, m.form.inputs[0].Focus()
+	case backMsg:
+		m.active = scrAccounts
+		return m, m.reload()
+	case serverSavedMsg:
+		m.active = scrAccounts
+		m.accounts.tab = tabServers
+		m.status = "✓ Added server " + clean(msg.server.Name) + ". Press l to log in to it."
+		return m, m.reload()
+
+	// Login.
+	case loginCancelledMsg:
+		if m.opt.Start == ScreenLogin && m.result.LoggedIn == nil {
+			return m.quit()
+		}
+		m.active = scrAccounts
+		m.status = "Login cancelled."
+		return m, m.reload()
+	case loginFinishedMsg:
+		m.active = scrAccounts
+		return m, m.reload()
+	case deviceCodeMsg, pollDueMsg, pollResultMsg, clockMsg, spinner.TickMsg, openedMsg:
+		var cmd tea.Cmd
+		m.login, cmd = m.login.update(msg)
+		return m, cmd
+	case loginSavedMsg:
+		var cmd tea.Cmd
+		m.login, cmd = m.login.update(msg)
+		if m.login.state == loginDone {
+			p := m.login.profile
+			m.result.LoggedIn = &p
+			return m, tea.Batch(cmd, m.reload())
+		}
+		return m, cmd
+
+	// Other screens' results.
+	case whoamiLoadedMsg:
+		var cmd tea.Cmd
+		m.whoami, cmd = m.whoami.update(msg)
+		return m, cmd
+	case tokenLoadedMsg:
+		var cmd tea.Cmd
+		m.token, cmd = m.token.update(msg)
+		return m, cmd
+	case serverAddedMsg:
+		return m.updateForm(msg)
+	case copiedMsg:
+		var cmd tea.Cmd
+		if m.active == scrToken {
+			m.token, cmd = m.token.update(msg)
+		} else {
+			m.login, cmd = m.login.update(msg)
+		}
+		return m, cmd
+	}
+	return m.updateActive(msg)
+}
+
+func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
+	ctx, ps := m.ctx, m.deps.Profiles
+	var cmd tea.Cmd
+	m.form, cmd = m.form.update(msg, func(s profiles.Server, gen int) tea.Cmd { return addServerCmd(ctx, ps, s, gen) })
+	return m, cmd
+}
+
+// updateActive forwards msg to the active screen.
+func (m Model) updateActive(msg tea.Msg) (Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch m.active {
+	case scrAccounts:
+		m.accounts, cmd = m.accounts.update(msg)
+	case scrLogin:
+		m.login, cmd = m.login.update(msg)
+	case scrWhoami:
+		m.whoami, cmd = m.whoami.update(msg)
+	case scrToken:
+		m.token, cmd = m.token.update(msg)
+	case scrForm:
+		return m.updateForm(msg)
+	}
+	return m, cmd
+}
+
+// typing reports whether keys go to a text field (so q and ? are text).
+func (m Model) typing() bool {
+	return (m.active == scrAccounts && m.accounts.filtering) || m.active == scrForm
+}
+
+func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	k := m.c.keys
+	if key.Matches(msg, k.ForceQuit) {
+		return m.quit()
+	}
+	if m.confirm != nil {
+		done, cmd := m.confirm.update(msg)
+		if done {
+			m.confirm = nil
+			if cmd == nil {
+				m.status = "Nothing was changed."
+			}
+		}
+		return m, cmd
+	}
+	if !m.typing() {
+		switch {
+		case key.Matches(msg, k.Help):
+			m.fullHelp = !m.fullHelp
+			m.layout()
+			return m, nil
+		case key.Matches(msg, k.Quit):
+			return m.quit()
+		case m.active == scrAccounts && key.Matches(msg, k.Accounts.Reload):
+			m.status = ""
+			return m, m.reload()
+		}
+	}
+	if m.active == scrAccounts {
+		m.status = ""
+	}
+	return m.updateActive(msg)
+}
+
+// quit stops any login (no poll continues) and forgets a shown token.
+func (m Model) quit() (Model, tea.Cmd) {
+	m.login = m.login.stop()
+	m.token = m.token.clear()
+	m.quitting = true
+	if m.opt.Start == ScreenLogin && m.result.LoggedIn == nil && m.login.state != loginFailed {
+		m.result.Cancelled = true
+	}
+	return m, tea.Quit
+}
+
+func actionProgress(a action, name string) string {
+	name = clean(name)
+	switch a {
+	case actionUse:
+		return "Switching to " + name + "…"
+	case actionLogout:
+		return "Logging out of " + name + "…"
+	case actionRevoke:
+		return "Revoking " + name + " at the server…"
+	case actionRemoveProfile:
+		return "Removing profile " + name + "…"
+	case actionRemoveServer:
+		return "Removing server " + name + "…"
+	}
+	return ""
+}
+
+func actionResult(msg actionDoneMsg) string {
+	name := clean(msg.profile)
+	if msg.err != nil {
+		verb := map[action]string{actionUse: "switch to", actionLogout: "log out of", actionRevoke: "revoke",
+			actionRemoveProfile: "remove profile", actionRemoveServer: "remove server"}[msg.action]
+		return "✗ Could not " + verb + " " + name + ": " + clean(msg.err.Error())
+	}
+	switch msg.action {
+	case actionUse:
+		return "✓ Now using " + name + "."
+	case actionLogout:
+		return "✓ Logged out of " + name + ": its tokens are forgotten on this computer."
+	case actionRevoke:
+		return "✓ Revoked " + name + " at the server and forgot its tokens."
+	case actionRemoveProfile:
+		return "✓ Removed profile " + name + "."
+	case actionRemoveServer:
+		return "✓ Removed server " + name + "."
+	}
+	return ""
+}
+
+// contentSize is the size left for the active screen.
+func (m Model) contentSize() (int, int) {
+	w := max(1, m.width-m.c.styles.App.GetHorizontalFrameSize())
+	helpH := lipgloss.Height(m.helpView())
+	// header, blank line, status line, help.
+	h := max(1, m.height-3-helpH)
+	return w, h
+}
+
+// layout resizes every screen (not only the active one).
+func (m *Model) layout() {
+	m.help.Width = max(1, m.width-m.c.styles.App.GetHorizontalFrameSize())
+	m.help.ShowAll = m.fullHelp
+	w, h := m.contentSize()
+	m.accounts.setSize(w, h)
+	m.login.setSize(w, h)
+	m.whoami.setSize(w, h)
+	m.token.setSize(w, h)
+	m.form.setSize(w, h)
+	if m.confirm != nil {
+		m.confirm.width, m.confirm.height = w, h
+	}
+}
+
+// syncKeys enables exactly the bindings that work now.
+func (m *Model) syncKeys() {
+	k := m.c.keys
+	typing := m.typing()
+	k.Help.SetEnabled(!typing && m.confirm == nil)
+	k.Quit.SetEnabled(!typing && m.confirm == nil)
+	m.accounts.updateKeys(&k.Accounts, &k.Filter)
+	m.login.updateKeys(&k.Login)
+	m.whoami.updateKeys(&k.Whoami)
+	m.token.updateKeys(&k.Token)
+	m.form.updateKeys(&k.Form)
+}
+
+// ShortHelp implements help.KeyMap: the active screen's keys, then global.
+func (m Model) ShortHelp() []key.Binding {
+	var out []key.Binding
+	for _, g := range m.FullHelp() {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// FullHelp implements help.KeyMap.
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.c.keys
+	global := []key.Binding{k.Help, k.Quit}
+	if m.confirm != nil {
+		return [][]key.Binding{{k.Confirm.Yes, k.Confirm.No}}
+	}
+	switch m.active {
+	case scrLogin:
+		l := k.Login
+		return [][]key.Binding{{l.Continue, l.Open, l.Copy, l.Retry, l.Cancel}, global}
+	case scrWhoami:
+		w := k.Whoami
+		return [][]key.Binding{{w.Back, w.Up, w.Down}, global}
+	case scrToken:
+		t := k.Token
+		return [][]key.Binding{{t.Reveal, t.Copy, t.Back}, global}
+	case scrForm:
+		f := k.Form
+		return [][]key.Binding{{f.Submit, f.Next, f.Prev, f.Cancel}, {k.ForceQuit}}
+	}
+	a, f := k.Accounts, k.Filter
+	if m.accounts.filtering {
+		return [][]key.Binding{{f.Apply, f.Cancel, f.Up, f.Down}, {k.ForceQuit}}
+	}
+	return [][]key.Binding{
+		{a.Use, a.Login, a.Whoami, a.Token, a.Logout, a.Revoke},
+		{a.Add, a.Remove, a.Filter, a.ClearFilter, a.Tab, a.Reload},
+		{a.Up, a.Down, a.PageUp, a.PageDown},
+		global,
+	}
+}
+
+func (m Model) helpView() string {
+	if m.fullHelp {
+		return m.help.FullHelpView(m.FullHelp())
+	}
+	// help.ShortHelpView overflows when not even its ellipsis fits, so fit
+	// the enabled bindings here, keeping room for "…" and for the global
+	// keys (? and q), which always show.
+	k := m.c.keys
+	width := func(b key.Binding) int {
+		return lipgloss.Width(b.Help().Key) + 1 + lipgloss.Width(b.Help().Desc) + lipgloss.Width(m.help.ShortSeparator)
+	}
+	var global []key.Binding
+	room := m.help.Width - 2
+	for _, b := range []key.Binding{k.Help, k.Quit} {
+		if b.Enabled() {
+			global = append(global, b)
+			room -= width(b)
+		}
+	}
+	var fit []key.Binding
+	total, cut := 0, false
+	for _, b := range m.ShortHelp() {
+		if !b.Enabled() || b.Help() == k.Help.Help() || b.Help() == k.Quit.Help() {
+			continue
+		}
+		if total+width(b) > room {
+			cut = true
+			break
+		}
+		total += width(b)
+		fit = append(fit, b)
+	}
+	v := m.help.ShortHelpView(fit)
+	if cut {
+		v += " " + m.help.Styles.Ellipsis.Render(m.help.Ellipsis)
+	}
+	if g := m.help.ShortHelpView(global); g != "" {
+		if v != "" {
+			v += m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
+		}
+		v += g
+	}
+	return v
+}
+
+func (m Model) title() string {
+	t := m.opt.Title
+	if t == "" {
+		t = "authdeck"
+	}
+	switch m.active {
+	case scrLogin:
+		srv := clean(m.login.server.Name)
+		if h := m.login.serverHost(); h != "" && h != srv {
+			srv += " (" + clean(h) + ")"
+		}
+		return t + " · Log in to " + srv
+	case scrWhoami:
+		return t + " · Who am I"
+	case scrToken:
+		return t + " · Token"
+	case scrForm:
+		return t + " · Add server"
+	}
+	return t + " · Accounts"
+}
+
+// View renders the whole screen. It only reads the model.
+func (m Model) View() string {
+	if m.quitting {
+		return ""
+	}
+	if !m.ready {
+		return "authdeck: starting…"
+	}
+	s := m.c.styles
+	w, h := m.contentSize()
+	var body string
+	if m.confirm != nil {
+		body = m.confirm.view()
+	} else {
+		switch m.active {
+		case scrAccounts:
+			body = m.accounts.view()
+		case scrLogin:
+			body = m.login.view()
+		case scrWhoami:
+			body = m.whoami.view()
+		case scrToken:
+			body = m.token.view()
+		case scrForm:
+			body = m.form.view()
+		}
+	}
+	body = fitLines(body, w, h)
+	if n := lipgloss.Height(body); n < h {
+		body += strings.Repeat("\n", h-n)
+	}
+	status := m.status
+	st := s.Status
+	if strings.HasPrefix(status, "✗") {
+		st = s.Error
+	}
+	out := s.Title.Render(trunc(m.title(), w)) + "\n\n" + body + "\n" + st.Render(trunc(status, w)) + "\n" + m.helpView()
+	return s.App.Render(out)
+}

@@ -1,0 +1,66 @@
+package tui
+
+import (
+	"context"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/profiles"
+	"golang.org/x/oauth2"
+)
+
+// profileService is what the TUI needs from profiles: satisfied by
+// *profiles.Manager, faked in tests.
+type profileService interface {
+	Load(ctx context.Context) (*profiles.Config, error)
+	Status(ctx context.Context, tokenFile string) ([]profiles.Status, error)
+	AddServer(ctx context.Context, s profiles.Server) (profiles.Server, error)
+	RemoveServer(ctx context.Context, name string) error
+	Remove(ctx context.Context, name string) error
+	Use(ctx context.Context, name string) error
+	Logout(ctx context.Context, name string) error
+	Revoke(ctx context.Context, name string) error
+	WhoAmI(ctx context.Context, profile string) (*profiles.WhoAmI, error)
+	Token(ctx context.Context, profile string, opt profiles.TokenOptions) (*profiles.TokenResult, error)
+	SaveLogin(ctx context.Context, server string, t *oauth2.Token, id *auth.Identity, opt profiles.SaveOptions) (profiles.Profile, profiles.SaveInfo, error)
+}
+
+// deviceFlow is what the login screen needs from a protocol client:
+// satisfied by *auth.Client.
+type deviceFlow interface {
+	StartDevice(ctx context.Context) (*auth.DeviceCode, error)
+	PollOnce(ctx context.Context, dc *auth.DeviceCode) (*oauth2.Token, error)
+	UserInfo(ctx context.Context, accessToken string) (*auth.Identity, error)
+}
+
+// Deps are the TUI's collaborators. Every field is set by Run (or a test).
+type Deps struct {
+	Profiles profileService
+	// Flow returns the protocol client of a server.
+	Flow func(profiles.Server) deviceFlow
+	// Now is the clock.
+	Now func() time.Time
+	// OpenURL opens a browser; nil means none is available.
+	OpenURL func(string) error
+	// Copy puts text on the clipboard (system clipboard, else OSC 52).
+	Copy func(string) error
+	// IdentityFromIDToken decodes an ID token's claims when userinfo fails.
+	IdentityFromIDToken func(string) (*auth.Identity, error)
+}
+
+// managerFlow adapts *profiles.Manager's Client to deviceFlow.
+func managerFlow(m *profiles.Manager) func(profiles.Server) deviceFlow {
+	return func(s profiles.Server) deviceFlow {
+		c := m.Client(s)
+		if c == nil {
+			return nil
+		}
+		return c
+	}
+}
+
+// The real implementations satisfy the consumer interfaces.
+var (
+	_ profileService = (*profiles.Manager)(nil)
+	_ deviceFlow     = (*auth.Client)(nil)
+)

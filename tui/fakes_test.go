@@ -1,0 +1,375 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"golang.org/x/oauth2"
+)
+
+// t0 is the fake clock's start.
+var t0 = time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fakeProfiles is an in-memory profileService that records calls.
+type fakeProfiles struct {
+	mu       sync.Mutex
+	cfg      profiles.Config
+	statuses []profiles.Status
+	calls    []string
+	saveInfo profiles.SaveInfo
+	errs     map[string]error
+	saved    []*oauth2.Token
+	loads    atomic.Int32
+}
+
+func (f *fakeProfiles) record(op string, args ...any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fmt.Sprint(append([]any{op}, args...)...))
+	return f.errs[strings.TrimSpace(op)]
+}
+
+func (f *fakeProfiles) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeProfiles) Load(ctx context.Context) (*profiles.Config, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.cfg
+	return &c, f.errs["Load"]
+}
+
+func (f *fakeProfiles) Status(ctx context.Context, tokenFile string) ([]profiles.Status, error) {
+	f.loads.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]profiles.Status(nil), f.statuses...), f.errs["Status"]
+}
+
+func (f *fakeProfiles) AddServer(ctx context.Context, s profiles.Server) (profiles.Server, error) {
+	if err := f.record("AddServer ", s.Name); err != nil {
+		return profiles.Server{}, err
+	}
+	f.mu.Lock()
+	f.cfg.Servers = append(f.cfg.Servers, s)
+	f.mu.Unlock()
+	return s, nil
+}
+
+func (f *fakeProfiles) RemoveServer(ctx context.Context, name string) error {
+	return f.record("RemoveServer ", name)
+}
+func (f *fakeProfiles) Remove(ctx context.Context, name string) error {
+	return f.record("Remove ", name)
+}
+
+func (f *fakeProfiles) Use(ctx context.Context, name string) error {
+	if err := f.record("Use ", name); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.statuses {
+		f.statuses[i].Active = f.statuses[i].Name == name
+	}
+	return nil
+}
+
+func (f *fakeProfiles) signOut(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.statuses {
+		if f.statuses[i].Name == name {
+			f.statuses[i].State = profiles.StateSignedOut
+			f.statuses[i].Storage = profiles.StorageNone
+		}
+	}
+}
+
+func (f *fakeProfiles) Logout(ctx context.Context, name string) error {
+	if err := f.record("Logout ", name); err != nil {
+		return err
+	}
+	f.signOut(name)
+	return nil
+}
+
+func (f *fakeProfiles) Revoke(ctx context.Context, name string) error {
+	if err := f.record("Revoke ", name); err != nil {
+		return err
+	}
+	f.signOut(name)
+	return nil
+}
+
+func (f *fakeProfiles) WhoAmI(ctx context.Context, name string) (*profiles.WhoAmI, error) {
+	if err := f.record("WhoAmI ", name); err != nil {
+		return nil, err
+	}
+	return &profiles.WhoAmI{
+		Profile:  profiles.Profile{Name: name, Storage: profiles.StorageKeyring},
+		Server:   profiles.Server{Name: "local", ClientID: "authdeck-cli", Endpoints: auth.Endpoints{Issuer: "http://127.0.0.1:4444"}},
+		Identity: &auth.Identity{Subject: "sub-1", Username: "alice", Email: "alice@example.com", Name: "Alice \x1b[31mRed\x1b[0m", Claims: map[string]any{"email_verified": true, "sub": "sub-1"}},
+		Source:   profiles.SourceKeyring,
+		Expiry:   t0.Add(42 * time.Minute),
+		Scopes:   []string{"openid", "profile", "email", "offline_access"},
+	}, nil
+}
+
+func (f *fakeProfiles) Token(ctx context.Context, name string, opt profiles.TokenOptions) (*profiles.TokenResult, error) {
+	if err := f.record("Token ", name); err != nil {
+		return nil, err
+	}
+	return &profiles.TokenResult{Token: &oauth2.Token{AccessToken: "at-SECRET-0123456789", Expiry: t0.Add(30 * time.Minute)}, Profile: name, Source: profiles.SourceKeyring}, nil
+}
+
+func (f *fakeProfiles) SaveLogin(ctx context.Context, server string, t *oauth2.Token, id *auth.Identity, opt profiles.SaveOptions) (profiles.Profile, profiles.SaveInfo, error) {
+	if err := f.record("SaveLogin ", server, " ", id.Display()); err != nil {
+		return profiles.Profile{}, profiles.SaveInfo{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.saved = append(f.saved, t)
+	p := profiles.Profile{Name: id.Display(), Server: server, Username: id.Username, Storage: f.saveInfo.Storage, Scopes: []string{"openid", "offline_access"}}
+	f.statuses = append(f.statuses, profiles.Status{Profile: p, Name: p.Name, Server: server, Account: id.Display(), Storage: p.Storage, Source: profiles.SourceKeyring, State: profiles.StateValid, Expiry: t.Expiry})
+	return p, f.saveInfo, nil
+}
+
+// fakeFlow is a scripted device flow: each PollOnce returns the next answer
+// (the last one repeats).
+type fakeFlow struct {
+	mu       sync.Mutex
+	code     auth.DeviceCode
+	answers  []pollAnswer
+	polls    atomic.Int32
+	starts   atomic.Int32
+	startErr error
+	// gate, when set, is waited on by PollOnce (or ctx cancel).
+	gate chan struct{}
+}
+
+type pollAnswer struct {
+	tok *oauth2.Token
+	err error
+}
+
+func (f *fakeFlow) StartDevice(ctx context.Context) (*auth.DeviceCode, error) {
+	n := f.starts.Add(1)
+	if f.startErr != nil {
+		return nil, f.startErr
+	}
+	dc := f.code
+	if n > 1 {
+		dc.UserCode = fmt.Sprintf("RTRY-%04d", n)
+	}
+	return &dc, nil
+}
+
+func (f *fakeFlow) PollOnce(ctx context.Context, dc *auth.DeviceCode) (*oauth2.Token, error) {
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	n := int(f.polls.Add(1))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.answers[min(n, len(f.answers))-1]
+	var slow *auth.SlowDownError
+	if errors.As(a.err, &slow) {
+		dc.Interval = slow.Interval
+	}
+	return a.tok, a.err
+}
+
+func (f *fakeFlow) UserInfo(ctx context.Context, accessToken string) (*auth.Identity, error) {
+	return &auth.Identity{Subject: "sub-1", Username: "alice", Email: "alice@example.com"}, nil
+}
+
+// testServer is the configured server the fakes use.
+func testServer() profiles.Server {
+	return profiles.Server{Name: "local", ClientID: "authdeck-cli", Scopes: []string{"openid", "offline_access"},
+		Endpoints: auth.Endpoints{Issuer: "http://127.0.0.1:4444", RevocationURL: "http://127.0.0.1:4444/token/revocation"}}
+}
+
+func testCode() auth.DeviceCode {
+	return auth.DeviceCode{
+		DeviceCode: "dev-secret", UserCode: "BCDF-GHSZ",
+		VerificationURI:         "http://127.0.0.1:4444/device",
+		VerificationURIComplete: "http://127.0.0.1:4444/device?user_code=BCDF-GHSZ",
+		IssuedAt:                t0, ExpiresAt: t0.Add(10 * time.Minute), Interval: 5 * time.Second,
+	}
+}
+
+// sampleStatuses builds n profiles; the first is active.
+func sampleStatuses(n int) []profiles.Status {
+	out := make([]profiles.Status, 0, n)
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("user%03d", i)
+		st := profiles.Status{Name: name, Server: "local", Account: name + "@example.com", Storage: profiles.StorageKeyring,
+			Source: profiles.SourceKeyring, State: profiles.StateValid, Expiry: t0.Add(time.Duration(i%90) * time.Minute), HasRefresh: i%2 == 0}
+		switch i % 5 {
+		case 3:
+			st.State, st.Storage, st.Source = profiles.StateSignedOut, profiles.StorageNone, ""
+		case 4:
+			st.Storage, st.Source = profiles.StorageFile, profiles.SourceFile
+		}
+		st.Active = i == 0
+		out = append(out, st)
+	}
+	return out
+}
+
+type fixture struct {
+	ps     *fakeProfiles
+	flow   *fakeFlow
+	clock  *fakeClock
+	deps   Deps
+	opens  []string
+	copies []string
+	mu     sync.Mutex
+}
+
+func newFixture(n int) *fixture {
+	fx := &fixture{clock: &fakeClock{now: t0}}
+	fx.ps = &fakeProfiles{cfg: profiles.Config{Servers: []profiles.Server{testServer(), {Name: "github", ClientID: "Iv1.abc", Endpoints: auth.Endpoints{DeviceAuthURL: "https://github.com/login/device/code", TokenURL: "https://github.com/login/oauth/access_token"}}}},
+		statuses: sampleStatuses(n), saveInfo: profiles.SaveInfo{Storage: profiles.StorageKeyring}}
+	fx.flow = &fakeFlow{code: testCode(), answers: []pollAnswer{{err: auth.ErrAuthorizationPending}}}
+	fx.deps = Deps{
+		Profiles: fx.ps,
+		Flow:     func(profiles.Server) deviceFlow { return fx.flow },
+		Now:      fx.clock.Now,
+		OpenURL: func(u string) error {
+			fx.mu.Lock()
+			defer fx.mu.Unlock()
+			fx.opens = append(fx.opens, u)
+			return nil
+		},
+		Copy: func(s string) error {
+			fx.mu.Lock()
+			defer fx.mu.Unlock()
+			fx.copies = append(fx.copies, s)
+			return nil
+		},
+	}
+	return fx
+}
+
+// run executes cmd synchronously, flattening batches, and returns the
+// messages that arrive within a short wait (timers of a second or more never
+// do, so ticks are not executed). Spinner ticks are dropped.
+func run(t testing.TB, cmd tea.Cmd) []tea.Msg {
+	t.Helper()
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(150 * time.Millisecond):
+		return nil
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		var out []tea.Msg
+		for _, c := range msg {
+			out = append(out, run(t, c)...)
+		}
+		return out
+	case spinner.TickMsg, nil:
+		return nil
+	}
+	return []tea.Msg{msg}
+}
+
+// send runs one Update on the root model.
+func send(m Model, msg tea.Msg) (Model, tea.Cmd) {
+	nm, cmd := m.Update(msg)
+	return nm.(Model), cmd
+}
+
+// settle sends msg and then every message its commands produce, until
+// quiet, returning the final model and every message seen.
+func settle(t testing.TB, m Model, msg tea.Msg) (Model, []tea.Msg) {
+	t.Helper()
+	var seen []tea.Msg
+	queue := []tea.Msg{msg}
+	for i := 0; len(queue) > 0; i++ {
+		if i > 200 {
+			t.Fatal("settle: too many messages")
+		}
+		next := queue[0]
+		queue = queue[1:]
+		seen = append(seen, next)
+		var cmd tea.Cmd
+		m, cmd = send(m, next)
+		queue = append(queue, run(t, cmd)...)
+	}
+	return m, seen
+}
+
+func press(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "ctrl+s":
+		return tea.KeyMsg{Type: tea.KeyCtrlS}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+// startModel builds a model, applies a size and runs Init's commands.
+func startModel(t testing.TB, fx *fixture, opt Options, w, h int) Model {
+	t.Helper()
+	m := New(context.Background(), fx.deps, opt, true)
+	m, _ = send(m, tea.WindowSizeMsg{Width: w, Height: h})
+	for _, msg := range run(t, m.Init()) {
+		m, _ = settle(t, m, msg)
+	}
+	return m
+}

@@ -1,0 +1,116 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"golang.org/x/oauth2"
+)
+
+// These flows run the real Bubble Tea program (real timers) on fakes.
+
+func fastFixture(n int) *fixture {
+	fx := newFixture(n)
+	fx.deps.Now = time.Now
+	fx.flow.code.IssuedAt = time.Now()
+	fx.flow.code.ExpiresAt = time.Now().Add(10 * time.Minute)
+	fx.flow.code.Interval = 20 * time.Millisecond
+	return fx
+}
+
+func waitText(t *testing.T, tm *teatest.TestModel, texts ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, s := range texts {
+			if !bytes.Contains(b, []byte(s)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+func TestFlowLoginHappyPath(t *testing.T) {
+	fx := fastFixture(0)
+	fx.flow.answers = []pollAnswer{{err: auth.ErrAuthorizationPending}, {err: auth.ErrAuthorizationPending}, {tok: &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}}
+	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "Logged in as alice")
+	tm.Send(press("enter")) // to the accounts screen
+	waitText(t, tm, "Profiles (1)")
+	tm.Send(press("q"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	res, err := fm.finish()
+	if err != nil || res.LoggedIn == nil || res.LoggedIn.Name != "alice" {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+	if n := fx.flow.polls.Load(); n != 3 {
+		t.Fatalf("%d polls, want 3", n)
+	}
+}
+
+func TestFlowDenyThenRetry(t *testing.T) {
+	fx := fastFixture(0)
+	fx.flow.answers = []pollAnswer{{err: auth.ErrAccessDenied}}
+	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "Access denied", "r retry")
+	fx.flow.mu.Lock()
+	fx.flow.answers = []pollAnswer{{err: auth.ErrAccessDenied}, {tok: &oauth2.Token{AccessToken: "at"}}}
+	fx.flow.mu.Unlock()
+	tm.Send(press("r"))
+	waitText(t, tm, "Logged in as alice")
+	if n := fx.flow.starts.Load(); n != 2 {
+		t.Fatalf("%d device codes requested, want 2", n)
+	}
+	tm.Send(press("q"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+}
+
+func TestFlowEscStopsPolling(t *testing.T) {
+	fx := fastFixture(0)
+	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "Last answer: pending")
+	tm.Send(press("esc"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if _, err := fm.finish(); err != ErrCancelled {
+		t.Fatalf("finish: %v", err)
+	}
+	n := fx.flow.polls.Load()
+	time.Sleep(200 * time.Millisecond) // ten poll intervals
+	if m := fx.flow.polls.Load(); m != n {
+		t.Fatalf("polling continued after esc: %d -> %d", n, m)
+	}
+}
+
+func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
+	fx := fastFixture(3)
+	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{}, true), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "user002")
+	tm.Send(press("down"))
+	tm.Send(press("enter"))
+	waitText(t, tm, "Now using user001")
+	tm.Send(press("o"))
+	waitText(t, tm, "Log out of profile")
+	tm.Send(press("y"))
+	waitText(t, tm, "Logged out of user001")
+	tm.Send(press("up"))
+	tm.Send(press("r"))
+	waitText(t, tm, "at the server?")
+	tm.Send(press("n"))
+	waitText(t, tm, "Nothing was changed")
+	tm.Send(press("r"))
+	waitText(t, tm, "at the server?")
+	tm.Send(press("y"))
+	waitText(t, tm, "Revoked user000")
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	want := "Use user001|Logout user001|Revoke user000"
+	if got := strings.Join(fx.ps.Calls(), "|"); got != want {
+		t.Fatalf("calls %q, want %q", got, want)
+	}
+}

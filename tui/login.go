@@ -1,0 +1,513 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	"github.com/charmbracelet/bubbles/spinner"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+type loginState int
+
+const (
+	loginIdle     loginState = iota
+	loginStarting            // asking for a device code
+	loginWaiting             // polling
+	loginSaving              // approved; reading identity and saving
+	loginDone
+	loginFailed
+)
+
+// failKind says why a login stopped.
+type failKind int
+
+const (
+	failError failKind = iota
+	failDenied
+	failExpired
+)
+
+// maxBackoff caps the wait between polls after transient errors.
+const maxBackoff = time.Minute
+
+// loginCancelledMsg tells the root the user left the login screen before it
+// succeeded; loginFinishedMsg that they left it after success.
+type (
+	loginCancelledMsg struct{}
+	loginFinishedMsg  struct{}
+)
+
+// loginModel is the live device-code login screen.
+type loginModel struct {
+	common
+	deps   Deps
+	server profiles.Server
+	save   profiles.SaveOptions
+	flow   deviceFlow
+	// noBrowser: do not open the browser by itself when the code arrives.
+	noBrowser bool
+
+	gen    int
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+	state  loginState
+
+	code     auth.DeviceCode
+	interval time.Duration
+	polls    int
+	last     string // last answer, in words
+	lastBad  bool   // last answer was an error being retried
+	streak   int    // consecutive transient errors
+	nextPoll time.Time
+	now      time.Time
+
+	fail    failKind
+	failErr error
+
+	profile profiles.Profile
+	info    profiles.SaveInfo
+	id      *auth.Identity
+
+	notice string
+
+	spinner  spinner.Model
+	progress progress.Model
+}
+
+func newLogin(c common, d Deps) loginModel {
+	sp := spinner.New(spinner.WithSpinner(spinner.Line))
+	pr := progress.New(progress.WithSolidFill(string(lipgloss.Color("7"))), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
+	return loginModel{common: c, deps: d, spinner: sp, progress: pr, cancel: func() {}}
+}
+
+func (m *loginModel) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.progress.Width = max(10, min(40, w-16))
+}
+
+// start begins a new login attempt under a new generation, cancelling any
+// earlier one.
+func (m loginModel) start(parent context.Context, server profiles.Server, save profiles.SaveOptions, noBrowser bool) (loginModel, tea.Cmd) {
+	m.cancel()
+	m.gen++
+	m.parent = parent
+	m.ctx, m.cancel = context.WithCancel(parent)
+	m.server, m.save, m.noBrowser = server, save, noBrowser
+	m.flow = nil
+	if m.deps.Flow != nil {
+		m.flow = m.deps.Flow(server)
+	}
+	m.state = loginStarting
+	m.code = auth.DeviceCode{}
+	m.polls, m.streak, m.last, m.lastBad = 0, 0, "", false
+	m.failErr, m.notice, m.id = nil, "", nil
+	m.now = m.deps.Now()
+	return m, tea.Batch(startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen), m.spinner.Tick)
+}
+
+// stop cancels the attempt: its context ends and every result still in
+// flight is dropped by the new generation.
+func (m loginModel) stop() loginModel {
+	m.cancel()
+	m.gen++
+	if m.state != loginDone {
+		m.state = loginIdle
+	}
+	return m
+}
+
+func (m loginModel) active() bool {
+	return m.state == loginStarting || m.state == loginWaiting || m.state == loginSaving
+}
+
+func (m loginModel) failed(kind failKind, err error) loginModel {
+	m.cancel()
+	m.state = loginFailed
+	m.fail, m.failErr = kind, err
+	return m
+}
+
+// update handles the login's own messages (routed here whatever screen is
+// active) and keys while the screen is active.
+func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case deviceCodeMsg:
+		if msg.gen != m.gen || m.state != loginStarting {
+			return m, nil
+		}
+		m.now = msg.at
+		if msg.err != nil {
+			return m.failed(failError, fmt.Errorf("could not get a code: %w", msg.err)), nil
+		}
+		m.code = *msg.code
+		m.interval = m.code.Interval
+		if m.interval <= 0 {
+			m.interval = 5 * time.Second
+		}
+		issued := m.code.IssuedAt
+		if issued.IsZero() {
+			issued = msg.at
+			m.code.IssuedAt = issued
+		}
+		m.nextPoll = issued.Add(m.interval)
+		m.state = loginWaiting
+		m.last = "waiting for you to approve in the browser"
+		cmds := []tea.Cmd{schedulePoll(m.gen, m.nextPoll.Sub(msg.at)), clockCmd(m.gen, m.deps.Now)}
+		if !m.noBrowser && m.deps.OpenURL != nil {
+			cmds = append(cmds, openURLCmd(m.deps.OpenURL, m.browserURL()))
+		}
+		return m, tea.Batch(cmds...)
+	case pollDueMsg:
+		if msg.gen != m.gen || m.state != loginWaiting {
+			return m, nil
+		}
+		if m.expired(m.deps.Now()) {
+			return m.failed(failExpired, auth.ErrExpiredToken), nil
+		}
+		return m, pollCmd(m.ctx, m.flow, m.code, m.deps.Now, m.gen)
+	case pollResultMsg:
+		if msg.gen != m.gen || m.state != loginWaiting {
+			return m, nil
+		}
+		return m.onPoll(msg)
+	case loginSavedMsg:
+		if msg.gen != m.gen || m.state != loginSaving {
+			return m, nil
+		}
+		if msg.err != nil {
+			return m.failed(failError, fmt.Errorf("approved, but saving the login failed: %w", msg.err)), nil
+		}
+		m.cancel()
+		m.state = loginDone
+		m.profile, m.info, m.id = msg.profile, msg.info, msg.id
+		return m, nil
+	case clockMsg:
+		if msg.gen != m.gen || !m.active() {
+			return m, nil
+		}
+		m.now = msg.at
+		if m.state == loginWaiting && m.expired(msg.at) {
+			return m.failed(failExpired, auth.ErrExpiredToken), nil
+		}
+		return m, clockCmd(m.gen, m.deps.Now)
+	case spinner.TickMsg:
+		if !m.active() {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spinner, cmd = m.spinner.Update(msg)
+		return m, cmd
+	case copiedMsg:
+		if msg.err != nil {
+			m.notice = "✗ could not copy: " + clean(msg.err.Error())
+		} else {
+			m.notice = "✓ copied the " + msg.what + " to the clipboard"
+		}
+		return m, nil
+	case openedMsg:
+		if msg.err != nil {
+			m.notice = "✗ could not open a browser (" + clean(msg.err.Error()) + "): open the URL yourself"
+		} else {
+			m.notice = "✓ opened the browser"
+		}
+		return m, nil
+	case tea.KeyMsg:
+		return m.onKey(msg)
+	}
+	return m, nil
+}
+
+func (m loginModel) expired(now time.Time) bool {
+	return !m.code.ExpiresAt.IsZero() && !now.Before(m.code.ExpiresAt)
+}
+
+func (m loginModel) onPoll(msg pollResultMsg) (loginModel, tea.Cmd) {
+	m.polls++
+	m.now = msg.at
+	if msg.err == nil && msg.tok != nil {
+		m.state = loginSaving
+		m.last = "approved"
+		m.lastBad = false
+		return m, saveLoginCmd(m.ctx, m.deps.Profiles, m.flow, m.deps.IdentityFromIDToken, m.server.Name, msg.tok, m.save, m.gen)
+	}
+	var (
+		slow      *auth.SlowDownError
+		transient *auth.TransientError
+	)
+	delay := m.interval
+	switch {
+	case msg.err == nil:
+		return m.failed(failError, errors.New("the server answered without a token")), nil
+	case errors.Is(msg.err, auth.ErrAuthorizationPending):
+		m.streak, m.lastBad = 0, false
+		m.last = "pending: not approved yet"
+	case errors.As(msg.err, &slow):
+		m.streak, m.lastBad = 0, false
+		m.interval = max(slow.Interval, msg.interval, m.interval)
+		delay = m.interval
+		m.last = "slow_down: the server asked to poll less often; now every " + human(m.interval)
+	case errors.As(msg.err, &transient):
+		m.streak++
+		m.lastBad = true
+		delay = m.interval << min(m.streak-1, 4)
+		delay = max(min(delay, maxBackoff), transient.RetryAfter)
+		m.last = "temporary error, retrying in " + human(delay) + ": " + clean(transient.Error())
+	case errors.Is(msg.err, auth.ErrAccessDenied):
+		return m.failed(failDenied, msg.err), nil
+	case errors.Is(msg.err, auth.ErrExpiredToken):
+		return m.failed(failExpired, msg.err), nil
+	case errors.Is(msg.err, context.Canceled):
+		return m, nil
+	default:
+		return m.failed(failError, msg.err), nil
+	}
+	m.nextPoll = msg.at.Add(delay)
+	if !m.code.ExpiresAt.IsZero() && m.nextPoll.After(m.code.ExpiresAt) {
+		m.nextPoll = m.code.ExpiresAt
+	}
+	return m, schedulePoll(m.gen, m.nextPoll.Sub(msg.at))
+}
+
+func (m loginModel) onKey(msg tea.KeyMsg) (loginModel, tea.Cmd) {
+	k := m.keys.Login
+	switch {
+	case key.Matches(msg, k.Cancel) && k.Cancel.Enabled():
+		done := m.state == loginDone
+		m = m.stop()
+		if done {
+			return m, emit(loginFinishedMsg{})
+		}
+		return m, emit(loginCancelledMsg{})
+	case key.Matches(msg, k.Continue) && k.Continue.Enabled():
+		return m, emit(loginFinishedMsg{})
+	case key.Matches(msg, k.Open) && k.Open.Enabled():
+		return m, openURLCmd(m.deps.OpenURL, m.browserURL())
+	case key.Matches(msg, k.Copy) && k.Copy.Enabled():
+		return m, copyCmd(m.deps.Copy, m.code.UserCode, "code")
+	case key.Matches(msg, k.Retry) && k.Retry.Enabled():
+		return m.start(m.parent, m.server, m.save, m.noBrowser)
+	}
+	return m, nil
+}
+
+func (m loginModel) updateKeys(k *loginKeys) {
+	k.Open.SetEnabled(m.state == loginWaiting)
+	k.Copy.SetEnabled(m.state == loginWaiting)
+	k.Retry.SetEnabled(m.state == loginFailed)
+	k.Cancel.SetEnabled(m.state != loginIdle)
+	k.Continue.SetEnabled(m.state == loginDone)
+	if m.state == loginDone || m.state == loginFailed {
+		k.Cancel.SetHelp("esc", "back")
+	} else {
+		k.Cancel.SetHelp("esc", "cancel")
+	}
+}
+
+// browserURL is the page to open: the complete URI when the server sent one.
+func (m loginModel) browserURL() string {
+	if m.code.VerificationURIComplete != "" {
+		return m.code.VerificationURIComplete
+	}
+	return m.code.VerificationURI
+}
+
+// serverHost is the host of the server being logged in to.
+func (m loginModel) serverHost() string {
+	for _, u := range []string{m.server.Issuer, m.server.DeviceAuthURL, m.server.TokenURL} {
+		if h := hostOf(u); h != "" {
+			return h
+		}
+	}
+	return ""
+}
+
+// emphasiseHost renders a URL with its host in the Host style.
+func (m loginModel) emphasiseHost(raw string) string {
+	h := hostOf(raw)
+	i := strings.Index(raw, h)
+	if h == "" || i < 0 {
+		return raw
+	}
+	return raw[:i] + m.styles.Host.Render(h) + raw[i+len(h):]
+}
+
+func (m loginModel) view() string {
+	s := m.styles
+	switch m.state {
+	case loginIdle:
+		return s.Faint.Render("No login in progress.")
+	case loginStarting:
+		return m.spinner.View() + " Asking the server for a code…"
+	case loginDone:
+		return m.doneView()
+	case loginFailed:
+		return m.failedView()
+	}
+	return m.waitingView()
+}
+
+func (m loginModel) waitingView() string {
+	s := m.styles
+	code := clean(m.code.UserCode)
+	// With room for a QR code beside it, the text column stays narrow.
+	tw := m.width
+	if m.width >= 100 {
+		tw = min(m.width, 64)
+	}
+	var info []string
+	info = append(info, "Code: "+s.Code.Render(code))
+	if notes := LookAlikes(code); len(notes) > 0 {
+		note := "Look-alikes: " + strings.Join(notes, "; ")
+		if lipgloss.Width(note) > tw {
+			note = "Look-alikes: " + LookAlikesShort(code)
+		}
+		info = append(info, s.Faint.Render(wrapWords(note, tw)))
+	}
+	uri := clean(m.code.VerificationURI)
+	info = append(info, "", "Page: "+m.emphasiseHost(trunc(uri, max(10, tw-6))))
+	if vh, sh := hostOf(uri), m.serverHost(); vh != "" && sh != "" && !strings.EqualFold(vh, sh) {
+		info = append(info, s.Warning.Render(wrapWords(fmt.Sprintf("! The page is on %s, not on %s (the server you are logging in to). Check that you trust it before entering the code.", clean(vh), clean(sh)), tw)))
+	}
+	if msg := clean(m.code.Message); msg != "" {
+		info = append(info, s.Faint.Render(wrapWords("Server says: "+msg, tw)))
+	}
+	info = append(info, "")
+	info = append(info, m.statusLines(tw)...)
+	if m.notice != "" {
+		info = append(info, trunc(m.notice, tw))
+	}
+	left := []string{"Enter this code on the verification page:"}
+	// The big glyphs when they fit, with a blank line below them when
+	// there is room for it.
+	if big, ok := RenderBigCode(code, tw); ok {
+		lines := strings.Count(strings.Join(info, "\n"), "\n") + 1
+		gh := lipgloss.Height(big)
+		switch {
+		case 1+gh+1+lines <= m.height:
+			left = append(left, s.Code.Render(big), "")
+		case 1+gh+lines <= m.height:
+			left = append(left, s.Code.Render(big))
+		case 1+gh+lines-2 <= m.height:
+			// Drop the spacer lines of info rather than the glyphs.
+			var dense []string
+			for _, l := range info {
+				if l != "" {
+					dense = append(dense, l)
+				}
+			}
+			left = append(left, s.Code.Render(big))
+			info = dense
+		}
+	}
+	left = append(left, info...)
+	body := strings.Join(left, "\n")
+	leftH := len(strings.Split(body, "\n"))
+	leftW := lipgloss.Width(body)
+
+	// QR code: beside the text when it fits, else below, else a note.
+	qrText := clean(m.browserURL())
+	if c, err := qrMatrix(qrText); err == nil && qrText != "" {
+		qw, qh := qrSize(c)
+		switch {
+		case m.width-leftW-2 >= qw && qh <= m.height:
+			return lipgloss.JoinHorizontal(lipgloss.Top, body, "  ", renderQR(c, m.dark))
+		case leftH+1+qh <= m.height && qw <= m.width:
+			return body + "\n\n" + renderQR(c, m.dark)
+		default:
+			return body + "\n" + s.Faint.Render(trunc(fmt.Sprintf("(QR code hidden: needs %dx%d more room)", qw, qh), m.width))
+		}
+	}
+	return body
+}
+
+func (m loginModel) statusLines(tw int) []string {
+	s := m.styles
+	next := m.nextPoll.Sub(m.now)
+	if next < 0 {
+		next = 0
+	}
+	var lines []string
+	head := fmt.Sprintf("%s Waiting for approval · %d poll(s) · next in %s · every %s", m.spinner.View(), m.polls, human(next), human(m.interval))
+	if m.state == loginSaving {
+		head = m.spinner.View() + " Approved. Saving the login…"
+	}
+	lines = append(lines, trunc(head, tw))
+	last := "Last answer: " + m.last
+	if m.lastBad {
+		lines = append(lines, s.Warning.Render(trunc("! "+last, tw)))
+	} else {
+		lines = append(lines, s.Faint.Render(trunc(last, tw)))
+	}
+	if !m.code.ExpiresAt.IsZero() {
+		total := m.code.ExpiresAt.Sub(m.code.IssuedAt)
+		left := m.code.ExpiresAt.Sub(m.now)
+		frac := 0.0
+		if total > 0 && left > 0 {
+			frac = float64(left) / float64(total)
+		}
+		lines = append(lines, m.progress.ViewAs(frac)+" "+human(max(left, 0))+" left")
+	}
+	return lines
+}
+
+func (m loginModel) doneView() string {
+	s := m.styles
+	var b strings.Builder
+	who := clean(m.profile.Account())
+	if m.id != nil {
+		who = clean(m.id.Display())
+		if m.id.Email != "" && m.id.Email != m.id.Display() {
+			who += " <" + clean(m.id.Email) + ">"
+		}
+	}
+	b.WriteString(s.Success.Bold(true).Render("✓ Logged in as " + orDefault(who, "(unknown account)")))
+	b.WriteString("\n\n")
+	b.WriteString(fmt.Sprintf("Profile: %s on %s\n", clean(m.profile.Name), clean(m.server.Name)))
+	if len(m.profile.Scopes) > 0 {
+		b.WriteString(wrapWords("Scopes: "+clean(strings.Join(m.profile.Scopes, " ")), m.width) + "\n")
+	}
+	if m.info.InsecureStorage {
+		why := "you asked for file storage"
+		if m.info.FallbackReason != "" {
+			why = "no keyring was available: " + clean(m.info.FallbackReason)
+		}
+		msg := fmt.Sprintf("WARNING: the secret was saved in a PLAIN FILE, not the keyring: %s (%s). Anyone who can read that file can use this account.", orDefault(clean(m.info.Path), "credentials.json"), why)
+		b.WriteString("\n" + s.Loud.Render(wrapWords(msg, max(20, m.width-4))) + "\n")
+	} else {
+		b.WriteString("Secret saved in: " + orDefault(string(m.info.Storage), "keyring") + "\n")
+	}
+	return b.String()
+}
+
+func (m loginModel) failedView() string {
+	s := m.styles
+	var head, detail string
+	switch m.fail {
+	case failDenied:
+		head = "✗ Access denied"
+		detail = "The request was declined in the browser. Nothing was saved."
+	case failExpired:
+		head = "✗ The code expired"
+		detail = "It was not approved in time. Nothing was saved."
+	default:
+		head = "✗ Login failed"
+		if m.failErr != nil {
+			detail = clean(m.failErr.Error())
+		}
+	}
+	var b strings.Builder
+	b.WriteString(s.Error.Bold(true).Render(head) + "\n")
+	b.WriteString(wrapWords(detail, m.width) + "\n\n")
+	b.WriteString(fmt.Sprintf("After %d poll(s). Press r to try again with a new code, esc to go back.", m.polls))
+	return b.String()
+}
