@@ -22,6 +22,7 @@ var (
 // plus 5 seconds, or the server's own interval if it sent a larger one.
 type SlowDownError struct{ Interval time.Duration }
 
+// Error says the new polling interval.
 func (e *SlowDownError) Error() string {
 	return "server asked to slow down; polling every " + e.Interval.String()
 }
@@ -34,6 +35,7 @@ type OAuthError struct {
 	Status      int // HTTP status
 }
 
+// Error returns the error code and its description.
 func (e *OAuthError) Error() string {
 	if e.Description != "" {
 		return "server error " + e.Code + ": " + e.Description
@@ -50,5 +52,8 @@ type TransientError struct {
 	RetryAfter time.Duration
 }
 
+// Error returns the underlying failure, marked temporary.
 func (e *TransientError) Error() string { return "temporary failure: " + e.Err.Error() }
+
+// Unwrap returns the underlying failure.
 func (e *TransientError) Unwrap() error { return e.Err }

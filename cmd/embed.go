@@ -80,6 +80,10 @@ type Host struct {
 	// Getenv reads the environment; nil means an empty environment. Pass
 	// os.Getenv to honour the process's.
 	Getenv func(string) string
+	// Environ lists the environment handed to the commands that exec runs
+	// (RootCmd only); nil means an empty one. Pass os.Environ to hand on the
+	// process's.
+	Environ func() []string
 	// Stdin, Stdout and Stderr are the streams of the commands; nil means
 	// an empty input and discarded output. Terminal detection works when
 	// they are *os.File.

@@ -367,7 +367,7 @@ func TestKitTokenSourceRefreshesAndPersists(t *testing.T) {
 		req.Header.Set("Authorization", authz)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()

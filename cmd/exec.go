@@ -19,6 +19,7 @@ import (
 // message has already been printed, if any: it matches ErrSilent.
 type ExitStatusError struct{ Code int }
 
+// Error returns "exit status N".
 func (e *ExitStatusError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
 // Is makes ExitStatusError match ErrSilent, so nothing more is printed.
@@ -31,7 +32,7 @@ type ExecOptions struct {
 	Cwd      func() (string, error)
 	AppName  string
 	// Environ is the environment handed to the command (plus the token);
-	// nil means os.Environ().
+	// nil means none (Main passes os.Environ through Host.Environ).
 	Environ func() []string
 	// Signals are forwarded to the command; nil means
 	// execenv.ForwardedSignals().
@@ -46,7 +47,7 @@ type ExecOptions struct {
 
 // NewCmdExec builds `authdeck exec`. runF replaces execRun in tests.
 func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
-	opts := &ExecOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, AppName: f.AppName}
+	opts := &ExecOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, AppName: f.AppName, Environ: f.Host.Environ}
 	c := &cobra.Command{
 		Use:   "exec [--env NAME] -- COMMAND [ARG...]",
 		Short: "Run a command with the profile's token in an environment variable",
@@ -119,7 +120,7 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	environ := os.Environ
+	environ := func() []string { return nil }
 	if o.Environ != nil {
 		environ = o.Environ
 	}

@@ -24,7 +24,7 @@ type Globals struct {
 // streams, environment and signals: it hands them to New as authdeck's Host.
 func Main(version string) int {
 	h := Authdeck(version)
-	h.Getenv = os.Getenv
+	h.Getenv, h.Environ = os.Getenv, os.Environ
 	h.Stdin, h.Stdout, h.Stderr = os.Stdin, os.Stdout, os.Stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -21,8 +21,9 @@ type ReadOnlyError struct {
 	Detail string // env var name or file path
 }
 
+// Error names where the token comes from and what to do instead.
 func (e *ReadOnlyError) Error() string {
-	return fmt.Sprintf("the token comes from %s (%s), which authdeck does not manage; unset or remove it instead", e.Source, e.Detail)
+	return fmt.Sprintf("the token comes from %s (%s), which this program does not manage; unset or remove it instead", e.Source, e.Detail)
 }
 
 // ParseError is a config or credentials file that cannot be read. The file
@@ -33,6 +34,7 @@ type ParseError struct {
 	Err  error
 }
 
+// Error names the file and line, and says the file was left as it was.
 func (e *ParseError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d: %v (the file was not changed; fix or move it and try again)", e.Path, e.Line, e.Err)
@@ -40,12 +42,14 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: %v (the file was not changed; fix or move it and try again)", e.Path, e.Err)
 }
 
+// Unwrap returns the parser's error.
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // KeyringTimeoutError: a keyring call did not answer in time (a locked
 // collection waiting for a password prompt, or a frozen service).
 type KeyringTimeoutError struct{ Op string }
 
+// Error names the keyring operation that timed out.
 func (e *KeyringTimeoutError) Error() string {
 	return "the keyring did not answer " + e.Op + " in time (is it locked or waiting for a password prompt?)"
 }

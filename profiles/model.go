@@ -45,10 +45,11 @@ type Server struct {
 // Storage says where a profile's secret lives.
 type Storage string
 
+// Where a secret lives.
 const (
-	StorageKeyring Storage = "keyring"
-	StorageFile    Storage = "file"
-	StorageNone    Storage = "" // signed out
+	StorageKeyring Storage = "keyring" // the OS keyring (or App.Secrets)
+	StorageFile    Storage = "file"    // credentials.json beside the config
+	StorageNone    Storage = ""        // signed out
 )
 
 // Profile is one signed-in account on one server. Its secret is keyed by ID,
@@ -87,6 +88,7 @@ func (p Profile) SignedIn() bool { return p.Storage != StorageNone }
 // Source says where a token came from.
 type Source string
 
+// Where a token comes from, first match wins.
 const (
 	SourceTokenFile Source = "token-file" // --token-file
 	SourceServerEnv Source = "server-env" // the server's configured env var
@@ -104,6 +106,7 @@ func (s Source) ReadOnly() bool {
 // TokenState summarises a token's usability.
 type TokenState string
 
+// The states of a token, as status shows them.
 const (
 	StateValid       TokenState = "valid"
 	StateExpiring    TokenState = "expiring"    // valid but within MinTTL

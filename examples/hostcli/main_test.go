@@ -1,0 +1,251 @@
+package main
+
+// End-to-end tests of the example host CLI, built as a binary: it logs in
+// (approved by the test), calls an API with the Kit's HTTP client, and logs
+// out, against the built-in dev server and against a real OpenID provider
+// (panva's oidc-provider via internal/oidctest), both on 127.0.0.1.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/devserver"
+	"github.com/authdeck/authdeck/internal/oidctest"
+)
+
+// bin is the example binary, built once.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hostcli-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "acme")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the example:", err)
+		_ = os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// acme runs the example binary in an isolated environment: its own config
+// directory (ACME_CONFIG_DIR), no session bus (so the credentials file),
+// no display, and none of authdeck's variables.
+type acme struct {
+	t   *testing.T
+	dir string
+	env []string
+}
+
+func newAcme(t *testing.T, issuer, clientID string, scopes []string) *acme {
+	t.Helper()
+	dir := t.TempDir()
+	return &acme{t: t, dir: dir, env: []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"XDG_RUNTIME_DIR=" + t.TempDir(),
+		"ACME_CONFIG_DIR=" + dir,
+		"ACME_ISSUER=" + issuer,
+		"ACME_CLIENT_ID=" + clientID,
+		"ACME_SCOPES=" + strings.Join(scopes, " "),
+		"AUTHDECK_TOKEN=must-not-be-used",
+	}}
+}
+
+func (a *acme) command(ctx context.Context, args ...string) *exec.Cmd {
+	c := exec.CommandContext(ctx, bin, args...)
+	c.Env = a.env
+	return c
+}
+
+// run runs acme and returns its exit code, stdout and stderr.
+func (a *acme) run(args ...string) (int, string, string) {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	c := a.command(ctx, args...)
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String(), errb.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), out.String(), errb.String()
+	}
+	a.t.Fatalf("running acme %v: %v", args, err)
+	return 0, "", ""
+}
+
+// login runs `acme login --json --no-browser`, hands the user code to
+// approve, and waits for the success event.
+func (a *acme) login(approve func(userCode string)) {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := a.command(ctx, "login", "--json", "--no-browser")
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	if err := c.Start(); err != nil {
+		a.t.Fatal(err)
+	}
+	var events []map[string]any
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		var ev map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			a.t.Fatalf("login --json wrote a line that is not JSON: %q", sc.Text())
+		}
+		events = append(events, ev)
+		if ev["event"] == "code" {
+			code, _ := ev["user_code"].(string)
+			approve(code)
+		}
+	}
+	if err := c.Wait(); err != nil {
+		a.t.Fatalf("acme login: %v; events %v; stderr %s", err, events, errb.String())
+	}
+	last := events[len(events)-1]
+	if last["event"] != "success" {
+		a.t.Fatalf("last event %v", last)
+	}
+	if strings.Contains(errb.String(), "authdeck") {
+		a.t.Errorf("acme's login output names authdeck: %s", errb.String())
+	}
+}
+
+// bearerAPI is an API that accepts a request when the authorization
+// server's userinfo endpoint accepts its Bearer token, and answers with
+// the userinfo document.
+func bearerAPI(t *testing.T, userinfo string) *httptest.Server {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		authz := r.Header.Get("Authorization")
+		if !strings.HasPrefix(authz, "Bearer ") || authz == "Bearer must-not-be-used" {
+			http.Error(w, "no bearer token", http.StatusUnauthorized)
+			return
+		}
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, userinfo, nil)
+		req.Header.Set("Authorization", authz)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			http.Error(w, "token rejected by userinfo: "+resp.Status, http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.Copy(w, io.LimitReader(resp.Body, 1<<20))
+	}))
+	t.Cleanup(api.Close)
+	return api
+}
+
+// session is what both tests do: log in, call the API, check the token
+// stayed in acme's own files, log out, and see the call refused.
+func session(t *testing.T, a *acme, approve func(string), userinfo, wantSub string) string {
+	api := bearerAPI(t, userinfo)
+	a.login(approve)
+
+	code, out, errOut := a.run("call", api.URL+"/v1/me")
+	if code != 0 {
+		t.Fatalf("acme call: exit %d: %s %s", code, out, errOut)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc["sub"] != wantSub {
+		t.Fatalf("acme call printed %q (%v), want the userinfo of %s", out, err, wantSub)
+	}
+
+	code, tok, _ := a.run("token")
+	tok = strings.TrimSpace(tok)
+	if code != 0 || tok == "" || tok == "must-not-be-used" {
+		t.Fatalf("acme token: exit %d %q", code, tok)
+	}
+	for _, f := range []string{"config.toml", "credentials.json"} {
+		if _, err := os.Stat(filepath.Join(a.dir, f)); err != nil {
+			t.Errorf("%s is not in ACME_CONFIG_DIR: %v", f, err)
+		}
+	}
+	if code, out, _ := a.run("status"); code != 0 || !strings.Contains(out, "acme") {
+		t.Errorf("acme status: exit %d %q", code, out)
+	}
+	return tok
+}
+
+func TestExampleAgainstDevServer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{Interval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	a := newAcme(t, srv.Issuer(), srv.ClientID(), srv.Scopes())
+	session(t, a, func(code string) {
+		if err := srv.Approve(code, "alice"); err != nil {
+			t.Error(err)
+		}
+	}, srv.Endpoints().UserInfoURL, "alice")
+
+	if code, _, errOut := a.run("logout", "--yes"); code != 0 {
+		t.Fatalf("acme logout: %d %s", code, errOut)
+	}
+	code, _, errOut := a.run("call", "http://127.0.0.1:1/")
+	if code != 4 || !strings.Contains(errOut, "acme login") {
+		t.Errorf("acme call after logout: exit %d, stderr %q (want 4 and a hint to run acme login)", code, errOut)
+	}
+}
+
+func TestExampleAgainstOIDCProvider(t *testing.T) {
+	p := oidctest.Start(t, oidctest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ep, err := auth.Discover(ctx, http.DefaultClient, p.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAcme(t, p.Issuer, p.ClientID, strings.Fields("openid profile email offline_access"))
+	tok := session(t, a, func(code string) { p.Approve(t, code) }, ep.UserInfoURL, "alice")
+	if !p.Active(t, tok) {
+		t.Fatal("the provider does not know acme's token")
+	}
+
+	// revoke is the Kit's too: the provider then rejects the token.
+	if code, _, errOut := a.run("revoke", "--yes"); code != 0 {
+		t.Fatalf("acme revoke: %d %s", code, errOut)
+	}
+	if p.Active(t, tok) {
+		t.Error("the token is still active after acme revoke")
+	}
+	if code, _, _ := a.run("token"); code != 4 {
+		t.Errorf("acme token after revoke: exit %d, want 4", code)
+	}
+}
