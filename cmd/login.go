@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/authdeck/authdeck/internal/secretfile"
 	"io"
 	"net/url"
 	"os"
@@ -40,6 +41,8 @@ type LoginOptions struct {
 	Profile          string
 	NoBrowser        bool
 	WithToken        bool
+	FromFile         string
+	Key              string
 	Insecure         bool
 	JSON             bool
 	NoTUI            bool
@@ -94,10 +97,17 @@ process arguments are visible to other users of the machine.`,
   ` + f.AppName + ` login --server dev --no-browser
   ` + f.AppName + ` login --server https://issuer.example.com --client-id my-cli
   ` + f.AppName + ` login --json --no-browser
-  ` + f.AppName + ` login --server dev --with-token < token.txt`,
+  ` + f.AppName + ` login --server dev --with-token < token.txt
+  ` + f.AppName + ` login --server dev --with-token --from-file ~/.cloudvolume/secrets/cave-secret.json --key token`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Profile = f.Globals().Profile
+			if opts.FromFile != "" {
+				opts.WithToken = true
+			}
+			if opts.Key != "" && opts.FromFile == "" {
+				return FlagErrorf("--key goes with --from-file")
+			}
 			opts.HasDemo = hasCommand(c.Root(), "demo")
 			if runF != nil {
 				return runF(opts)
@@ -113,6 +123,8 @@ process arguments are visible to other users of the machine.`,
 	fl.StringSliceVar(&opts.Scopes, "scopes", nil, "scopes to request, comma-separated (default: the server's)")
 	fl.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser")
 	fl.BoolVar(&opts.WithToken, "with-token", false, "read a token from stdin instead of the device flow")
+	fl.StringVar(&opts.FromFile, "from-file", "", "with --with-token: read the token from `FILE` (plain text, JSON or TOML) instead of stdin")
+	fl.StringVar(&opts.Key, "key", "", "with --from-file: the `KEY` holding the token in a JSON or TOML file (default \"token\")")
 	fl.BoolVar(&opts.Insecure, "insecure-storage", false, "store the token in the plain-text credentials file, not the keyring")
 	fl.BoolVar(&opts.JSON, "json", false, "stream events as JSON lines on stdout")
 	fl.BoolVar(&opts.NoTUI, "no-tui", false, "plain output even on a terminal")
@@ -404,7 +416,13 @@ func reportStorage(io *IOStreams, info profiles.SaveInfo) {
 func loginWithToken(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions) error {
 	ev := &eventWriter{w: o.IO.Out, on: o.JSON}
 	err := func() error {
-		raw, err := readToken(o.IO)
+		var raw string
+		var err error
+		if o.FromFile != "" {
+			raw, _, err = secretfile.Read(o.FromFile, o.Key)
+		} else {
+			raw, err = readToken(o.IO)
+		}
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,9 @@ type ServersOptions struct {
 	ClientSecretFile string
 	Scopes           []string
 	EnvVar           string
+	Preset           string
+	Tenant           string
+	Domain           string
 }
 
 // NewCmdServers builds `authdeck servers` with list, add and rm.
@@ -83,7 +86,9 @@ are visible to other users of the machine.`,
   ` + f.AppName + ` servers add gh --device-url https://github.com/login/device/code \
       --token-url https://github.com/login/oauth/access_token --client-id Iv1.abc --scopes repo
   ` + f.AppName + ` servers add web --auth-url https://id.example.com/authorize \
-      --token-url https://id.example.com/token --client-id my-cli`,
+      --token-url https://id.example.com/token --client-id my-cli
+  ` + f.AppName + ` servers add entra --preset microsoft --tenant contoso.onmicrosoft.com --client-id 0000-1111
+  ` + f.AppName + ` servers add acme --preset okta --domain acme.okta.com --client-id 0oa1b2c3`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(ao),
 	}
@@ -99,6 +104,9 @@ are visible to other users of the machine.`,
 	fl.StringVar(&ao.ClientSecretFile, "client-secret-file", "", "read the client secret from `PATH`")
 	fl.StringSliceVar(&ao.Scopes, "scopes", nil, "scopes to request, comma-separated")
 	fl.StringVar(&ao.EnvVar, "env-var", "", "env var `NAME` whose value overrides this server's stored tokens")
+	fl.StringVar(&ao.Preset, "preset", "", "fill in the endpoints of a known `PROVIDER`: "+strings.Join(profiles.PresetNames(), ", "))
+	fl.StringVar(&ao.Tenant, "tenant", "", "with --preset: the Microsoft tenant, Keycloak realm or Okta authorization server")
+	fl.StringVar(&ao.Domain, "domain", "", "with --preset: the tenant `HOST` of Auth0, Okta, Keycloak (or GitHub Enterprise, WorkOS AuthKit)")
 
 	ro := newOpts("rm")
 	rm := &cobra.Command{Use: "rm NAME", Aliases: []string{"remove"}, Short: "Remove a server (refused while profiles use it)", Args: cobra.ExactArgs(1), RunE: run(ro)}
@@ -115,6 +123,15 @@ func validateAdd(o *ServersOptions) error {
 		return FlagErrorf("--client-id is required")
 	}
 	explicit := o.DeviceURL != "" || o.TokenURL != "" || o.AuthURL != ""
+	if o.Preset != "" {
+		if o.Issuer != "" || explicit || o.RevokeURL != "" || o.UserInfoURL != "" {
+			return FlagErrorf("--preset fills in the endpoints; drop --issuer and the --*-url flags, or drop --preset")
+		}
+		return nil
+	}
+	if o.Tenant != "" || o.Domain != "" {
+		return FlagErrorf("--tenant and --domain go with --preset")
+	}
 	switch {
 	case o.Issuer != "" && explicit:
 		return FlagErrorf("give either --issuer or explicit endpoints (--token-url with --device-url and/or --auth-url), not both")
@@ -166,13 +183,25 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 		if err != nil {
 			return err
 		}
-		s := profiles.Server{
-			Name: o.Name,
-			Endpoints: auth.Endpoints{
-				Issuer: o.Issuer, AuthURL: o.AuthURL, DeviceAuthURL: o.DeviceURL, TokenURL: o.TokenURL,
-				RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
-			},
-			ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
+		var s profiles.Server
+		if o.Preset != "" {
+			s, err = profiles.Preset(o.Preset, profiles.PresetOptions{
+				Name: o.Name, ClientID: o.ClientID, ClientSecret: secret,
+				Tenant: o.Tenant, Domain: o.Domain, Scopes: o.Scopes,
+			})
+			if err != nil {
+				return FlagErrorf("%v", err)
+			}
+			s.EnvVar = o.EnvVar
+		} else {
+			s = profiles.Server{
+				Name: o.Name,
+				Endpoints: auth.Endpoints{
+					Issuer: o.Issuer, AuthURL: o.AuthURL, DeviceAuthURL: o.DeviceURL, TokenURL: o.TokenURL,
+					RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
+				},
+				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
+			}
 		}
 		got, err := m.AddServer(ctx, s)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authdeck/authdeck/internal/secretfile"
+	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
 )
@@ -26,6 +28,11 @@ type TokenOptions struct {
 	Profile   string
 	TokenFile string
 	MinTTL    time.Duration
+	// SaveTo, when set, writes the token into this JSON secret file under
+	// Key instead of printing it (ErrOut gets a note).
+	SaveTo string
+	Key    string
+	ErrOut io.Writer
 }
 
 // NewCmdToken builds `authdeck token`. runF replaces tokenRun in tests.
@@ -36,7 +43,7 @@ func NewCmdToken(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
 }
 
 func newTokenCmd(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
-	opts := &TokenOptions{Out: f.IO.Out, Profiles: f.Profiles, Cwd: f.Cwd, Getenv: f.Getenv}
+	opts := &TokenOptions{Out: f.IO.Out, ErrOut: f.IO.ErrOut, Profiles: f.Profiles, Cwd: f.Cwd, Getenv: f.Getenv}
 	c := &cobra.Command{
 		Short: "Print the access token (and nothing else) on stdout",
 		Long: `Print the active (or chosen) profile's access token on stdout, followed by a
@@ -45,13 +52,17 @@ newline, refreshing it first when it expires within --min-ttl.
 Token sources, first match wins: --token-file, the server's configured env var,
 ` + envSource(f.Host.EnvToken) + `the stored token. Concurrent calls send one refresh between them.`,
 		Example: `  curl -H "Authorization: Bearer $(` + f.AppName + ` token)" https://api.example.com/
-  ` + f.AppName + ` token --profile work --min-ttl 30m`,
+  ` + f.AppName + ` token --profile work --min-ttl 30m
+  ` + f.AppName + ` token --save-to ~/.cloudvolume/secrets/cave-secret.json --key token`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			g := f.Globals()
 			opts.Profile, opts.TokenFile = g.Profile, g.TokenFile
 			if opts.MinTTL < 0 {
 				return FlagErrorf("--min-ttl must not be negative")
+			}
+			if opts.Key != "token" && opts.SaveTo == "" {
+				return FlagErrorf("--key goes with --save-to")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -60,6 +71,8 @@ Token sources, first match wins: --token-file, the server's configured env var,
 		},
 	}
 	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", DefaultMinTTL, "refresh first when the token expires within `DURATION`")
+	c.Flags().StringVar(&opts.SaveTo, "save-to", "", "write the token into the JSON secret `FILE` (0600, other keys kept) instead of printing it")
+	c.Flags().StringVar(&opts.Key, "key", "token", "with --save-to: the `KEY` to store the token under")
 	return c
 }
 
@@ -93,6 +106,13 @@ func tokenRun(ctx context.Context, o *TokenOptions) error {
 	}
 	if res == nil || res.Token == nil || res.Token.AccessToken == "" {
 		return profiles.ErrNotLoggedIn
+	}
+	if o.SaveTo != "" {
+		if err := secretfile.Write(ctx, o.SaveTo, o.Key, res.Token.AccessToken); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.ErrOut, "Saved the token of %s under %q in %s\n", textsafe.Clean(res.Profile), textsafe.Clean(o.Key), textsafe.Clean(o.SaveTo))
+		return nil
 	}
 	_, err = io.WriteString(o.Out, res.Token.AccessToken+"\n")
 	return err
