@@ -118,11 +118,11 @@ func TestClientSecretSources(t *testing.T) {
 	for _, tt := range []struct{ flag, file, want string }{
 		{"from-flag", file, "from-flag"}, {"", file, "from-file"}, {"", "", "from-env"},
 	} {
-		if got, err := clientSecret(tt.flag, tt.file, env); err != nil || got != tt.want {
+		if got, err := clientSecret(tt.flag, tt.file, "AUTHDECK_CLIENT_SECRET", env); err != nil || got != tt.want {
 			t.Errorf("clientSecret(%q, %q) = %q, %v; want %q", tt.flag, tt.file, got, err, tt.want)
 		}
 	}
-	if _, err := clientSecret("", filepath.Join(t.TempDir(), "missing"), env); err == nil {
+	if _, err := clientSecret("", filepath.Join(t.TempDir(), "missing"), "AUTHDECK_CLIENT_SECRET", env); err == nil {
 		t.Errorf("a missing secret file is not an error")
 	}
 }

@@ -25,8 +25,10 @@ const (
 
 // DemoOptions are the inputs of `authdeck demo`.
 type DemoOptions struct {
-	IO             *IOStreams
-	AppName        string
+	IO      *IOStreams
+	AppName string
+	// Host is the identity of the application running the demo.
+	Host           Host
 	ConfigDir      func() (string, error)
 	Getenv         func(string) string
 	Now            func() time.Time
@@ -47,7 +49,7 @@ type DemoOptions struct {
 // NewCmdDemo builds `authdeck demo`. runF replaces demoRun in tests.
 func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
 	opts := &DemoOptions{
-		IO: f.IO, AppName: f.AppName, ConfigDir: f.ConfigDir, Getenv: f.Getenv, Now: f.Now,
+		IO: f.IO, AppName: f.AppName, Host: f.Host, ConfigDir: f.ConfigDir, Getenv: f.Getenv, Now: f.Now,
 		RunTUI: f.RunTUI, Browser: f.Browser, CanOpenBrowser: f.CanOpenBrowser,
 		StartServer: devserver.Start,
 	}
@@ -84,10 +86,9 @@ once the demo server stops, and should leave nothing behind.`,
 
 // demoGetenv hides the variables that would point the demo at the user's
 // real profiles or tokens.
-func demoGetenv(getenv func(string) string) func(string) string {
+func demoGetenv(h Host, getenv func(string) string) func(string) string {
 	return func(k string) string {
-		switch k {
-		case "AUTHDECK_TOKEN", "AUTHDECK_PROFILE", "AUTHDECK_CONFIG_DIR":
+		if k != "" && (k == h.EnvToken || k == h.EnvProfile || k == h.EnvConfigDir) {
 			return ""
 		}
 		if getenv == nil {
@@ -144,9 +145,10 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 
 	open := o.OpenProfiles
 	if open == nil {
-		getenv := demoGetenv(o.Getenv)
+		h := o.Host
+		h.Getenv = demoGetenv(h, o.Getenv)
 		open = func(dir string) (*profiles.Manager, error) {
-			app := AuthdeckApp(dir, getenv)
+			app := h.profilesApp(dir)
 			app.KeyringService = o.AppName + "-demo" // never the real keyring entries
 			return profiles.Open(app)
 		}
@@ -201,7 +203,7 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 
 	lo := &LoginOptions{
 		IO: o.IO, AppName: o.AppName, Browser: o.Browser, CanOpenBrowser: o.CanOpenBrowser,
-		Getenv: demoGetenv(o.Getenv), NoBrowser: !canBrowse, Insecure: true,
+		Getenv: demoGetenv(o.Host, o.Getenv), NoBrowser: !canBrowse, Insecure: true,
 		Profiles: func() (*profiles.Manager, error) { return m, nil },
 	}
 	if err := deviceLogin(ctx, lo, m, s, save, &eventWriter{w: o.IO.Out}); err != nil {

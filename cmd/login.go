@@ -41,12 +41,14 @@ type LoginOptions struct {
 	Profile          string
 	NoBrowser        bool
 	WithToken        bool
-	FromFile         string
-	Key              string
-	Insecure         bool
-	JSON             bool
-	NoTUI            bool
-	Web              bool
+	// SecretEnv names the env var carrying a client secret ("" = none).
+	SecretEnv string
+	FromFile  string
+	Key       string
+	Insecure  bool
+	JSON      bool
+	NoTUI     bool
+	Web       bool
 
 	savedProfile string // the profile the login was saved as
 }
@@ -56,6 +58,7 @@ func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
 	opts := &LoginOptions{
 		IO:             f.IO,
 		AppName:        f.AppName,
+		SecretEnv:      f.Host.EnvClientSecret,
 		Profiles:       f.Profiles,
 		RunTUI:         f.RunTUI,
 		Browser:        f.Browser,
@@ -91,7 +94,7 @@ then "success" or "error" as above. Over SSH the device flow is preferred
 when the server has both, unless --web is given.
 
 The client secret, for servers that want one, is best given with
---client-secret-file or the AUTHDECK_CLIENT_SECRET environment variable:
+` + secretHint(f.Host.EnvClientSecret) + `:
 process arguments are visible to other users of the machine.`,
 		Example: `  ` + f.AppName + ` login
   ` + f.AppName + ` login --server dev --no-browser
@@ -118,7 +121,7 @@ process arguments are visible to other users of the machine.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.Server, "server", "", "configured server `NAME`, or an issuer URL (with --client-id)")
 	fl.StringVar(&opts.ClientID, "client-id", "", "OAuth client `ID` for an issuer URL")
-	fl.StringVar(&opts.ClientSecret, "client-secret", "", "client `SECRET`, for providers that want one (prefer --client-secret-file or AUTHDECK_CLIENT_SECRET)")
+	fl.StringVar(&opts.ClientSecret, "client-secret", "", "client `SECRET`, for providers that want one (prefer "+secretHint(f.Host.EnvClientSecret)+")")
 	fl.StringVar(&opts.ClientSecretFile, "client-secret-file", "", "read the client secret from `PATH`")
 	fl.StringSliceVar(&opts.Scopes, "scopes", nil, "scopes to request, comma-separated (default: the server's)")
 	fl.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser")
@@ -142,7 +145,7 @@ func hasCommand(root *cobra.Command, name string) bool {
 }
 
 // clientSecret resolves the client secret: flag, then file, then env.
-func clientSecret(flag, file string, getenv func(string) string) (string, error) {
+func clientSecret(flag, file, envName string, getenv func(string) string) (string, error) {
 	switch {
 	case flag != "":
 		return flag, nil
@@ -156,25 +159,33 @@ func clientSecret(flag, file string, getenv func(string) string) (string, error)
 			return "", fmt.Errorf("the client secret file %s is empty", file)
 		}
 		return s, nil
-	case getenv != nil:
-		return getenv("AUTHDECK_CLIENT_SECRET"), nil
+	case getenv != nil && envName != "":
+		return getenv(envName), nil
 	}
 	return "", nil
 }
 
 // argvSecretNote warns that a secret given as a process argument is visible
 // to every user of the machine.
-func argvSecretNote(ios *IOStreams, flagValue string) {
+func argvSecretNote(ios *IOStreams, flagValue, envName string) {
 	if flagValue != "" {
-		fmt.Fprintln(ios.ErrOut, "Note: --client-secret is visible to other users of this machine in the process list; prefer --client-secret-file or AUTHDECK_CLIENT_SECRET.")
+		fmt.Fprintf(ios.ErrOut, "Note: --client-secret is visible to other users of this machine in the process list; prefer %s.\n", secretHint(envName))
 	}
+}
+
+// secretHint names the better ways to pass a client secret.
+func secretHint(envName string) string {
+	if envName == "" {
+		return "--client-secret-file"
+	}
+	return "--client-secret-file or " + envName
 }
 
 func looksLikeURL(s string) bool { return strings.Contains(s, "://") }
 
 // resolveServer picks the server to log in to.
 func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (profiles.Server, error) {
-	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.Getenv)
+	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
 	if err != nil {
 		return profiles.Server{}, err
 	}
@@ -234,7 +245,7 @@ func serverNames(cfg *profiles.Config) string {
 }
 
 func loginRun(ctx context.Context, o *LoginOptions) error {
-	argvSecretNote(o.IO, o.ClientSecret)
+	argvSecretNote(o.IO, o.ClientSecret, o.SecretEnv)
 	m, err := o.Profiles()
 	if err != nil {
 		return err

@@ -35,6 +35,7 @@ type ServersOptions struct {
 	Scopes           []string
 	EnvVar           string
 	Preset           string
+	SecretEnv        string
 	Tenant           string
 	Domain           string
 }
@@ -47,7 +48,7 @@ func NewCmdServers(f *Factory) *cobra.Command {
 func newCmdServers(f *Factory, runF func(*ServersOptions) error) *cobra.Command {
 	c := &cobra.Command{Use: "servers", Short: "List, add and remove authorization servers", Args: cobra.NoArgs}
 	newOpts := func(action string) *ServersOptions {
-		return &ServersOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Getenv: f.Getenv, Action: action}
+		return &ServersOptions{IO: f.IO, AppName: f.AppName, SecretEnv: f.Host.EnvClientSecret, Profiles: f.Profiles, Getenv: f.Getenv, Action: action}
 	}
 	run := func(opts *ServersOptions) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
@@ -80,7 +81,7 @@ the token endpoint and a device authorization endpoint (device flow), an
 authorization endpoint (browser sign-in, login --web), or both.
 
 The client secret, for providers that want one from installed apps, is best
-given with --client-secret-file or AUTHDECK_CLIENT_SECRET: process arguments
+given with ` + secretHint(f.Host.EnvClientSecret) + `: process arguments
 are visible to other users of the machine.`,
 		Example: `  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli
   ` + f.AppName + ` servers add gh --device-url https://github.com/login/device/code \
@@ -100,7 +101,7 @@ are visible to other users of the machine.`,
 	fl.StringVar(&ao.RevokeURL, "revoke-url", "", "revocation endpoint `URL` (RFC 7009)")
 	fl.StringVar(&ao.UserInfoURL, "userinfo-url", "", "userinfo endpoint `URL`")
 	fl.StringVar(&ao.ClientID, "client-id", "", "OAuth client `ID` of this application at the server")
-	fl.StringVar(&ao.ClientSecret, "client-secret", "", "client `SECRET` (prefer --client-secret-file or AUTHDECK_CLIENT_SECRET)")
+	fl.StringVar(&ao.ClientSecret, "client-secret", "", "client `SECRET` (prefer "+secretHint(f.Host.EnvClientSecret)+")")
 	fl.StringVar(&ao.ClientSecretFile, "client-secret-file", "", "read the client secret from `PATH`")
 	fl.StringSliceVar(&ao.Scopes, "scopes", nil, "scopes to request, comma-separated")
 	fl.StringVar(&ao.EnvVar, "env-var", "", "env var `NAME` whose value overrides this server's stored tokens")
@@ -178,8 +179,8 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 	}
 	switch o.Action {
 	case "add":
-		argvSecretNote(o.IO, o.ClientSecret)
-		secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.Getenv)
+		argvSecretNote(o.IO, o.ClientSecret, o.SecretEnv)
+		secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
 		if err != nil {
 			return err
 		}
