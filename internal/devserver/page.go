@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,14 +62,18 @@ a{color:var(--accent)}
 .vh{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 `
 
-// pageCSP is the verification page's Content-Security-Policy.
-var pageCSP = func() string {
+// pageCSP is the verification page's Content-Security-Policy. It and the
+// template are built on first use: package initialisation runs on every
+// start of the binary (`authdeck token` included), not only the dev server.
+var pageCSP = sync.OnceValue(func() string {
 	sum := sha256.Sum256([]byte(pageCSS))
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-}()
+})
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+var pageTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageHTML)) })
+
+const pageHTML = (`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -133,7 +138,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 </main>
 </body>
 </html>
-`))
+`)
 
 type pageUser struct {
 	User
@@ -168,14 +173,14 @@ func (p *page) setCode(code string) {
 
 func (s *Server) render(w http.ResponseWriter, status int, p *page) {
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, p); err != nil {
+	if err := pageTemplate().Execute(&buf, p); err != nil {
 		s.log.Error("rendering the verification page", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", pageCSP())
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	// same-origin, not no-referrer: with no-referrer browsers send

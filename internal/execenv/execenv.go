@@ -10,19 +10,26 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
 )
 
-// nameRE is a portable environment variable name.
-var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // ValidName reports whether name can be used as an environment variable
 // name in every shell: letters, digits and underscores, not starting with a
 // digit.
-func ValidName(name string) bool { return nameRE.MatchString(name) }
+func ValidName(name string) bool {
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
 
 // Env returns a copy of environ with name set to value, replacing every
 // existing entry of name (compared case-insensitively on Windows, where
