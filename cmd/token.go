@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -91,16 +90,10 @@ func tokenRun(ctx context.Context, o *TokenOptions) error {
 	if err != nil {
 		return err
 	}
-	name := ""
-	if o.TokenFile == "" {
-		cwd, _ := o.Cwd()
-		sel, err := m.Select(ctx, o.Profile, cwd)
-		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
-			return err
-		}
-		name = sel.Name
-	}
-	res, err := m.Token(ctx, name, profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile})
+	// One read of the config chooses the profile (flag, env, directory
+	// file, active) and finds its token.
+	cwd, _ := o.Cwd()
+	res, err := m.Token(ctx, o.Profile, profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile, Cwd: cwd})
 	if err != nil {
 		return err
 	}

@@ -338,3 +338,64 @@ func TestWhoAmIUserinfo(t *testing.T) {
 		t.Fatal("WhoAmI did not refresh the expired token")
 	}
 }
+
+// TestTokenSelectsLikeSelect: Token with no profile chooses it the way
+// Select does (env, then the directory file from Cwd, then the active
+// profile), in the same read of the config.
+func TestTokenSelectsLikeSelect(t *testing.T) {
+	f := newFakeAS(t)
+	e := env{}
+	app := testApp(t)
+	app.Getenv = e.get
+	m := open(t, app)
+	ctx := ctxT(t)
+	addFakeServer(t, m, f)
+	toks := map[string]string{}
+	for _, id := range []*auth.Identity{alice(), {Subject: "b", Username: "bob"}, {Subject: "c", Username: "carol"}} {
+		tok := f.issue(time.Now().Add(time.Hour))
+		p, _, err := m.SaveLogin(ctx, "test", tok, id, SaveOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks[p.Name] = tok.AccessToken
+	}
+	dir := t.TempDir()
+	nested := filepath.Join(dir, "x", "y")
+	if err := os.MkdirAll(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".authdeck"), []byte("carol\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	get := func(cwd string) string {
+		t.Helper()
+		res, err := m.Token(ctx, "", TokenOptions{Cwd: cwd})
+		if err != nil {
+			t.Fatalf("Token(cwd %q): %v", cwd, err)
+		}
+		for name, tok := range toks {
+			if tok == res.Token.AccessToken {
+				if name != res.Profile {
+					t.Errorf("token of %s reported as profile %s", name, res.Profile)
+				}
+				return name
+			}
+		}
+		t.Fatalf("Token returned an unknown token")
+		return ""
+	}
+	if got := get(""); got != "alice" {
+		t.Errorf("no cwd, no env: %s, want the active alice", got)
+	}
+	if got := get(nested); got != "carol" {
+		t.Errorf("nested dir under a .authdeck naming carol: %s", got)
+	}
+	e["AUTHDECK_PROFILE"] = "bob"
+	if got := get(nested); got != "bob" {
+		t.Errorf("AUTHDECK_PROFILE=bob beats the directory file: got %s", got)
+	}
+	e["AUTHDECK_PROFILE"] = "nobody"
+	if _, err := m.Token(ctx, "", TokenOptions{Cwd: nested}); err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Errorf("an env var naming an unknown profile: %v", err)
+	}
+}

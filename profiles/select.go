@@ -32,6 +32,11 @@ func (m *Manager) Select(ctx context.Context, flag, cwd string) (Selection, erro
 	if err != nil {
 		return Selection{}, err
 	}
+	return m.selectIn(cfg, flag, cwd)
+}
+
+// selectIn is Select over an already loaded config.
+func (m *Manager) selectIn(cfg *Config, flag, cwd string) (Selection, error) {
 	check := func(name, by string) (Selection, error) {
 		if cfg.profile(name) < 0 {
 			return Selection{}, fmt.Errorf("%s: %w", by, unknownProfile(cfg, name))

@@ -30,6 +30,11 @@ type TokenOptions struct {
 	// TokenFile overrides everything (--token-file): plain text, or JSON
 	// with a "token" key.
 	TokenFile string
+	// Cwd is where the directory file is looked for. With an empty profile
+	// argument, the profile is chosen as Select does (App.EnvProfile, the
+	// directory file found from Cwd when set, the active profile) over the
+	// same read of the config.
+	Cwd string
 }
 
 // TokenResult is a usable token and where it came from.
@@ -89,7 +94,11 @@ func (m *Manager) Token(ctx context.Context, profile string, opt TokenOptions) (
 	}
 	name := profile
 	if name == "" {
-		name = cfg.Active
+		sel, err := m.selectIn(cfg, "", opt.Cwd)
+		if err != nil && !errors.Is(err, ErrNotLoggedIn) {
+			return nil, err
+		}
+		name = sel.Name // "" when nothing is chosen: the environment may still serve
 	}
 	var p Profile
 	var srv Server
