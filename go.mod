@@ -1,6 +1,6 @@
 module github.com/authdeck/authdeck
 
-go 1.26.8
+go 1.26.0
 
 require golang.org/x/oauth2 v0.37.0
 
