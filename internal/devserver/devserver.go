@@ -7,12 +7,18 @@
 // It serves, on loopback only:
 //   - RFC 8414 metadata and OpenID Connect discovery,
 //   - device authorization (RFC 8628) with slow_down enforced,
-//   - the token endpoint (device_code and refresh_token grants; refresh
-//     tokens rotate and reusing a spent one revokes the whole grant),
+//   - the token endpoint (authorization_code, device_code and refresh_token
+//     grants; refresh tokens rotate and reusing a spent one revokes the
+//     whole grant; reusing an authorization code revokes what it produced),
 //   - revocation (RFC 7009), introspection (RFC 7662), userinfo and JWKS
 //     (ID tokens are ES256, signed with a key made at start-up),
 //   - a verification page at /device where a person enters the user code,
-//     picks a demo user and approves or denies.
+//     picks a demo user and approves or denies,
+//   - the authorization endpoint /authorize: the authorization code grant
+//     with PKCE (S256 only; RFC 7636) for the client's loopback redirect URIs
+//     http://127.0.0.1:PORT/callback and http://[::1]:PORT/callback, any port
+//     (RFC 8252 §7.3), with a consent page to pick a demo user and approve
+//     or deny; the answer carries iss (RFC 9207) and the ID token the nonce.
 //
 // All state is in memory; tokens are opaque random strings.
 package devserver
@@ -94,7 +100,10 @@ type Options struct {
 	// ClientID is the one public client the server knows.
 	ClientID string
 	// AutoApprove, when positive, approves every new device code as the
-	// first user after this delay (a hands-off demo). Zero turns it off.
+	// first user after this delay (a hands-off demo), and every valid
+	// authorization request at once as the first user: /authorize then
+	// shows no consent page and redirects straight back with a code. Zero
+	// turns it off.
 	AutoApprove time.Duration
 	// Logger receives one line per event (never a token); nil discards.
 	Logger *slog.Logger
@@ -201,6 +210,7 @@ func (s *Server) Users() []User { return append([]User(nil), s.opt.Users...) }
 func (s *Server) Endpoints() auth.Endpoints {
 	return auth.Endpoints{
 		Issuer:           s.issuer,
+		AuthURL:          s.AuthorizeURL(),
 		DeviceAuthURL:    s.issuer + "/oauth/device_authorization",
 		TokenURL:         s.issuer + "/oauth/token",
 		RevocationURL:    s.issuer + "/oauth/revoke",

@@ -43,6 +43,9 @@ func (s *Server) idToken(g *grant, now time.Time) string {
 	c["iat"] = now.Unix()
 	c["exp"] = now.Add(s.opt.AccessTTL).Unix()
 	c["auth_time"] = g.authTime.Unix()
+	if g.nonce != "" {
+		c["nonce"] = g.nonce
+	}
 	header, _ := json.Marshal(map[string]string{"alg": "ES256", "typ": "JWT", "kid": s.kid})
 	payload, _ := json.Marshal(c)
 	signing := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)

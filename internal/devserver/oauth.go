@@ -29,6 +29,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /oauth/introspect", s.handleIntrospect)
 	mux.HandleFunc("GET /userinfo", s.handleUserInfo)
 	mux.HandleFunc("POST /userinfo", s.handleUserInfo)
+	mux.HandleFunc("GET /authorize", s.handleAuthorize)
+	mux.HandleFunc("POST /authorize", s.handleAuthorize)
+	mux.HandleFunc("POST /authorize/decision", s.handleConsent)
 	mux.HandleFunc("GET /device", s.handleDevicePage)
 	mux.HandleFunc("POST /device", s.handleDeviceForm)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -85,23 +88,29 @@ func writeError(w http.ResponseWriter, e *oauthError) {
 func (s *Server) metadata() map[string]any {
 	e := s.Endpoints()
 	return map[string]any{
-		"issuer":                        e.Issuer,
-		"device_authorization_endpoint": e.DeviceAuthURL,
-		"token_endpoint":                e.TokenURL,
-		"revocation_endpoint":           e.RevocationURL,
-		"introspection_endpoint":        e.IntrospectionURL,
-		"userinfo_endpoint":             e.UserInfoURL,
-		"jwks_uri":                      s.issuer + "/jwks",
-		"scopes_supported":              DefaultScopes,
-		// No authorization endpoint: the device flow is the only way in.
-		"response_types_supported":                      []string{},
-		"grant_types_supported":                         []string{grantDeviceCode, "refresh_token"},
-		"token_endpoint_auth_methods_supported":         []string{"none"},
-		"revocation_endpoint_auth_methods_supported":    []string{"none"},
-		"introspection_endpoint_auth_methods_supported": []string{"none"},
-		"subject_types_supported":                       []string{"public"},
-		"id_token_signing_alg_values_supported":         []string{"ES256"},
-		"claims_supported":                              []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "name", "preferred_username", "email", "email_verified"},
+		"issuer":                                         e.Issuer,
+		"authorization_endpoint":                         e.AuthURL,
+		"device_authorization_endpoint":                  e.DeviceAuthURL,
+		"token_endpoint":                                 e.TokenURL,
+		"revocation_endpoint":                            e.RevocationURL,
+		"introspection_endpoint":                         e.IntrospectionURL,
+		"userinfo_endpoint":                              e.UserInfoURL,
+		"jwks_uri":                                       s.issuer + "/jwks",
+		"scopes_supported":                               DefaultScopes,
+		"response_types_supported":                       []string{"code"},
+		"response_modes_supported":                       []string{"query"},
+		"grant_types_supported":                          []string{grantAuthorizationCode, grantDeviceCode, "refresh_token"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"authorization_response_iss_parameter_supported": true,
+		"prompt_values_supported":                        []string{"none", "consent", "login", "select_account"},
+		"request_parameter_supported":                    false,
+		"request_uri_parameter_supported":                false,
+		"token_endpoint_auth_methods_supported":          []string{"none"},
+		"revocation_endpoint_auth_methods_supported":     []string{"none"},
+		"introspection_endpoint_auth_methods_supported":  []string{"none"},
+		"subject_types_supported":                        []string{"public"},
+		"id_token_signing_alg_values_supported":          []string{"ES256"},
+		"claims_supported":                               []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "name", "preferred_username", "email", "email_verified"},
 	}
 }
 
@@ -218,10 +227,24 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ts, oe = s.refresh(clientID, rt, form.Get("scope"))
+	case grantAuthorizationCode:
+		code, redirectURI, verifier := form.Get("code"), form.Get("redirect_uri"), form.Get("code_verifier")
+		switch {
+		case code == "":
+			oe = errInvalidRequest("code is missing")
+		case redirectURI == "":
+			oe = errInvalidRequest("redirect_uri is missing; send the one of the authorization request")
+		case verifier == "":
+			oe = errInvalidRequest("code_verifier is missing; PKCE is required")
+		case !validVerifier(verifier):
+			oe = errInvalidRequest("code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)")
+		default:
+			ts, oe = s.redeemCode(clientID, code, redirectURI, verifier)
+		}
 	case "":
 		oe = errInvalidRequest("grant_type is missing")
 	default:
-		oe = &oauthError{"unsupported_grant_type", fmt.Sprintf("grant type %q is not supported; use %q or refresh_token", gt, grantDeviceCode), http.StatusBadRequest}
+		oe = &oauthError{"unsupported_grant_type", fmt.Sprintf("grant type %q is not supported; use %s, %q or refresh_token", gt, grantAuthorizationCode, grantDeviceCode), http.StatusBadRequest}
 	}
 	if oe != nil {
 		writeError(w, oe)

@@ -55,7 +55,7 @@ func TestMetadataAndDiscovery(t *testing.T) {
 			}
 		}
 		gts, _ := m["grant_types_supported"].([]any)
-		if len(gts) != 2 || gts[0] != grantDeviceCode || gts[1] != "refresh_token" {
+		if len(gts) != 3 || gts[0] != grantAuthorizationCode || gts[1] != grantDeviceCode || gts[2] != "refresh_token" {
 			t.Errorf("%s: grant_types_supported = %v", p, gts)
 		}
 	}

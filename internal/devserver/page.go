@@ -59,17 +59,34 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;margin:1rem 0}
 dt{color:var(--muted)}
 dd{margin:0;font-family:ui-monospace,"DejaVu Sans Mono",monospace}
 a{color:var(--accent)}
+.scopes{list-style:none;margin:1rem 0;padding:0;border:1px solid var(--line);border-radius:9px}
+.scopes li{display:flex;flex-wrap:wrap;align-items:baseline;gap:.15rem 1rem;padding:.55rem 1rem;border-top:1px solid var(--line)}
+.scopes li:first-child{border-top:0}
+.scope{flex:0 0 9.5rem;font:600 .95rem ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
+.sdesc{flex:1 1 14rem}
+.app{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
 .vh{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 `
 
-// pageCSP is the verification page's Content-Security-Policy. It and the
-// template are built on first use: package initialisation runs on every
-// start of the binary (`authdeck token` included), not only the dev server.
-var pageCSP = sync.OnceValue(func() string {
+// pageCSSHash is the CSP source of pageCSS. It and the template are built
+// on first use: package initialisation runs on every start of the binary
+// (`authdeck token` included), not only the dev server.
+var pageCSSHash = sync.OnceValue(func() string {
 	sum := sha256.Sum256([]byte(pageCSS))
-	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
-		"'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 })
+
+// pageCSP is the pages' Content-Security-Policy. formTarget, when set, is
+// one more origin a form may be sent to: browsers apply form-action to the
+// redirects that follow a form's submission, and the consent form's answer
+// redirects to the application's loopback address.
+func pageCSP(formTarget string) string {
+	fa := "'self'"
+	if formTarget != "" {
+		fa += " " + formTarget
+	}
+	return "default-src 'none'; style-src " + pageCSSHash() + "; form-action " + fa + "; frame-ancestors 'none'; base-uri 'none'"
+}
 
 var pageTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageHTML)) })
 
@@ -125,6 +142,32 @@ const pageHTML = (`<!doctype html>
 <button type="submit" name="action" value="deny" class="deny" formnovalidate>Deny</button>
 </div>
 </form>
+{{- else if eq .Kind "consent"}}
+<h1>Sign in to <span class="app">{{.ClientID}}</span>?</h1>
+<p>The application <strong class="app">{{.ClientID}}</strong> asks to sign you in. It will be able to:</p>
+<ul class="scopes" aria-label="Access requested">
+{{- range .Scopes}}
+<li><span class="scope">{{.Name}}</span> <span class="sdesc">{{.Desc}}</span></li>
+{{- end}}
+</ul>
+<p class="meta">After you answer, your browser goes back to <span class="app">{{.RedirectTo}}</span>. Approve only if you started this sign-in yourself.</p>
+{{- with .Error}}
+<p class="error" role="alert">{{.}}</p>
+{{- end}}
+<form method="post" action="/authorize/decision">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+<input type="hidden" name="request" value="{{.Request}}">
+<fieldset>
+<legend>Sign in as</legend>
+{{- range .Users}}
+<div class="user"><input type="radio" id="user-{{.Login}}" name="user" value="{{.Login}}" required{{if .Checked}} checked{{end}}><label for="user-{{.Login}}">{{if .Name}}{{.Name}} {{end}}<span class="login">{{.Login}}</span>{{with .Email}}<span class="email">{{.}}</span>{{end}}</label></div>
+{{- end}}
+</fieldset>
+<div class="actions">
+<button type="submit" name="action" value="approve" class="approve">Approve</button>
+<button type="submit" name="action" value="deny" class="deny" formnovalidate>Deny</button>
+</div>
+</form>
 {{- else}}
 <h1>{{.Heading}}</h1>
 {{- if .Code}}{{template "code" .}}{{end}}
@@ -133,6 +176,8 @@ const pageHTML = (`<!doctype html>
 {{- end}}
 {{- if .Again}}
 <p class="meta"><a href="/device">Enter another code</a></p>
+{{- else if .Restart}}
+<p class="meta">Start the sign-in again from your application (in the terminal).</p>
 {{- end}}
 {{- end}}
 </main>
@@ -147,7 +192,7 @@ type pageUser struct {
 
 // page is what one rendering of the verification page shows.
 type page struct {
-	Kind     string // entry, confirm, approved, denied, expired, used, locked, forbidden, error
+	Kind     string // entry, confirm, approved, denied, expired, used, locked, forbidden, error, consent
 	Tone     string // "", "ok" or "bad"
 	Title    string
 	Heading  string
@@ -161,7 +206,16 @@ type page struct {
 	Scope    string
 	Users    []pageUser
 	Again    bool
+	// The consent page (Kind "consent") and its outcomes.
+	Request    string      // the pending authorization request's id
+	Scopes     []scopeLine // what the application asks for
+	RedirectTo string      // where the browser goes after the answer
+	Restart    bool        // tell the person to start the sign-in again
+	formTarget string      // an extra form-action origin (see pageCSP)
 }
+
+// scopeLine is one requested scope on the consent page.
+type scopeLine struct{ Name, Desc string }
 
 func (p *page) setCode(code string) {
 	p.Code = formatUserCode(code)
@@ -180,7 +234,7 @@ func (s *Server) render(w http.ResponseWriter, status int, p *page) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pageCSP())
+	h.Set("Content-Security-Policy", pageCSP(p.formTarget))
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	// same-origin, not no-referrer: with no-referrer browsers send
@@ -219,7 +273,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    id,
-		Path:     "/device",
+		Path:     "/", // the verification page and the consent page
 		MaxAge:   int(sessionTTL / time.Second),
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,

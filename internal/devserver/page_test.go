@@ -54,7 +54,7 @@ func TestPageHeadersAndCSPHash(t *testing.T) {
 			c = k
 		}
 	}
-	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/device" {
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
 		t.Errorf("session cookie %+v", c)
 	}
 	for _, want := range []string{`<html lang="en">`, `<label for="user_code">`, `id="user_code"`, "<title>"} {

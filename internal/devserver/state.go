@@ -59,6 +59,7 @@ type grant struct {
 	clientID string
 	scope    []string
 	authTime time.Time
+	nonce    string // the authorization request's nonce, echoed in ID tokens
 	revoked  bool
 }
 
@@ -92,6 +93,8 @@ type state struct {
 	userCodes map[string]*deviceCode // by normalised user code
 	tokens    map[string]*token
 	sessions  map[string]*session
+	requests  map[string]*authRequest // consent pages waiting for a decision, by id
+	authCodes map[string]*authCode    // authorization codes, by code
 	lastSweep time.Time
 	// Server-wide wrong-code window.
 	wrongSince time.Time
@@ -105,6 +108,8 @@ func newState() state {
 		userCodes: map[string]*deviceCode{},
 		tokens:    map[string]*token{},
 		sessions:  map[string]*session{},
+		requests:  map[string]*authRequest{},
+		authCodes: map[string]*authCode{},
 	}
 }
 
@@ -223,6 +228,16 @@ func (s *Server) sweepLocked(now time.Time) {
 	for k, se := range st.sessions {
 		if now.After(se.created.Add(sessionTTL)) {
 			delete(st.sessions, k)
+		}
+	}
+	for k, ar := range st.requests {
+		if now.After(ar.expires.Add(keepDeadCodes)) {
+			delete(st.requests, k)
+		}
+	}
+	for k, ac := range st.authCodes {
+		if now.After(ac.expires.Add(keepDeadCodes)) {
+			delete(st.authCodes, k)
 		}
 	}
 }
