@@ -46,6 +46,11 @@ type Client struct {
 	// the client: device authorization, token, revocation and introspection
 	// (Google wants one even from installed applications).
 	ClientSecret string
+	// ClientSecretFunc, when set and ClientSecret is empty, supplies the
+	// client secret when a request first needs one, so a host can keep it
+	// in a secret store and read it only then. An error fails the request.
+	// It is called once per authenticated request; cache inside it.
+	ClientSecretFunc func(ctx context.Context) (string, error)
 	// Scopes requested at device authorization.
 	Scopes []string
 	// Endpoints of the server.

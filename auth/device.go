@@ -166,7 +166,10 @@ func (dc *DeviceCode) VerificationHost(e Endpoints) string {
 // never sleeps. Pending, slow_down, denial, expiry, transient failures and
 // other server errors come back as the errors of errors.go. dc.Interval is
 // updated on slow_down. A code past dc.ExpiresAt gives ErrExpiredToken
-// without a request. PollOnce must not be called concurrently for one dc.
+// without a request, and the request is bounded by dc.ExpiresAt as well as
+// Client.Timeout: a token endpoint that does not answer before the code
+// expires gives ErrExpiredToken then. PollOnce must not be called
+// concurrently for one dc.
 func (c *Client) PollOnce(ctx context.Context, dc *DeviceCode) (*oauth2.Token, error) {
 	if dc == nil || dc.DeviceCode == "" {
 		return nil, errors.New("no device code: call StartDevice first")
@@ -177,11 +180,23 @@ func (c *Client) PollOnce(ctx context.Context, dc *DeviceCode) (*oauth2.Token, e
 	if !dc.ExpiresAt.IsZero() && !c.now().Before(dc.ExpiresAt) {
 		return nil, ErrExpiredToken
 	}
+	parent := ctx
+	if !dc.ExpiresAt.IsZero() {
+		// A slow or silent token endpoint must not keep the poll going
+		// past the code's life: the answer could only be expired_token.
+		// The deadline is on the real clock, c.now() may be a test's.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, time.Now().Add(dc.ExpiresAt.Sub(c.now())))
+		defer cancel()
+	}
 	r, err := c.postForm(ctx, c.Endpoints.TokenURL, url.Values{
 		"grant_type":  {deviceGrantType},
 		"device_code": {dc.DeviceCode},
 	})
 	if err != nil {
+		if parent.Err() == nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (the token endpoint did not answer before the code expired)", ErrExpiredToken)
+		}
 		return nil, err
 	}
 	f, oe, err := c.tokenAnswer(r)

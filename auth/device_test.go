@@ -496,3 +496,35 @@ func TestWaitDeviceDialects(t *testing.T) {
 		})
 	}
 }
+
+// TestWaitDeviceStallStopsAtExpiry: a token endpoint that never answers
+// cannot hold the poll past the code's expiry, whatever Client.Timeout is:
+// WaitDevice reports ErrExpiredToken rather than waiting for the request
+// timeout (or, here, the caller's much later deadline).
+func TestWaitDeviceStallStopsAtExpiry(t *testing.T) {
+	srv := authtest.NewServer(t, authtest.Options{Interval: 200 * time.Millisecond, DeviceCodeTTL: 2 * time.Second})
+	c := srv.Client()
+	c.Timeout = time.Hour // only the code's expiry can end the stalled poll
+	ctx := ctxT(t)
+	dc, err := c.StartDevice(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Script(authtest.Stall(time.Hour))
+	_, err = c.WaitDevice(ctx, dc, nil)
+	if !errors.Is(err, auth.ErrExpiredToken) || ctx.Err() != nil {
+		t.Fatalf("err = %v (caller's ctx: %v), want ErrExpiredToken at the code's expiry", err, ctx.Err())
+	}
+	if n := len(srv.Polls()); n != 1 {
+		t.Fatalf("%d polls, want the one that stalled", n)
+	}
+	// PollOnce alone is bounded the same way.
+	dc2, err := c.StartDevice(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Script(authtest.Stall(time.Hour))
+	if _, err := c.PollOnce(ctx, dc2); !errors.Is(err, auth.ErrExpiredToken) || ctx.Err() != nil {
+		t.Fatalf("PollOnce: %v, want ErrExpiredToken", err)
+	}
+}

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -214,5 +215,36 @@ func TestErrorsDoNotLeakSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Fatalf("error %q contains %q", err, secret)
 		}
+	}
+}
+
+// TestClientSecretFunc: a secret supplied on demand is sent like a fixed
+// one, is asked for only by requests that authenticate the client, and its
+// failure fails the request before anything is sent.
+func TestClientSecretFunc(t *testing.T) {
+	srv := authtest.NewServer(t, authtest.Options{ClientSecret: "s3cr3t"})
+	c := srv.Client()
+	c.ClientSecret = ""
+	calls := 0
+	c.ClientSecretFunc = func(context.Context) (string, error) { calls++; return "s3cr3t", nil }
+	tok := srv.IssueToken(0)
+	if _, err := c.UserInfo(ctxT(t), tok.AccessToken); err != nil || calls != 0 {
+		t.Fatalf("userinfo: %v (secret asked %d times, want 0)", err, calls)
+	}
+	if _, err := c.Refresh(ctxT(t), tok.RefreshToken); err != nil || calls != 1 {
+		t.Fatalf("refresh with the secret from the func: %v (asked %d times)", err, calls)
+	}
+	before := srv.RefreshCount()
+	c.ClientSecretFunc = func(context.Context) (string, error) { return "", errors.New("keyring locked") }
+	if _, err := c.Refresh(ctxT(t), "rt"); err == nil || !strings.Contains(err.Error(), "keyring locked") {
+		t.Fatalf("err = %v, want the func's error", err)
+	}
+	if srv.RefreshCount() != before {
+		t.Fatal("a request was sent without the secret")
+	}
+	c.ClientSecretFunc = func(context.Context) (string, error) { return "wrong", nil }
+	c.ClientSecret = "s3cr3t" // a fixed secret wins
+	if _, err := c.Refresh(ctxT(t), srv.IssueToken(0).RefreshToken); err != nil {
+		t.Fatalf("fixed secret: %v", err)
 	}
 }

@@ -222,7 +222,8 @@ func redactURL(u *url.URL) string {
 }
 
 // postForm POSTs form to endpoint, adding the client's authentication
-// (client_id, and client_secret when set: client_secret_post).
+// (client_id, and client_secret when set or supplied by ClientSecretFunc:
+// client_secret_post).
 func (c *Client) postForm(ctx context.Context, endpoint string, form url.Values) (*response, error) {
 	f := url.Values{}
 	for k, v := range form {
@@ -231,8 +232,15 @@ func (c *Client) postForm(ctx context.Context, endpoint string, form url.Values)
 	if c.ClientID != "" {
 		f.Set("client_id", c.ClientID)
 	}
-	if c.ClientSecret != "" {
-		f.Set("client_secret", c.ClientSecret)
+	secret := c.ClientSecret
+	if secret == "" && c.ClientSecretFunc != nil {
+		var err error
+		if secret, err = c.ClientSecretFunc(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if secret != "" {
+		f.Set("client_secret", secret)
 	}
 	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(f.Encode()))
 	if err != nil {

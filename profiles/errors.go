@@ -23,7 +23,13 @@ type ReadOnlyError struct {
 
 // Error names where the token comes from and what to do instead.
 func (e *ReadOnlyError) Error() string {
-	return fmt.Sprintf("the token comes from %s (%s), which this program does not manage; unset or remove it instead", e.Source, e.Detail)
+	switch e.Source {
+	case SourceTokenFile:
+		return fmt.Sprintf("the token comes from --token-file %s, which this program does not manage (drop --token-file to use the stored token)", e.Detail)
+	case SourceServerEnv, SourceEnv:
+		return fmt.Sprintf("the token comes from the environment variable %s, which this program does not manage; unset %s to use the stored token", e.Detail, e.Detail)
+	}
+	return fmt.Sprintf("the token comes from %s %s, which this program does not manage", e.Source, e.Detail)
 }
 
 // ParseError is a config or credentials file that cannot be read. The file

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // credentialsVersion is the format version of credentials.json.
@@ -19,9 +22,16 @@ const credentialsVersion = 1
 // keyring answers, or the user's choice; its use is always reported. Every
 // change is a read-modify-write under a cross-process lock, written
 // atomically; a file that cannot be parsed is never overwritten.
+//
+// A file that other users may read or write (mode looser than 0600, from a
+// copy or a restored backup) is still used, since refusing would lock the
+// user out of their logins: it is reported instead (SaveInfo.Note, a note
+// on the Status rows, a warning in the log on every read), and the next
+// write replaces it with a 0600 file.
 type FileSecrets struct {
 	path string
 	lock string
+	log  *slog.Logger
 }
 
 // NewFileSecrets returns the store for dir/credentials.json.
@@ -42,13 +52,53 @@ type credentialsDoc struct {
 
 // read parses the file; a missing file is an empty document.
 func (f *FileSecrets) read() (*credentialsDoc, error) {
-	data, err := os.ReadFile(f.path)
+	doc, _, err := f.readMode()
+	return doc, err
+}
+
+// readMode parses the file and returns its permission bits when they let
+// other users in (0 otherwise, and always on Windows, whose permissions
+// are not mode bits).
+func (f *FileSecrets) readMode() (*credentialsDoc, fs.FileMode, error) {
+	fh, err := os.Open(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &credentialsDoc{Version: credentialsVersion, Secrets: map[string]Secret{}}, nil
+		return &credentialsDoc{Version: credentialsVersion, Secrets: map[string]Secret{}}, 0, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading credentials: %w", err)
+		return nil, 0, fmt.Errorf("reading credentials: %w", err)
 	}
+	defer func() { _ = fh.Close() }()
+	var loose fs.FileMode
+	if fi, err := fh.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		loose = fi.Mode().Perm()
+		if f.log != nil {
+			f.log.Warn("the credentials file is readable by other users; it is set to 0600 on the next write", "path", f.path, "mode", fmt.Sprintf("%04o", loose))
+		}
+	}
+	data, err := io.ReadAll(fh)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading credentials: %w", err)
+	}
+	doc, err := f.parse(data)
+	return doc, loose, err
+}
+
+// looseMode is the permission bits of the file when other users may read
+// or write it, else 0.
+func (f *FileSecrets) looseMode() fs.FileMode {
+	fi, err := os.Stat(f.path)
+	if err != nil || runtime.GOOS == "windows" || fi.Mode().Perm()&0o077 == 0 {
+		return 0
+	}
+	return fi.Mode().Perm()
+}
+
+// looseNote is the warning for a file with mode loose.
+func looseNote(path string, loose fs.FileMode) string {
+	return fmt.Sprintf("%s is readable by other users (mode %04o); run `chmod 600 %s`, or it is set to 0600 on the next login or refresh", path, loose, path)
+}
+
+func (f *FileSecrets) parse(data []byte) (*credentialsDoc, error) {
 	doc := &credentialsDoc{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(doc); err != nil {

@@ -34,6 +34,24 @@ type fakeAS struct {
 	accessTTL time.Duration
 	delay     time.Duration // before answering a refresh
 	noRevoke  bool
+	// secret, when set, is the client secret the token and revocation
+	// endpoints require (invalid_client otherwise).
+	secret string
+}
+
+// clientOK answers invalid_client when f requires a client secret and the
+// request lacks it; the caller holds no lock.
+func (f *fakeAS) clientOK(w http.ResponseWriter, r *http.Request) bool {
+	f.mu.Lock()
+	want := f.secret
+	f.mu.Unlock()
+	if want == "" || r.PostForm.Get("client_secret") == want {
+		return true
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"client authentication failed"}`))
+	return false
 }
 
 func newFakeAS(t testing.TB) *fakeAS {
@@ -102,6 +120,9 @@ func (f *fakeAS) revocations() []string {
 
 func (f *fakeAS) token(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
+	if !f.clientOK(w, r) {
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if r.PostForm.Get("grant_type") != "refresh_token" {
 		w.WriteHeader(400)
@@ -141,6 +162,9 @@ func (f *fakeAS) token(w http.ResponseWriter, r *http.Request) {
 
 func (f *fakeAS) revoke(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
+	if !f.clientOK(w, r) {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	tok := r.PostForm.Get("token")

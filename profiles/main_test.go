@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/authdeck/authdeck/auth"
 )
 
 // Child processes: the test binary re-executes itself with
@@ -40,7 +42,7 @@ func runChild(role string) error {
 		tag := os.Getenv("PROFILES_TEST_TAG")
 		for i := 0; i < n; i++ {
 			if err := m.Update(ctx, func(c *Config) error {
-				c.Servers = append(c.Servers, Server{Name: fmt.Sprintf("%s-%d", tag, i), ClientID: "x"})
+				c.Servers = append(c.Servers, Server{Name: fmt.Sprintf("%s-%d", tag, i), ClientID: "x", Endpoints: auth.Endpoints{TokenURL: "https://x.example/token"}})
 				return nil
 			}); err != nil {
 				return err
@@ -48,7 +50,13 @@ func runChild(role string) error {
 		}
 		return nil
 	case "token":
-		r, err := m.Token(ctx, os.Getenv("PROFILES_TEST_PROFILE"), TokenOptions{MinTTL: time.Minute})
+		minTTL := time.Minute
+		if v := os.Getenv("PROFILES_TEST_MINTTL"); v != "" {
+			if minTTL, err = time.ParseDuration(v); err != nil {
+				return err
+			}
+		}
+		r, err := m.Token(ctx, os.Getenv("PROFILES_TEST_PROFILE"), TokenOptions{MinTTL: minTTL})
 		if err != nil {
 			return err
 		}

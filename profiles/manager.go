@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -58,6 +59,7 @@ func Open(app App) (*Manager, error) {
 	if m.log == nil {
 		m.log = discardLogger()
 	}
+	m.files.log = m.log
 	if app.Secrets != nil {
 		m.keyring = app.Secrets
 	} else {
@@ -95,6 +97,18 @@ func (m *Manager) name() string {
 
 // secretKey is the keyring/file key of a profile's secret.
 func secretKey(id string) string { return "profile:" + id }
+
+// where names the place of secrets with storage s for messages: "the
+// keyring" or the credentials file's path.
+func (m *Manager) where(s Storage) string {
+	if s == StorageFile {
+		return m.files.Path()
+	}
+	return "the keyring"
+}
+
+// clientKey is the keyring/file key of a server's client secret.
+func clientKey(server string) string { return "client:" + server }
 
 // store is where secrets with storage s live.
 func (m *Manager) store(s Storage) SecretStore {
@@ -168,6 +182,7 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 		oldStorage Storage
 	)
 	sec := SecretFromToken(t)
+	sec.Obtained = m.now().UTC()
 	err := m.Update(ctx, func(cfg *Config) error {
 		srv, ok := cfg.Server(server)
 		if !ok {
@@ -209,10 +224,11 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 		}
 		p.Scopes = grantedScopes(t, srv)
 		p.TokenExpiry = t.Expiry
+		p.TokenObtained = sec.Obtained
 		p.HasRefresh = t.RefreshToken != ""
 		p.LoggedInAt = m.now().UTC().Truncate(time.Second)
 		var err error
-		info, err = m.storeSecret(ctx, cfg, p, sec, opt.Insecure)
+		info, err = m.storeSecret(ctx, cfg, "profile "+p.Name, secretKey(p.ID), sec, opt.Insecure)
 		if err != nil {
 			return err
 		}
@@ -240,15 +256,16 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 	return out, info, nil
 }
 
-// storeSecret writes sec where it belongs: the file when asked (opt or
-// settings), else the keyring, else the file with the reason reported.
-func (m *Manager) storeSecret(ctx context.Context, cfg *Config, p Profile, sec *Secret, insecure bool) (SaveInfo, error) {
-	key := secretKey(p.ID)
+// storeSecret writes sec under key where it belongs: the file when asked
+// (opt or settings), else the keyring, else the file with the reason
+// reported. what names the owner in logs ("profile NAME").
+func (m *Manager) storeSecret(ctx context.Context, cfg *Config, what, key string, sec *Secret, insecure bool) (SaveInfo, error) {
 	if insecure || cfg.Settings.Storage == "file" {
+		loose := m.files.looseMode()
 		if err := m.files.Set(ctx, key, sec); err != nil {
 			return SaveInfo{}, err
 		}
-		return SaveInfo{Storage: StorageFile, InsecureStorage: true, Path: m.files.Path()}, nil
+		return SaveInfo{Storage: StorageFile, InsecureStorage: true, Path: m.files.Path(), Note: fixedNote(m.files.Path(), loose)}, nil
 	}
 	kerr := m.keyring.Set(ctx, key, sec)
 	if kerr == nil {
@@ -257,11 +274,21 @@ func (m *Manager) storeSecret(ctx context.Context, cfg *Config, p Profile, sec *
 	if ctx.Err() != nil {
 		return SaveInfo{}, ctx.Err()
 	}
-	m.log.Warn("keyring unusable; saving the secret in the credentials file", "profile", p.Name, "err", kerr)
+	m.log.Warn("keyring unusable; saving the secret in the credentials file", "for", what, "err", kerr)
+	loose := m.files.looseMode()
 	if err := m.files.Set(ctx, key, sec); err != nil {
 		return SaveInfo{}, fmt.Errorf("the keyring failed (%v) and so did the credentials file: %w", kerr, err)
 	}
-	return SaveInfo{Storage: StorageFile, InsecureStorage: true, FallbackReason: kerr.Error(), Path: m.files.Path()}, nil
+	return SaveInfo{Storage: StorageFile, InsecureStorage: true, FallbackReason: kerr.Error(), Path: m.files.Path(), Note: fixedNote(m.files.Path(), loose)}, nil
+}
+
+// fixedNote reports that a write replaced a credentials file other users
+// could read (mode loose) with a 0600 one; "" when the mode was fine.
+func fixedNote(path string, loose fs.FileMode) string {
+	if loose == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s was readable by other users (mode %04o); it is now %04o, but anyone who read it may have copied the tokens in it: consider logging out and in again", path, loose, filePerm)
 }
 
 // grantedScopes are the scopes in the token response, or the requested
@@ -348,7 +375,7 @@ func (m *Manager) Remove(ctx context.Context, name string) error {
 	defer unlock()
 	if p.Storage != StorageNone {
 		if err := m.store(p.Storage).Delete(ctx, secretKey(p.ID)); err != nil {
-			return fmt.Errorf("could not delete the secret of profile %q from the %s, so the profile was kept: %w", name, p.Storage, err)
+			return fmt.Errorf("could not delete the secret of profile %q from %s, so the profile was kept: %w", name, m.where(p.Storage), err)
 		}
 	}
 	return m.Update(ctx, func(cfg *Config) error {
@@ -390,7 +417,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 		return err
 	}
 	if !p.SignedIn() {
-		return fmt.Errorf("profile %q is already signed out: %w", name, ErrNotLoggedIn)
+		return fmt.Errorf("profile %q is already signed out (to sign in again, run `%s login --profile %s`): %w", name, m.name(), name, ErrNotLoggedIn)
 	}
 	unlock, err := m.lockProfile(ctx, p.ID)
 	if err != nil {
@@ -404,13 +431,14 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 // p's lock.
 func (m *Manager) forgetLocked(ctx context.Context, p Profile) error {
 	if err := m.store(p.Storage).Delete(ctx, secretKey(p.ID)); err != nil {
-		return fmt.Errorf("could not delete the secret of profile %q from the %s: %w", p.Name, p.Storage, err)
+		return fmt.Errorf("could not delete the secret of profile %q from %s: %w", p.Name, m.where(p.Storage), err)
 	}
 	err := m.Update(ctx, func(cfg *Config) error {
 		for i := range cfg.Profiles {
 			if cfg.Profiles[i].ID == p.ID {
 				cfg.Profiles[i].Storage = StorageNone
 				cfg.Profiles[i].TokenExpiry = time.Time{}
+				cfg.Profiles[i].TokenObtained = time.Time{}
 				cfg.Profiles[i].HasRefresh = false
 			}
 		}
@@ -462,7 +490,7 @@ func (m *Manager) Revoke(ctx context.Context, name string) error {
 		return err
 	}
 	if !p.SignedIn() {
-		return fmt.Errorf("profile %q is signed out, there is nothing to revoke: %w", name, ErrNotLoggedIn)
+		return fmt.Errorf("profile %q is signed out, there is nothing to revoke (to sign in again, run `%s login --profile %s`): %w", name, m.name(), name, ErrNotLoggedIn)
 	}
 	if srv.Name == "" {
 		return fmt.Errorf("profile %q refers to server %q, which is not configured", name, p.Server)
@@ -477,7 +505,7 @@ func (m *Manager) Revoke(ctx context.Context, name string) error {
 	defer unlock()
 	sec, err := m.store(p.Storage).Get(ctx, secretKey(p.ID))
 	if errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("profile %q has no stored secret in the %s: %w", name, p.Storage, ErrNotLoggedIn)
+		return fmt.Errorf("profile %q has no stored secret in %s; run `%s login --profile %s`: %w", name, m.where(p.Storage), m.name(), name, ErrNotLoggedIn)
 	}
 	if err != nil {
 		return err

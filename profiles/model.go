@@ -9,7 +9,8 @@ import (
 // ConfigVersion is the config file format version this package writes.
 const ConfigVersion = 1
 
-// Config is the content of config.toml. It holds no secrets.
+// Config is the content of config.toml. It holds no secrets (client
+// secrets are in the secret store, see Server.ClientSecret).
 type Config struct {
 	Version  int       `toml:"version"`
 	Active   string    `toml:"active,omitempty"`
@@ -30,9 +31,18 @@ type Server struct {
 	auth.Endpoints
 	ClientID string `toml:"client_id"`
 	// ClientSecret is for providers that want one from installed apps
-	// (Google). It is not printed by list or --json.
-	ClientSecret string   `toml:"client_secret,omitempty"`
-	Scopes       []string `toml:"scopes,omitempty"`
+	// (Google), or confidential clients. It is held in memory only: the
+	// config file never has it. AddServer (and any Update that sets it)
+	// keeps it in the secret store under "client:NAME", where
+	// ClientSecretStorage says; Load leaves it empty, and Client reads it
+	// from the store only when a request needs it (ClientSecret). A
+	// client_secret key in a config written by an older release is read
+	// into it, and moved to the store by the next write of the config.
+	ClientSecret string `toml:"-" json:"-"`
+	// ClientSecretStorage says where the client secret is kept ("" when
+	// the client has none).
+	ClientSecretStorage Storage  `toml:"client_secret_storage,omitempty"`
+	Scopes              []string `toml:"scopes,omitempty"`
 	// EnvVar, when set, names an environment variable whose value overrides
 	// the stored token of this server's profiles.
 	EnvVar string `toml:"env_var,omitempty"`
@@ -40,6 +50,12 @@ type Server struct {
 	Preset string `toml:"preset,omitempty"`
 	// Discovered is when the endpoints were read from the issuer's metadata.
 	Discovered time.Time `toml:"discovered,omitempty"`
+}
+
+// HasClientSecret reports whether the server's client has a secret (held
+// in memory, or kept in the secret store).
+func (s Server) HasClientSecret() bool {
+	return s.ClientSecret != "" || s.ClientSecretStorage != StorageNone
 }
 
 // Storage says where a profile's secret lives.
@@ -67,8 +83,11 @@ type Profile struct {
 	// TokenExpiry and HasRefresh mirror the stored secret so listing does
 	// not touch the keyring.
 	TokenExpiry time.Time `toml:"token_expiry,omitempty"`
-	HasRefresh  bool      `toml:"has_refresh,omitempty"`
-	LoggedInAt  time.Time `toml:"logged_in_at,omitempty"`
+	// TokenObtained is when the token was obtained (login or refresh), so
+	// that status caps "expiring" at half its lifetime as Token does.
+	TokenObtained time.Time `toml:"token_obtained,omitempty"`
+	HasRefresh    bool      `toml:"has_refresh,omitempty"`
+	LoggedInAt    time.Time `toml:"logged_in_at,omitempty"`
 }
 
 // Account is the best short name of the profile's account.
@@ -114,6 +133,11 @@ const (
 	StateExpired     TokenState = "expired"
 	StateSignedOut   TokenState = "signed-out"
 	StateExternal    TokenState = "external" // from env or a token file: expiry unknown
+	// StateMissing: the config says the secret is in credentials.json, but
+	// it is not there (the file was deleted, or edited).
+	StateMissing TokenState = "missing"
+	// StateUnreadable: credentials.json cannot be read or parsed.
+	StateUnreadable TokenState = "unreadable"
 )
 
 // Status is one row of `status`: a profile with its server and where its
@@ -133,6 +157,9 @@ type Status struct {
 	HasRefresh   bool          `json:"has_refresh"`
 	ChosenBy     string        `json:"chosen_by,omitempty"` // "flag", "env", ".authdeck file PATH", "active"
 	TimeLeft     time.Duration `json:"-"`
+	// Note says what is wrong and what to do, for the states missing and
+	// unreadable, and when credentials.json is readable by other users.
+	Note string `json:"note,omitempty"`
 }
 
 // SaveInfo reports where a login's secret was saved.
@@ -145,4 +172,7 @@ type SaveInfo struct {
 	FallbackReason string
 	// Path is the credentials file, when used.
 	Path string
+	// Note is a warning to show, if any: the credentials file was readable
+	// by other users before this write (which made it 0600).
+	Note string
 }

@@ -77,7 +77,10 @@ func TestRealProviderLifecycle(t *testing.T) {
 	if err != nil || !r1.Refreshed || !p.Active(t, r1.Token.AccessToken) {
 		t.Fatalf("refresh after expiry: %+v %v", r1, err)
 	}
-	r2, err := m.Token(ctx, "", TokenOptions{MinTTL: time.Hour}) // forces another refresh
+	// MinTTL is capped at half the token's lifetime: past that, an hour
+	// forces another refresh.
+	time.Sleep(time.Until(r1.Token.Expiry.Add(-900 * time.Millisecond)))
+	r2, err := m.Token(ctx, "", TokenOptions{MinTTL: time.Hour})
 	if err != nil || !r2.Refreshed || r2.Token.AccessToken == r1.Token.AccessToken {
 		t.Fatalf("second refresh (needs the rotated refresh token to have been stored): %+v %v", r2, err)
 	}
@@ -142,5 +145,39 @@ func TestRealProviderRefreshRace(t *testing.T) {
 		if a != got[0] || !p.Active(t, a) {
 			t.Fatalf("callers got different or inactive tokens")
 		}
+	}
+}
+
+// TestRealProviderShortTokenNotRefreshedPerCall: tokens living 60s, shorter
+// than the default MinTTL of 5 minutes. The first call refreshes the
+// expired token; the next one gets the same token with no request, since a
+// just-refreshed token counts as fresh (MinTTL is capped at half its life).
+func TestRealProviderShortTokenNotRefreshedPerCall(t *testing.T) {
+	p := oidctest.Start(t, oidctest.Options{AccessTTL: 60 * time.Second})
+	app := testApp(t)
+	m := open(t, app)
+	ctx := ctxT(t)
+	s := oidcServer(t, m, p)
+	tok, id := deviceLogin(t, p, m, s, "carol")
+	tok.Expiry = time.Now().Add(-time.Second) // as if it had expired
+	if _, _, err := m.SaveLogin(ctx, s.Name, tok, id, SaveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r1, err := m.Token(ctx, "carol", TokenOptions{MinTTL: DefaultMinTTL})
+	if err != nil || !r1.Refreshed {
+		t.Fatalf("first call: %+v %v", r1, err)
+	}
+	if life := time.Until(r1.Token.Expiry); life > time.Minute+time.Second || life < 50*time.Second {
+		t.Fatalf("the provider's token lives %v, want about 60s", life)
+	}
+	r2, err := open(t, app).Token(ctx, "carol", TokenOptions{MinTTL: DefaultMinTTL})
+	if err != nil || r2.Refreshed || r2.Token.AccessToken != r1.Token.AccessToken {
+		t.Fatalf("second call: refreshed %v, same token %v, err %v", r2 != nil && r2.Refreshed, r2 != nil && r2.Token.AccessToken == r1.Token.AccessToken, err)
+	}
+	if n := p.RefreshCount(t); n != 1 {
+		t.Fatalf("provider saw %d refreshes, want 1", n)
+	}
+	if !p.Active(t, r2.Token.AccessToken) {
+		t.Fatal("the token served is not active at the provider")
 	}
 }

@@ -65,7 +65,7 @@ func TestSelect(t *testing.T) {
 	if _, err := m.Select(ctx, "", other); !errors.As(err, &pe) || pe.Line != 1 {
 		t.Fatalf("broken dir file: %v", err)
 	}
-	if _, err := m.Select(ctx, "ghost", root); !errors.Is(err, ErrUnknownProfile) || !strings.Contains(err.Error(), "flag") {
+	if _, err := m.Select(ctx, "ghost", root); !errors.Is(err, ErrUnknownProfile) || !strings.Contains(err.Error(), "--profile") {
 		t.Fatalf("unknown flag profile: %v", err)
 	}
 	// Nothing active: not logged in.
@@ -226,7 +226,8 @@ func TestStatusStates(t *testing.T) {
 	f := newFakeAS(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	app := testApp(t)
-	app.Now = func() time.Time { return now }
+	clock := now
+	app.Now = func() time.Time { return clock }
 	m := open(t, app)
 	ctx := ctxT(t)
 	addFakeServer(t, m, f)
@@ -240,7 +241,12 @@ func TestStatusStates(t *testing.T) {
 		}
 	}
 	mk("valid", now.Add(time.Hour), true)
+	// an hour-long token with a minute left: obtained 59 minutes ago
+	clock = now.Add(-59 * time.Minute)
 	mk("expiring", now.Add(time.Minute), true)
+	clock = now
+	// a 2-minute token just obtained: "expiring" is capped at half its life
+	mk("short", now.Add(2*time.Minute), true)
 	mk("refreshable", now.Add(-time.Hour), true)
 	mk("expired", now.Add(-time.Hour), false)
 	mk("forever", time.Time{}, false)
@@ -248,7 +254,7 @@ func TestStatusStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]TokenState{"valid": StateValid, "expiring": StateExpiring, "refreshable": StateRefreshable, "expired": StateExpired, "forever": StateValid}
+	want := map[string]TokenState{"valid": StateValid, "expiring": StateExpiring, "short": StateValid, "refreshable": StateRefreshable, "expired": StateExpired, "forever": StateValid}
 	for _, s := range st {
 		if s.State != want[s.Name] {
 			t.Errorf("%s: %s, want %s", s.Name, s.State, want[s.Name])

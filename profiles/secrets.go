@@ -7,14 +7,31 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Secret is what is kept per profile in the keyring or the file: kept small,
-// since Windows rejects keyring items over 2,560 bytes and macOS over about
-// 3,000. The ID token is not kept (its claims are in the config).
+// Secret is what is kept under one key in the keyring or the file: a
+// profile's tokens (key "profile:ID"), or a server's client secret (key
+// "client:NAME", in ClientSecret alone). It is kept small, since Windows
+// rejects keyring items over 2,560 bytes and macOS over about 3,000. The ID
+// token is not kept (its claims are in the config).
 type Secret struct {
-	AccessToken  string    `json:"a"`
+	AccessToken  string    `json:"a,omitempty"`
 	RefreshToken string    `json:"r,omitempty"`
 	TokenType    string    `json:"t,omitempty"`
 	Expiry       time.Time `json:"e,omitzero"`
+	// Obtained is when the access token was obtained (login or refresh), so
+	// that Expiry-Obtained is its lifetime. Zero in secrets written before
+	// it was kept.
+	Obtained time.Time `json:"o,omitzero"`
+	// ClientSecret is a server's client secret (under "client:NAME").
+	ClientSecret string `json:"c,omitempty"`
+}
+
+// Lifetime is the access token's lifetime as issued (Expiry-Obtained), or 0
+// when either is unknown.
+func (s *Secret) Lifetime() time.Duration {
+	if s.Expiry.IsZero() || s.Obtained.IsZero() || !s.Expiry.After(s.Obtained) {
+		return 0
+	}
+	return s.Expiry.Sub(s.Obtained)
 }
 
 // Token converts the secret to an oauth2.Token.

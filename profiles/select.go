@@ -3,7 +3,6 @@ package profiles
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,7 +38,11 @@ func (m *Manager) Select(ctx context.Context, flag, cwd string) (Selection, erro
 func (m *Manager) selectIn(cfg *Config, flag, cwd string) (Selection, error) {
 	check := func(name, by string) (Selection, error) {
 		if cfg.profile(name) < 0 {
-			return Selection{}, fmt.Errorf("%s: %w", by, unknownProfile(cfg, name))
+			from := by
+			if by == "flag" {
+				from = "--profile"
+			}
+			return Selection{}, fmt.Errorf("%s: %w", from, unknownProfile(cfg, name))
 		}
 		return Selection{Name: name, ChosenBy: by}, nil
 	}
@@ -107,11 +110,7 @@ func readDirFile(path string) (string, error) {
 			Profile string `toml:"profile"`
 		}
 		if _, err := toml.Decode(string(data), &doc); err != nil {
-			var pe toml.ParseError
-			if errors.As(err, &pe) {
-				return "", &ParseError{Path: path, Line: pe.Position.Line, Err: fmt.Errorf("%s (write the profile name alone, or profile = \"NAME\")", pe.Message)}
-			}
-			return "", &ParseError{Path: path, Err: err}
+			return "", tomlError(path, data, err, " (write the profile name alone, or profile = \"NAME\")")
 		}
 		name = doc.Profile
 	} else {

@@ -2,11 +2,13 @@ package profiles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
@@ -29,6 +31,13 @@ func validEnvVar(s string) bool {
 // keep working). It checks the name, requires a client id, and refuses
 // plain-HTTP URLs except on loopback. With an Issuer and no TokenURL, the
 // endpoints are discovered first (explicit ones win) and Discovered is set.
+//
+// A ClientSecret is kept in the secret store under "client:NAME" (the
+// keyring, or credentials.json when settings.storage is "file" or the
+// keyring fails), never in the config; the returned Server's
+// ClientSecretStorage says where. A Server without ClientSecret replaces
+// the old one's secret too (it is deleted), unless it carries the old
+// ClientSecretStorage, as a Server read from the config does.
 func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 	if err := ValidateName("server", s.Name); err != nil {
 		return Server{}, err
@@ -61,8 +70,15 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 			return Server{}, fmt.Errorf("server %q: the metadata of %s names no token endpoint", s.Name, s.Issuer)
 		}
 	}
+	if s.ClientSecret != "" {
+		s.ClientSecretStorage = StorageNone // stored afresh by Update
+	}
 	err := m.Update(ctx, func(cfg *Config) error {
-		if i := cfg.server(s.Name); i >= 0 {
+		i := cfg.server(s.Name)
+		if s.ClientSecret == "" && s.ClientSecretStorage != StorageNone && (i < 0 || cfg.Servers[i].ClientSecretStorage != s.ClientSecretStorage) {
+			return fmt.Errorf("server %q: no client secret is stored for it; give the secret again", s.Name)
+		}
+		if i >= 0 {
 			cfg.Servers[i] = s
 		} else {
 			cfg.Servers = append(cfg.Servers, s)
@@ -71,6 +87,11 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 	})
 	if err != nil {
 		return Server{}, err
+	}
+	if cfg, err := m.Load(ctx); err == nil {
+		if got, ok := cfg.Server(s.Name); ok {
+			s.ClientSecretStorage = got.ClientSecretStorage
+		}
 	}
 	m.log.Debug("server saved", "server", s.Name, "issuer", s.Issuer, "discovered", !s.Discovered.IsZero())
 	return s, nil
@@ -113,9 +134,21 @@ func checkEndpoints(name string, e auth.Endpoints) error {
 	return nil
 }
 
-// RemoveServer removes a server; it refuses while profiles use it, naming
-// them.
+// RemoveServer removes a server and its client secret; it refuses while
+// profiles use it, naming them. The client secret is deleted first; if
+// that fails the server is kept.
 func (m *Manager) RemoveServer(ctx context.Context, name string) error {
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return err
+	}
+	if i := cfg.server(name); i >= 0 && !serverInUse(cfg, name) {
+		if st := cfg.Servers[i].ClientSecretStorage; st != StorageNone {
+			if err := m.store(st).Delete(ctx, clientKey(name)); err != nil {
+				return fmt.Errorf("could not delete the client secret of server %q from %s, so the server was kept: %w", name, m.where(st), err)
+			}
+		}
+	}
 	return m.Update(ctx, func(cfg *Config) error {
 		i := cfg.server(name)
 		if i < 0 {
@@ -181,13 +214,61 @@ func (m *Manager) ServerForURL(ctx context.Context, issuer, clientID, clientSecr
 	})
 }
 
+func serverInUse(cfg *Config, name string) bool {
+	for _, p := range cfg.Profiles {
+		if p.Server == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Client returns the protocol client for a server, using App.HTTPClient.
+// A client secret kept in the secret store is read when a request first
+// needs it (device authorization, token, revocation), not before.
 func (m *Manager) Client(s Server) *auth.Client {
-	return &auth.Client{
+	c := &auth.Client{
 		HTTP:         m.hc,
 		ClientID:     s.ClientID,
 		ClientSecret: s.ClientSecret,
 		Scopes:       s.Scopes,
 		Endpoints:    s.Endpoints,
 	}
+	if s.ClientSecret == "" && s.ClientSecretStorage != StorageNone {
+		var (
+			mu     sync.Mutex
+			secret string
+		)
+		c.ClientSecretFunc = func(ctx context.Context) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if secret != "" {
+				return secret, nil
+			}
+			v, err := m.ClientSecret(ctx, s)
+			if err != nil {
+				return "", err
+			}
+			secret = v
+			return v, nil
+		}
+	}
+	return c
+}
+
+// ClientSecret returns the server's client secret: s.ClientSecret when set,
+// else the one in the secret store, else "" (a public client).
+func (m *Manager) ClientSecret(ctx context.Context, s Server) (string, error) {
+	if s.ClientSecret != "" || s.ClientSecretStorage == StorageNone {
+		return s.ClientSecret, nil
+	}
+	sec, err := m.store(s.ClientSecretStorage).Get(ctx, clientKey(s.Name))
+	where := m.where(s.ClientSecretStorage)
+	switch {
+	case errors.Is(err, ErrNotFound) || err == nil && sec.ClientSecret == "":
+		return "", fmt.Errorf("the client secret of server %q is missing from %s; add the server again with `%s servers add %s ... --client-secret-file PATH`", s.Name, where, m.name(), s.Name)
+	case err != nil:
+		return "", fmt.Errorf("reading the client secret of server %q from %s: %w", s.Name, where, err)
+	}
+	return sec.ClientSecret, nil
 }

@@ -3,21 +3,52 @@ package profiles
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
 )
 
 // Status lists every profile with its token state and source, computed
-// from the config and the environment alone: no keyring or network access.
-// tokenFile is the --token-file in force, if any (it overrides every
-// profile's token).
+// from the config and the environment, plus one read of credentials.json
+// when some profile keeps its secret there: a secret missing from the file
+// shows as StateMissing, a file that cannot be read or parsed as
+// StateUnreadable, each with a Note saying what to do, and a file other
+// users may read gets a Note on its rows. Secrets in the keyring are not
+// read (a keyring call per profile would make status slow, and may prompt
+// for a password), so a keyring item deleted behind our back shows as its
+// config says until the token is used. No network access. tokenFile is the
+// --token-file in force, if any (it overrides every profile's token).
 func (m *Manager) Status(ctx context.Context, tokenFile string) ([]Status, error) {
 	cfg, err := m.Load(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := m.now()
+	var (
+		creds    *credentialsDoc
+		credsErr error
+		loose    fs.FileMode
+		readOnce bool
+	)
+	fileSecret := func(p Profile) (TokenState, string) {
+		if !readOnce {
+			readOnce = true
+			creds, loose, credsErr = m.files.readMode()
+		}
+		path := m.files.Path()
+		login := fmt.Sprintf("`%s login --profile %s`", m.name(), p.Name)
+		if credsErr != nil {
+			return StateUnreadable, fmt.Sprintf("%v; if its tokens are lost, run %s", credsErr, login)
+		}
+		if _, ok := creds.Secrets[secretKey(p.ID)]; !ok {
+			return StateMissing, fmt.Sprintf("the token is missing from %s (deleted or edited?); run %s", path, login)
+		}
+		if loose != 0 {
+			return "", looseNote(path, loose)
+		}
+		return "", ""
+	}
 	out := make([]Status, 0, len(cfg.Profiles))
 	for _, p := range cfg.Profiles {
 		srv, _ := cfg.Server(p.Server)
@@ -53,7 +84,15 @@ func (m *Manager) Status(ctx context.Context, tokenFile string) ([]Status, error
 			if p.Storage == StorageFile {
 				st.SourceDetail = m.files.Path()
 			}
-			st.State = tokenState(now, p.TokenExpiry, p.HasRefresh)
+			st.State = tokenState(now, p.TokenExpiry, p.TokenObtained, p.HasRefresh)
+			if p.Storage == StorageFile {
+				if bad, note := fileSecret(p); bad != "" {
+					st.State, st.Note = bad, note
+					st.Expiry, st.HasRefresh = time.Time{}, false
+				} else {
+					st.Note = note
+				}
+			}
 		}
 		if !st.Expiry.IsZero() {
 			st.TimeLeft = st.Expiry.Sub(now)
@@ -63,9 +102,15 @@ func (m *Manager) Status(ctx context.Context, tokenFile string) ([]Status, error
 	return out, nil
 }
 
-func tokenState(now, expiry time.Time, hasRefresh bool) TokenState {
+// tokenState: "expiring" means within DefaultMinTTL of expiry, capped at
+// half the token's lifetime as Token caps MinTTL.
+func tokenState(now, expiry, obtained time.Time, hasRefresh bool) TokenState {
+	var life time.Duration
+	if !obtained.IsZero() && expiry.After(obtained) {
+		life = expiry.Sub(obtained)
+	}
 	switch {
-	case expiry.IsZero() || now.Add(DefaultMinTTL).Before(expiry):
+	case expiry.IsZero() || now.Add(capTTL(DefaultMinTTL, life)).Before(expiry):
 		return StateValid
 	case now.Before(expiry):
 		return StateExpiring

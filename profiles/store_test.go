@@ -78,18 +78,30 @@ func TestLoadMissingIsEmpty(t *testing.T) {
 	}
 }
 
+// srvS is a valid [[servers]] entry named "s", 4 lines.
+const srvS = "[[servers]]\nname = \"s\"\nclient_id = \"x\"\ntoken_url = \"https://s.example/token\"\n"
+
 func TestBadConfigIsNeverOverwritten(t *testing.T) {
 	cases := map[string]struct {
 		content string
 		line    int
 		msg     string
 	}{
-		"syntax":      {"version = 1\n\nactive = = \"a\"\n", 3, ""},
-		"unknown key": {"version = 1\n\n[[servers]]\nname = \"a\"\nclient_id = \"x\"\ntoken_ulr = \"https://x\"\n", 6, "token_ulr"},
-		"newer":       {"version = 99\n", 0, "newer"},
-		"bad storage": {"version = 1\n[settings]\nstorage = \"floppy\"\n", 0, "floppy"},
-		"dup profile": {"[[profiles]]\nname=\"a\"\nid=\"1\"\nserver=\"s\"\n[[profiles]]\nname=\"a\"\nid=\"2\"\nserver=\"s\"\n", 0, "two profiles"},
-		"wrong type":  {"version = \"one\"\n", 0, ""},
+		"syntax":                 {"version = 1\n\nactive = = \"a\"\n", 3, ""},
+		"unknown key":            {"version = 1\n\n[[servers]]\nname = \"a\"\nclient_id = \"x\"\ntoken_ulr = \"https://x\"\n", 6, "token_ulr"},
+		"newer":                  {"# c\n\nversion = 2\n", 3, "newer"},
+		"bad storage":            {"version = 1\n[settings]\nstorage = \"floppy\"\n", 3, "floppy"},
+		"storage after profiles": {"version = 1\n" + srvS + "[[profiles]]\nname=\"a\"\nid=\"1\"\nserver=\"s\"\nstorage=\"keyring\"\n[settings]\n\nstorage = \"floppy\"\n", 13, "floppy"},
+		"dup profile":            {srvS + "[[profiles]]\nname=\"a\"\nid=\"1\"\nserver=\"s\"\n[[profiles]]\nname=\"a\"\nid=\"2\"\nserver=\"s\"\n", 10, "two profiles"},
+		"dup server":             {srvS + "\n" + srvS, 7, "two servers"},
+		"wrong type":             {"version = \"one\"\n", 1, "wrong type"},
+		"unclosed":               {"version = 1\n\n[[servers]\nname = \"a\"\n", 3, "']'"},
+		"no client_id":           {srvS + "[[servers]]\nname = \"b\"\ntoken_url = \"https://b.example/token\"\n", 5, "no client_id"},
+		"no endpoint":            {srvS + "[[servers]] # b\nname = \"b\"\nclient_id = \"x\"\n", 5, "neither issuer nor token_url"},
+		"plain http":             {"[[servers]]\nname = \"b\"\nclient_id = \"x\"\ntoken_url = \"http://b.example/token\"\n", 4, "token URL"},
+		"bad env var":            {"[[servers]]\nname = \"b\"\nclient_id = \"x\"\ntoken_url = \"https://b.example/token\"\nenv_var = \"A-B\"\n", 5, "env_var"},
+		"unknown server":         {srvS + "[[profiles]]\nname=\"a\"\nid=\"1\"\nserver=\"gone\"\n", 8, "not in the file"},
+		"bad profile storage":    {srvS + "[[profiles]]\nname=\"a\"\nid=\"1\"\nserver=\"s\"\nstorage=\"floppy\"\n", 9, "floppy"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -139,7 +151,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			m := open(t, app) // separate managers, as separate callers would be
 			for i := 0; i < each; i++ {
 				err := m.Update(ctxT(t), func(c *Config) error {
-					c.Servers = append(c.Servers, Server{Name: fmt.Sprintf("g%d-%d", g, i), ClientID: "x"})
+					c.Servers = append(c.Servers, Server{Name: fmt.Sprintf("g%d-%d", g, i), ClientID: "x", Endpoints: auth.Endpoints{TokenURL: "https://x.example/token"}})
 					return nil
 				})
 				if err != nil {
@@ -183,7 +195,7 @@ func TestConcurrentUpdatesAcrossProcesses(t *testing.T) {
 	m := open(t, App{Name: "authdeck", ConfigDir: dir, Secrets: NewMemSecrets()})
 	for i := 0; i < each; i++ {
 		if err := m.Update(ctxT(t), func(c *Config) error {
-			c.Servers = append(c.Servers, Server{Name: fmt.Sprintf("parent-%d", i), ClientID: "x"})
+			c.Servers = append(c.Servers, Server{Name: fmt.Sprintf("parent-%d", i), ClientID: "x", Endpoints: auth.Endpoints{TokenURL: "https://x.example/token"}})
 			return nil
 		}); err != nil {
 			t.Fatal(err)

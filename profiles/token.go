@@ -25,11 +25,21 @@ const expiryDelta = 10 * time.Second
 
 // TokenOptions tune Token.
 type TokenOptions struct {
-	// MinTTL: refresh first when the token expires within it.
+	// MinTTL: refresh first when the token expires within it. It is capped
+	// at half the token's lifetime as issued (expiry minus the time it was
+	// obtained), so a server whose tokens live no longer than MinTTL (a
+	// 5-minute Keycloak token against the 5-minute default) does not get a
+	// refresh on every call: a token is refreshed once half its life has
+	// passed, and a token refreshed a moment ago counts as fresh. Secrets
+	// saved before the obtained time was kept are not capped.
 	MinTTL time.Duration
 	// TokenFile overrides everything (--token-file): plain text, or JSON
 	// with a "token" key.
 	TokenFile string
+	// Rejected is an access token a server has just refused (HTTP 401):
+	// the stored token is refreshed whatever its expiry says, unless it is
+	// already another one (refreshed meanwhile by another process).
+	Rejected string
 	// Cwd is where the directory file is looked for. With an empty profile
 	// argument, the profile is chosen as Select does (App.EnvProfile, the
 	// directory file found from Cwd when set, the active profile) over the
@@ -119,14 +129,26 @@ func (m *Manager) Token(ctx context.Context, profile string, opt TokenOptions) (
 		return nil, fmt.Errorf("no profile is active; run `%s login`, or `%s profiles use NAME`: %w", m.name(), m.name(), ErrNotLoggedIn)
 	}
 	if !p.SignedIn() {
-		return nil, fmt.Errorf("profile %q is signed out; run `%s login` to sign in again: %w", name, m.name(), ErrNotLoggedIn)
+		return nil, fmt.Errorf("profile %q is signed out; run `%s login --profile %s` to sign in again: %w", name, m.name(), name, ErrNotLoggedIn)
 	}
-	return m.storedToken(ctx, p, srv, opt.MinTTL)
+	return m.storedToken(ctx, p, srv, opt.MinTTL, opt.Rejected)
 }
 
-// fresh: usable for at least ttl more.
+// fresh: usable for at least ttl more, ttl capped at half the token's
+// lifetime (see TokenOptions.MinTTL).
 func (m *Manager) fresh(s *Secret, ttl time.Duration) bool {
-	return s.Expiry.IsZero() || m.now().Add(ttl).Before(s.Expiry)
+	if s.Expiry.IsZero() {
+		return true
+	}
+	return m.now().Add(capTTL(ttl, s.Lifetime())).Before(s.Expiry)
+}
+
+// capTTL is ttl, at most half of lifetime when lifetime is known.
+func capTTL(ttl, lifetime time.Duration) time.Duration {
+	if lifetime > 0 && ttl > lifetime/2 {
+		return lifetime / 2
+	}
+	return ttl
 }
 
 func sourceOf(s Storage) Source {
@@ -139,16 +161,12 @@ func sourceOf(s Storage) Source {
 func (m *Manager) readSecret(ctx context.Context, p Profile) (*Secret, error) {
 	sec, err := m.store(p.Storage).Get(ctx, secretKey(p.ID))
 	if errors.Is(err, ErrNotFound) {
-		where := "keyring"
-		if p.Storage == StorageFile {
-			where = m.files.Path()
-		}
-		return nil, fmt.Errorf("the secret of profile %q is missing from the %s; run `%s login` again: %w", p.Name, where, m.name(), ErrNotLoggedIn)
+		return nil, fmt.Errorf("the secret of profile %q is missing from %s; run `%s login --profile %s` again: %w", p.Name, m.where(p.Storage), m.name(), p.Name, ErrNotLoggedIn)
 	}
 	return sec, err
 }
 
-func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL time.Duration) (*TokenResult, error) {
+func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL time.Duration, rejected string) (*TokenResult, error) {
 	res := &TokenResult{Profile: p.Name, Source: sourceOf(p.Storage)}
 	if p.Storage == StorageFile {
 		res.SourceDetail = m.files.Path()
@@ -157,7 +175,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if err != nil {
 		return nil, err
 	}
-	if m.fresh(sec, minTTL) {
+	if rejected == "" && m.fresh(sec, minTTL) || rejected != "" && sec.AccessToken != rejected && m.fresh(sec, expiryDelta) {
 		res.Token = sec.Token()
 		return res, nil
 	}
@@ -172,7 +190,11 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if err != nil {
 		return nil, err
 	}
-	if m.fresh(cur, minTTL) || (cur.AccessToken != sec.AccessToken && m.fresh(cur, expiryDelta)) {
+	seen := sec.AccessToken
+	if rejected != "" {
+		seen = rejected
+	}
+	if rejected == "" && m.fresh(cur, minTTL) || cur.AccessToken != seen && m.fresh(cur, expiryDelta) {
 		// Another process refreshed while we waited for the lock.
 		res.Token = cur.Token()
 		return res, nil
@@ -182,16 +204,17 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 			res.Token = cur.Token() // expiring soon, but nothing to refresh with
 			return res, nil
 		}
-		return nil, fmt.Errorf("the token of profile %q has expired and the server gave no refresh token; run `%s login` again: %w", p.Name, m.name(), ErrNotLoggedIn)
+		return nil, fmt.Errorf("the token of profile %q has expired and the server gave no refresh token; run `%s login --profile %s` again: %w", p.Name, m.name(), p.Name, ErrNotLoggedIn)
 	}
 	if srv.Name == "" {
 		return nil, fmt.Errorf("profile %q refers to server %q, which is not configured; add it back or log in again", p.Name, p.Server)
 	}
+	sent := m.now()
 	tok, err := m.Client(srv).Refresh(ctx, cur.RefreshToken)
 	if err != nil {
 		var oe *auth.OAuthError
 		if errors.As(err, &oe) && oe.Code == "invalid_grant" {
-			return nil, fmt.Errorf("the login of profile %q has expired or was revoked (%s); run `%s login` again: %w", p.Name, oe.Error(), m.name(), ErrNotLoggedIn)
+			return nil, fmt.Errorf("the login of profile %q has expired or was revoked (%s); run `%s login --profile %s` again: %w", p.Name, oe.Error(), m.name(), p.Name, ErrNotLoggedIn)
 		}
 		if m.fresh(cur, expiryDelta) {
 			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
@@ -201,6 +224,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 		return nil, fmt.Errorf("refreshing the token of profile %q: %w", p.Name, err)
 	}
 	next := SecretFromToken(tok)
+	next.Obtained = sent.UTC()
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken
 	}
@@ -211,6 +235,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 		for i := range cfg.Profiles {
 			if cfg.Profiles[i].ID == p.ID {
 				cfg.Profiles[i].TokenExpiry = next.Expiry
+				cfg.Profiles[i].TokenObtained = next.Obtained
 				cfg.Profiles[i].HasRefresh = next.RefreshToken != ""
 			}
 		}

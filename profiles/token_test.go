@@ -169,7 +169,16 @@ func TestTokenRefreshPersistsRotation(t *testing.T) {
 	if got, _ := c.Profile("alice"); !got.TokenExpiry.Equal(sec.Expiry) || got.TokenExpiry.Before(time.Now()) {
 		t.Fatalf("profile expiry %v, secret %v", got.TokenExpiry, sec.Expiry)
 	}
+	if sec.Obtained.IsZero() || sec.Lifetime() <= 0 {
+		t.Fatalf("the refreshed secret has no obtained time: %+v", sec.Obtained)
+	}
 	// A second forced refresh works only with the newest refresh token.
+	// (MinTTL is capped at half the token's life: as a secret from an
+	// older release, without an obtained time, it is not.)
+	sec.Obtained = time.Time{}
+	if err := m.keyring.Set(ctx, secretKey(p.ID), sec); err != nil {
+		t.Fatal(err)
+	}
 	r2, err := m.Token(ctx, "alice", TokenOptions{MinTTL: 2 * time.Hour})
 	if err != nil || !r2.Refreshed || f.refreshCount() != 2 {
 		t.Fatalf("second refresh: %+v %v (refreshes %d)", r2, err, f.refreshCount())
@@ -251,5 +260,121 @@ func TestTokenSourceForHTTPClients(t *testing.T) {
 	}
 	if f.refreshCount() != 1 {
 		t.Fatalf("refreshes %d, want 1 (then cached)", f.refreshCount())
+	}
+}
+
+// TestShortLivedTokenRefreshedOnce: with tokens that live 2 minutes and the
+// default MinTTL of 5 minutes, a refreshed token counts as fresh (MinTTL is
+// capped at half its lifetime): after one refresh, 20 goroutines and 4
+// processes asking with MinTTL 5m send no further refresh, and all get the
+// token of that one refresh. The token is refreshed again once half its
+// life has passed.
+func TestShortLivedTokenRefreshedOnce(t *testing.T) {
+	f := newFakeAS(t)
+	f.accessTTL = 2 * time.Minute
+	app := testApp(t)
+	clock := &testClock{t: time.Now()}
+	app.Now = clock.now
+	m, _, _ := loggedIn(t, f, app, time.Now().Add(-time.Minute), true)
+	first, err := m.Token(ctxT(t), "alice", TokenOptions{MinTTL: DefaultMinTTL})
+	if err != nil || !first.Refreshed {
+		t.Fatalf("first call: %+v %v", first, err)
+	}
+	const goroutines, procs = 20, 4
+	var wg sync.WaitGroup
+	results := make(chan string, goroutines+procs)
+	errs := make(chan error, goroutines+procs)
+	for p := 0; p < procs; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := child(app.ConfigDir, "token", "PROFILES_TEST_PROFILE=alice", "PROFILES_TEST_MINTTL=5m")
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil {
+				errs <- fmt.Errorf("process %d: %v: %s", p, err, stderr.String())
+				return
+			}
+			results <- string(out)
+		}()
+	}
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := open(t, app).Token(ctxT(t), "alice", TokenOptions{MinTTL: DefaultMinTTL})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if r.Refreshed {
+				errs <- errors.New("a goroutine refreshed again")
+			}
+			results <- r.Token.AccessToken
+		}()
+	}
+	wg.Wait()
+	close(results)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := f.refreshCount(); n != 1 {
+		t.Fatalf("%d refresh requests reached the server, want exactly 1", n)
+	}
+	for r := range results {
+		if r != first.Token.AccessToken {
+			t.Fatalf("a caller got %q, want the refreshed %q", r, first.Token.AccessToken)
+		}
+	}
+	st, err := m.Status(ctxT(t), "")
+	if err != nil || st[0].State != StateValid {
+		t.Fatalf("status right after a refresh: %+v %v, want valid", st, err)
+	}
+	// Past half its life (61s of 120s), the token is refreshed again.
+	clock.advance(61 * time.Second)
+	r, err := m.Token(ctxT(t), "alice", TokenOptions{MinTTL: DefaultMinTTL})
+	if err != nil || !r.Refreshed || f.refreshCount() != 2 {
+		t.Fatalf("past half its life: %+v %v (refreshes %d)", r, err, f.refreshCount())
+	}
+}
+
+// testClock is a settable clock for App.Now.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// TestTokenRejectedRefreshes: a token the server refused is refreshed
+// whatever its expiry says (even none), once: a caller reporting the same
+// refused token after the refresh gets the new token without another one.
+func TestTokenRejectedRefreshes(t *testing.T) {
+	for name, exp := range map[string]time.Time{"fresh": time.Now().Add(time.Hour), "no expiry": {}} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeAS(t)
+			m, _, tok := loggedIn(t, f, testApp(t), exp, false)
+			ctx := ctxT(t)
+			r, err := m.Token(ctx, "alice", TokenOptions{MinTTL: time.Minute, Rejected: tok.AccessToken})
+			if err != nil || !r.Refreshed || r.Token.AccessToken == tok.AccessToken {
+				t.Fatalf("rejected token: %+v %v", r, err)
+			}
+			again, err := m.Token(ctx, "alice", TokenOptions{MinTTL: time.Minute, Rejected: tok.AccessToken})
+			if err != nil || again.Refreshed || again.Token.AccessToken != r.Token.AccessToken || f.refreshCount() != 1 {
+				t.Fatalf("the same refused token again: %+v %v (refreshes %d)", again, err, f.refreshCount())
+			}
+		})
 	}
 }
