@@ -70,6 +70,7 @@ func New(ctx context.Context, d Deps, opt Options, dark bool) Model {
 	m := Model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
 	m.accounts = newAccounts(c)
 	m.login = newLogin(c, d)
+	m.login.appName = orDefault(opt.Title, "authdeck")
 	m.whoami = whoamiModel{common: c}
 	m.token = tokenModel{common: c, copyFn: d.Copy}
 	m.form = newForm(c)
@@ -79,7 +80,7 @@ func New(ctx context.Context, d Deps, opt Options, dark bool) Model {
 	if opt.Start == ScreenLogin {
 		var cmd tea.Cmd
 		m.active = scrLogin
-		m.login, cmd = m.login.start(ctx, opt.Server, opt.Save, opt.NoBrowser)
+		m.login, cmd = m.login.start(ctx, opt.Server, opt.Save, opt.NoBrowser, opt.Web)
 		cmds = append(cmds, cmd)
 	}
 	m.initCmd = tea.Batch(cmds...)
@@ -149,7 +150,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		save := profiles.SaveOptions{Insecure: m.opt.Save.Insecure}
 		m.active = scrLogin
 		var cmd tea.Cmd
-		m.login, cmd = m.login.start(m.ctx, msg.server, save, m.opt.NoBrowser)
+		m.login, cmd = m.login.start(m.ctx, msg.server, save, m.opt.NoBrowser, false)
 		m.status = ""
 		return m, cmd
 	case showWhoamiMsg:
@@ -185,7 +186,8 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	case loginFinishedMsg:
 		m.active = scrAccounts
 		return m, m.reload()
-	case deviceCodeMsg, pollDueMsg, pollResultMsg, clockMsg, spinner.TickMsg, openedMsg:
+	case deviceCodeMsg, pollDueMsg, pollResultMsg, clockMsg, spinner.TickMsg, openedMsg,
+		webStartedMsg, webDoneMsg, webPastedMsg:
 		var cmd tea.Cmd
 		m.login, cmd = m.login.update(msg)
 		return m, cmd
@@ -249,7 +251,8 @@ func (m Model) updateActive(msg tea.Msg) (Model, tea.Cmd) {
 
 // typing reports whether keys go to a text field (so q and ? are text).
 func (m Model) typing() bool {
-	return (m.active == scrAccounts && m.accounts.filtering) || m.active == scrForm
+	return (m.active == scrAccounts && m.accounts.filtering) || m.active == scrForm ||
+		(m.active == scrLogin && m.login.pasteFocused())
 }
 
 func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
@@ -392,7 +395,10 @@ func (m Model) FullHelp() [][]key.Binding {
 	switch m.active {
 	case scrLogin:
 		l := k.Login
-		return [][]key.Binding{{l.Continue, l.Open, l.Copy, l.Retry, l.Cancel}, global}
+		if m.login.pasteFocused() {
+			return [][]key.Binding{{l.Submit, l.StopTyping}, {k.ForceQuit}}
+		}
+		return [][]key.Binding{{l.Continue, l.Open, l.Copy, l.ShowURL, l.Paste, l.Retry, l.Cancel}, global}
 	case scrWhoami:
 		w := k.Whoami
 		return [][]key.Binding{{w.Back, w.Up, w.Down}, global}

@@ -8,9 +8,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os/exec"
+	"strings"
 	"time"
 
-	"github.com/atotto/clipboard"
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
 	tea "github.com/charmbracelet/bubbletea"
@@ -117,7 +118,11 @@ func saveLoginCmd(ctx context.Context, ps profileService, flow deviceFlow, decod
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
-		id, err := flow.UserInfo(ctx, tok.AccessToken)
+		var id *auth.Identity
+		var err error
+		if flow != nil {
+			id, err = flow.UserInfo(ctx, tok.AccessToken)
+		}
 		if err != nil || id == nil {
 			id = nil
 			if raw := auth.IDToken(tok); raw != "" && decode != nil {
@@ -134,12 +139,13 @@ func clockCmd(gen int, now func() time.Time) tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{gen: gen, at: now()} })
 }
 
-func copyCmd(cp func(string) error, text, what string) tea.Cmd {
+func copyCmd(cp func(string) (string, error), text, what string) tea.Cmd {
 	return func() tea.Msg {
 		if cp == nil {
 			return copiedMsg{what: what, err: errors.New("no clipboard available")}
 		}
-		return copiedMsg{what: what, err: cp(text)}
+		via, err := cp(text)
+		return copiedMsg{what: what, via: via, err: err}
 	}
 }
 
@@ -152,17 +158,81 @@ func openURLCmd(open func(string) error, url string) tea.Cmd {
 	}
 }
 
-// systemCopy returns a clipboard writer: the system clipboard when there is
-// one and the session is local, else OSC 52 written to the terminal (which
-// works over SSH in most terminals).
-func systemCopy(out io.Writer, remote bool) func(string) error {
-	return func(s string) error {
-		if !remote && !clipboard.Unsupported {
-			if err := clipboard.WriteAll(s); err == nil {
-				return nil
+// clipTimeout bounds a clipboard program.
+const clipTimeout = 3 * time.Second
+
+// systemCopy returns a clipboard writer: a system clipboard program (chosen
+// by chooseClipboard when called, not at start-up), else, or when it fails,
+// OSC 52 written to the terminal (which works over SSH in most terminals).
+func systemCopy(out io.Writer, getenv func(string) string, remote bool) func(string) (string, error) {
+	return func(s string) (string, error) {
+		if tool, ok := chooseClipboard(getenv, exec.LookPath, remote); ok {
+			if err := runClipboard(tool, s); err == nil {
+				return "the clipboard", nil
 			}
 		}
 		termenv.NewOutput(out).Copy(s)
-		return nil
+		return "the terminal's clipboard (OSC 52)", nil
+	}
+}
+
+// runClipboard runs a clipboard program with the text on stdin.
+func runClipboard(tool clipTool, text string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), clipTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, tool.path, tool.args...)
+	c.Stdin = strings.NewReader(text)
+	// No pipes on stdout/stderr: xclip and wl-copy leave a child behind
+	// that serves the selection, and it would hold a pipe open.
+	c.Stdout, c.Stderr = nil, nil
+	c.WaitDelay = time.Second
+	return c.Run()
+}
+
+// startWebCmd starts a browser sign-in: it binds the loopback listener and
+// builds the authorization URL.
+func startWebCmd(ctx context.Context, start func(context.Context, profiles.Server, auth.WebOptions) (webFlow, error),
+	s profiles.Server, opt auth.WebOptions, now func() time.Time, gen int) tea.Cmd {
+	return func() tea.Msg {
+		if start == nil {
+			return webStartedMsg{gen: gen, err: errors.New("the browser sign-in is not available here"), at: now()}
+		}
+		f, err := start(ctx, s, opt)
+		if err != nil {
+			return webStartedMsg{gen: gen, err: err, at: now()}
+		}
+		return webStartedMsg{gen: gen, flow: f, at: now()}
+	}
+}
+
+// waitWebCmd waits for the browser sign-in to end (the flow's own timeout
+// bounds it).
+func waitWebCmd(ctx context.Context, f webFlow, gen int) tea.Cmd {
+	return func() tea.Msg {
+		tok, err := f.Wait(ctx)
+		return webDoneMsg{gen: gen, tok: tok, err: err}
+	}
+}
+
+// completeWebCmd finishes the browser sign-in with a pasted address.
+func completeWebCmd(ctx context.Context, f webFlow, pasted string, gen int) tea.Cmd {
+	return func() tea.Msg {
+		tok, err := f.CompleteFromURL(ctx, pasted)
+		return webPastedMsg{gen: gen, tok: tok, err: err}
+	}
+}
+
+// closeWebCmd closes a browser sign-in (its listener is closed when Close
+// returns), then yields then (nil for none).
+func closeWebCmd(f webFlow, then tea.Msg) tea.Cmd {
+	if f == nil {
+		if then == nil {
+			return nil
+		}
+		return emit(then)
+	}
+	return func() tea.Msg {
+		_ = f.Close()
+		return then
 	}
 }

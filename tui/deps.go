@@ -33,17 +33,34 @@ type deviceFlow interface {
 	UserInfo(ctx context.Context, accessToken string) (*auth.Identity, error)
 }
 
+// webFlow is one browser sign-in in progress: satisfied by *auth.WebFlow.
+type webFlow interface {
+	AuthURL() string
+	RedirectURL() string
+	Deadline() time.Time
+	Wait(ctx context.Context) (*oauth2.Token, error)
+	CompleteFromURL(ctx context.Context, redirected string) (*oauth2.Token, error)
+	Close() error
+}
+
 // Deps are the TUI's collaborators. Every field is set by Run (or a test).
 type Deps struct {
 	Profiles profileService
 	// Flow returns the protocol client of a server.
 	Flow func(profiles.Server) deviceFlow
+	// StartWeb starts a browser sign-in to a server (binds the loopback
+	// listener); nil means the browser sign-in is unavailable.
+	StartWeb func(ctx context.Context, s profiles.Server, opt auth.WebOptions) (webFlow, error)
+	// Remote is true over SSH: the browser runs on another machine, so the
+	// browser sign-in offers to paste the address it ended on.
+	Remote bool
 	// Now is the clock.
 	Now func() time.Time
 	// OpenURL opens a browser; nil means none is available.
 	OpenURL func(string) error
-	// Copy puts text on the clipboard (system clipboard, else OSC 52).
-	Copy func(string) error
+	// Copy puts text on the clipboard (system clipboard, else OSC 52) and
+	// says how.
+	Copy func(string) (via string, err error)
 	// IdentityFromIDToken decodes an ID token's claims when userinfo fails.
 	IdentityFromIDToken func(string) (*auth.Identity, error)
 }
@@ -59,8 +76,20 @@ func managerFlow(m *profiles.Manager) func(profiles.Server) deviceFlow {
 	}
 }
 
+// managerWeb starts browser sign-ins with *profiles.Manager's Client.
+func managerWeb(m *profiles.Manager) func(context.Context, profiles.Server, auth.WebOptions) (webFlow, error) {
+	return func(ctx context.Context, s profiles.Server, opt auth.WebOptions) (webFlow, error) {
+		f, err := m.Client(s).StartWeb(ctx, opt)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return f, nil
+	}
+}
+
 // The real implementations satisfy the consumer interfaces.
 var (
 	_ profileService = (*profiles.Manager)(nil)
 	_ deviceFlow     = (*auth.Client)(nil)
+	_ webFlow        = (*auth.WebFlow)(nil)
 )

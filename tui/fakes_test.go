@@ -259,6 +259,10 @@ type fixture struct {
 	opens  []string
 	copies []string
 	mu     sync.Mutex
+
+	webs    []*fakeWeb
+	webOpts []auth.WebOptions
+	webErr  error
 }
 
 func newFixture(n int) *fixture {
@@ -276,11 +280,11 @@ func newFixture(n int) *fixture {
 			fx.opens = append(fx.opens, u)
 			return nil
 		},
-		Copy: func(s string) error {
+		Copy: func(s string) (string, error) {
 			fx.mu.Lock()
 			defer fx.mu.Unlock()
 			fx.copies = append(fx.copies, s)
-			return nil
+			return "the clipboard", nil
 		},
 	}
 	return fx
@@ -372,4 +376,106 @@ func startModel(t testing.TB, fx *fixture, opt Options, w, h int) Model {
 		m, _ = settle(t, m, msg)
 	}
 	return m
+}
+
+// fakeWeb is a scripted browser sign-in: Wait blocks until finish is called
+// (or Close/ctx ends it); CompleteFromURL accepts only goodPaste.
+type fakeWeb struct {
+	authURL, redirect string
+	deadline          time.Time
+	goodPaste         string
+
+	mu     sync.Mutex
+	done   chan struct{}
+	ended  bool
+	tok    *oauth2.Token
+	err    error
+	closes atomic.Int32
+	pastes []string
+}
+
+func newFakeWeb(now time.Time) *fakeWeb {
+	return &fakeWeb{
+		authURL:   "http://127.0.0.1:4444/auth?client_id=authdeck-web&code_challenge=Xq3kR9&code_challenge_method=S256&nonce=N0NCE&prompt=consent&redirect_uri=http%3A%2F%2F127.0.0.1%3A50123%2Fcallback&response_type=code&scope=openid+offline_access&state=ST4TE",
+		redirect:  "http://127.0.0.1:50123/callback",
+		deadline:  now.Add(10 * time.Minute),
+		goodPaste: "http://127.0.0.1:50123/callback?code=c0de&state=ST4TE",
+		done:      make(chan struct{}),
+	}
+}
+
+func (f *fakeWeb) AuthURL() string     { return f.authURL }
+func (f *fakeWeb) RedirectURL() string { return f.redirect }
+func (f *fakeWeb) Deadline() time.Time { return f.deadline }
+
+// finish ends the flow (the first call wins).
+func (f *fakeWeb) finish(tok *oauth2.Token, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ended {
+		return
+	}
+	f.ended, f.tok, f.err = true, tok, err
+	close(f.done)
+}
+
+func (f *fakeWeb) Wait(ctx context.Context) (*oauth2.Token, error) {
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		f.finish(nil, ctx.Err())
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tok, f.err
+}
+
+func (f *fakeWeb) CompleteFromURL(ctx context.Context, pasted string) (*oauth2.Token, error) {
+	f.mu.Lock()
+	f.pastes = append(f.pastes, pasted)
+	f.mu.Unlock()
+	if !strings.Contains(pasted, "state=ST4TE") {
+		return nil, auth.ErrWebStateMismatch
+	}
+	if pasted != f.goodPaste {
+		return nil, errors.New("that is not the address the browser was sent back to")
+	}
+	f.finish(&oauth2.Token{AccessToken: "at-web", Expiry: t0.Add(time.Hour)}, nil)
+	return f.Wait(ctx)
+}
+
+func (f *fakeWeb) Close() error {
+	f.closes.Add(1)
+	f.finish(nil, auth.ErrWebClosed)
+	return nil
+}
+
+// webServer is a server with no device endpoint but an authorization
+// endpoint: the login screen picks the browser sign-in by itself.
+func webServer() profiles.Server {
+	return profiles.Server{Name: "webonly", ClientID: "authdeck-web", Scopes: []string{"openid", "offline_access"},
+		Endpoints: auth.Endpoints{AuthURL: "http://127.0.0.1:4444/auth", TokenURL: "http://127.0.0.1:4444/token"}}
+}
+
+// withWeb makes the fixture's StartWeb hand out fresh fake flows.
+func (fx *fixture) withWeb() *fixture {
+	fx.deps.StartWeb = func(ctx context.Context, s profiles.Server, opt auth.WebOptions) (webFlow, error) {
+		fx.mu.Lock()
+		defer fx.mu.Unlock()
+		if fx.webErr != nil {
+			return nil, fx.webErr
+		}
+		f := newFakeWeb(fx.deps.Now())
+		fx.webs = append(fx.webs, f)
+		fx.webOpts = append(fx.webOpts, opt)
+		return f, nil
+	}
+	return fx
+}
+
+// web returns the i-th started fake flow.
+func (fx *fixture) web(i int) *fakeWeb {
+	fx.mu.Lock()
+	defer fx.mu.Unlock()
+	return fx.webs[i]
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"golang.org/x/oauth2"
 )
@@ -71,6 +72,28 @@ func TestViewGolden(t *testing.T) {
 			fx.flow.answers = []pollAnswer{{err: auth.ErrAccessDenied}}
 			m := startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, w, h)
 			m, _ = settle(t, m, pollDueMsg{gen: m.login.gen})
+			return m
+		},
+		"login_web_waiting": func(t *testing.T, w, h int) Model {
+			fx := newFixture(0)
+			m := startWeb(t, fx, w, h)
+			fx.clock.Add(90 * time.Second)
+			m, _ = send(m, clockMsg{gen: m.login.gen, at: fx.clock.Now()})
+			return m
+		},
+		"login_web_ssh_mismatch": func(t *testing.T, w, h int) Model {
+			fx := newFixture(0)
+			fx.deps.Remote = true
+			m := startWeb(t, fx, w, h)
+			m, _ = send(m, press("p"))
+			m, _ = send(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("http://127.0.0.1:50123/callback?code=c0de&state=OTHER"), Paste: true})
+			m, _ = settle(t, m, press("enter"))
+			return m
+		},
+		"login_web_declined": func(t *testing.T, w, h int) Model {
+			fx := newFixture(0)
+			m := startWeb(t, fx, w, h)
+			m, _ = settle(t, m, webDoneMsg{gen: m.login.gen, err: auth.ErrAccessDenied})
 			return m
 		},
 		"whoami": func(t *testing.T, w, h int) Model {

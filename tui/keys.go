@@ -32,6 +32,9 @@ type filterKeys struct {
 
 type loginKeys struct {
 	Open, Copy, Retry, Cancel, Continue key.Binding
+	// The browser sign-in: the address alone, and pasting the address the
+	// browser ended on (over SSH).
+	ShowURL, Paste, Submit, StopTyping key.Binding
 }
 
 type tokenKeys struct {
@@ -83,11 +86,15 @@ func defaultKeyMap() *keyMap {
 			Down:   b([]string{"down"}, "↓", "down"),
 		},
 		Login: loginKeys{
-			Open:     b([]string{"enter"}, "enter", "open browser"),
-			Copy:     b([]string{"c"}, "c", "copy code"),
-			Retry:    b([]string{"r"}, "r", "retry"),
-			Cancel:   b([]string{"esc"}, "esc", "cancel"),
-			Continue: b([]string{"enter"}, "enter", "accounts"),
+			Open:       b([]string{"enter"}, "enter", "open browser"),
+			Copy:       b([]string{"c"}, "c", "copy code"),
+			Retry:      b([]string{"r"}, "r", "retry"),
+			Cancel:     b([]string{"esc"}, "esc", "cancel"),
+			Continue:   b([]string{"enter"}, "enter", "accounts"),
+			ShowURL:    b([]string{"u"}, "u", "URL only"),
+			Paste:      b([]string{"p"}, "p", "paste address"),
+			Submit:     b([]string{"enter"}, "enter", "finish with it"),
+			StopTyping: b([]string{"esc"}, "esc", "stop typing"),
 		},
 		Token: tokenKeys{
 			Reveal: b([]string{"v"}, "v", "reveal"),

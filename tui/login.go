@@ -12,8 +12,10 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/spinner"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"rsc.io/qr"
 )
 
 type loginState int
@@ -46,7 +48,8 @@ type (
 	loginFinishedMsg  struct{}
 )
 
-// loginModel is the live device-code login screen.
+// loginModel is the live login screen: the device flow, or the browser
+// sign-in (authorization code with PKCE on a loopback redirect).
 type loginModel struct {
 	common
 	deps   Deps
@@ -80,6 +83,19 @@ type loginModel struct {
 
 	notice string
 
+	// The browser sign-in (see weblogin.go).
+	appName  string // shown on the pages served to the browser
+	wantWeb  bool   // asked for the browser sign-in (Options.Web)
+	web      bool   // this attempt is the browser sign-in
+	webFlow  webFlow
+	webURL   string // the authorization URL, cleaned for the screen
+	webStart time.Time
+	webQR    *qr.Code
+	urlOnly  bool // show the address alone (to select it with the mouse)
+	paste    textinput.Model
+	pasteErr string
+	pasting  bool // a pasted address is being checked
+
 	spinner  spinner.Model
 	progress progress.Model
 }
@@ -87,19 +103,27 @@ type loginModel struct {
 func newLogin(c common, d Deps) loginModel {
 	sp := spinner.New(spinner.WithSpinner(spinner.Line))
 	pr := progress.New(progress.WithSolidFill(string(lipgloss.Color("7"))), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
-	return loginModel{common: c, deps: d, spinner: sp, progress: pr, cancel: func() {}}
+	return loginModel{common: c, deps: d, spinner: sp, progress: pr, paste: newPasteInput(), cancel: func() {}}
 }
 
 func (m *loginModel) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.progress.Width = max(10, min(40, w-16))
+	m.sizePaste()
 }
 
 // start begins a new login attempt under a new generation, cancelling any
-// earlier one.
-func (m loginModel) start(parent context.Context, server profiles.Server, save profiles.SaveOptions, noBrowser bool) (loginModel, tea.Cmd) {
+// earlier one. web asks for the browser sign-in; it is also chosen when the
+// server has no device flow but an authorization endpoint.
+func (m loginModel) start(parent context.Context, server profiles.Server, save profiles.SaveOptions, noBrowser, web bool) (loginModel, tea.Cmd) {
 	m.cancel()
+	old := m.webFlow
 	m.gen++
+	m.wantWeb = web
+	m.web = chooseWeb(web, server)
+	m.webFlow, m.webURL, m.webQR, m.urlOnly, m.pasteErr, m.pasting = nil, "", nil, false, "", false
+	m.paste.Reset()
+	m.paste.Blur()
 	m.parent = parent
 	m.ctx, m.cancel = context.WithCancel(parent)
 	m.server, m.save, m.noBrowser = server, save, noBrowser
@@ -112,11 +136,16 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 	m.polls, m.streak, m.last, m.lastBad = 0, 0, "", false
 	m.failErr, m.notice, m.id = nil, "", nil
 	m.now = m.deps.Now()
-	return m, tea.Batch(startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen), m.spinner.Tick)
+	first := startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen)
+	if m.web {
+		first = startWebCmd(m.ctx, m.deps.StartWeb, server, auth.WebOptions{AppName: m.appName}, m.deps.Now, m.gen)
+	}
+	return m, tea.Batch(closeWebCmd(old, nil), first, m.spinner.Tick)
 }
 
-// stop cancels the attempt: its context ends and every result still in
-// flight is dropped by the new generation.
+// stop cancels the attempt: its context ends (which ends a browser sign-in
+// too; closeWebCmd waits for its listener to close) and every result still
+// in flight is dropped by the new generation.
 func (m loginModel) stop() loginModel {
 	m.cancel()
 	m.gen++
@@ -180,6 +209,15 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 			return m, nil
 		}
 		return m.onPoll(msg)
+	case webStartedMsg:
+		return m.onWebStarted(msg)
+	case webDoneMsg:
+		if msg.gen != m.gen || m.state != loginWaiting {
+			return m, nil
+		}
+		return m.onWebResult(msg.tok, msg.err)
+	case webPastedMsg:
+		return m.onWebPasted(msg)
 	case loginSavedMsg:
 		if msg.gen != m.gen || m.state != loginSaving {
 			return m, nil
@@ -196,7 +234,7 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 			return m, nil
 		}
 		m.now = msg.at
-		if m.state == loginWaiting && m.expired(msg.at) {
+		if m.state == loginWaiting && !m.web && m.expired(msg.at) {
 			return m.failed(failExpired, auth.ErrExpiredToken), nil
 		}
 		return m, clockCmd(m.gen, m.deps.Now)
@@ -211,7 +249,7 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		if msg.err != nil {
 			m.notice = "✗ could not copy: " + clean(msg.err.Error())
 		} else {
-			m.notice = "✓ copied the " + msg.what + " to the clipboard"
+			m.notice = "✓ copied the " + msg.what + " to " + orDefault(msg.via, "the clipboard")
 		}
 		return m, nil
 	case openedMsg:
@@ -223,6 +261,11 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		return m.onKey(msg)
+	}
+	if m.paste.Focused() {
+		var cmd tea.Cmd
+		m.paste, cmd = m.paste.Update(msg) // cursor blinks
+		return m, cmd
 	}
 	return m, nil
 }
@@ -280,31 +323,58 @@ func (m loginModel) onPoll(msg pollResultMsg) (loginModel, tea.Cmd) {
 
 func (m loginModel) onKey(msg tea.KeyMsg) (loginModel, tea.Cmd) {
 	k := m.keys.Login
+	if m.web && m.state == loginWaiting {
+		if done, m2, cmd := m.onWebKey(msg); done {
+			return m2, cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Cancel) && k.Cancel.Enabled():
 		done := m.state == loginDone
+		flow := m.webFlow
 		m = m.stop()
+		var then tea.Msg = loginCancelledMsg{}
 		if done {
-			return m, emit(loginFinishedMsg{})
+			then = loginFinishedMsg{}
 		}
-		return m, emit(loginCancelledMsg{})
+		// The browser sign-in's listener is closed before the screen goes.
+		return m, closeWebCmd(flow, then)
 	case key.Matches(msg, k.Continue) && k.Continue.Enabled():
 		return m, emit(loginFinishedMsg{})
 	case key.Matches(msg, k.Open) && k.Open.Enabled():
 		return m, openURLCmd(m.deps.OpenURL, m.browserURL())
 	case key.Matches(msg, k.Copy) && k.Copy.Enabled():
+		if m.web {
+			return m, copyCmd(m.deps.Copy, m.browserURL(), "sign-in address")
+		}
 		return m, copyCmd(m.deps.Copy, m.code.UserCode, "code")
 	case key.Matches(msg, k.Retry) && k.Retry.Enabled():
-		return m.start(m.parent, m.server, m.save, m.noBrowser)
+		return m.start(m.parent, m.server, m.save, m.noBrowser, m.wantWeb)
 	}
 	return m, nil
 }
 
 func (m loginModel) updateKeys(k *loginKeys) {
-	k.Open.SetEnabled(m.state == loginWaiting)
-	k.Copy.SetEnabled(m.state == loginWaiting)
+	waiting := m.state == loginWaiting
+	typing := m.paste.Focused()
+	k.Open.SetEnabled(waiting && !typing && !(m.web && m.deps.Remote))
+	k.Copy.SetEnabled(waiting && !typing)
+	if m.web {
+		k.Copy.SetHelp("c", "copy URL")
+	} else {
+		k.Copy.SetHelp("c", "copy code")
+	}
+	k.ShowURL.SetEnabled(m.web && waiting && !typing)
+	if m.urlOnly {
+		k.ShowURL.SetHelp("u", "back")
+	} else {
+		k.ShowURL.SetHelp("u", "URL only")
+	}
+	k.Paste.SetEnabled(m.web && waiting && m.deps.Remote && !typing)
+	k.Submit.SetEnabled(typing)
+	k.StopTyping.SetEnabled(typing)
 	k.Retry.SetEnabled(m.state == loginFailed)
-	k.Cancel.SetEnabled(m.state != loginIdle)
+	k.Cancel.SetEnabled(m.state != loginIdle && !typing)
 	k.Continue.SetEnabled(m.state == loginDone)
 	if m.state == loginDone || m.state == loginFailed {
 		k.Cancel.SetHelp("esc", "back")
@@ -315,6 +385,12 @@ func (m loginModel) updateKeys(k *loginKeys) {
 
 // browserURL is the page to open: the complete URI when the server sent one.
 func (m loginModel) browserURL() string {
+	if m.web {
+		if m.webFlow == nil {
+			return ""
+		}
+		return m.webFlow.AuthURL()
+	}
 	if m.code.VerificationURIComplete != "" {
 		return m.code.VerificationURIComplete
 	}
@@ -323,7 +399,7 @@ func (m loginModel) browserURL() string {
 
 // serverHost is the host of the server being logged in to.
 func (m loginModel) serverHost() string {
-	for _, u := range []string{m.server.Issuer, m.server.DeviceAuthURL, m.server.TokenURL} {
+	for _, u := range []string{m.server.Issuer, m.server.DeviceAuthURL, m.server.AuthURL, m.server.TokenURL} {
 		if h := hostOf(u); h != "" {
 			return h
 		}
@@ -347,11 +423,17 @@ func (m loginModel) view() string {
 	case loginIdle:
 		return s.Faint.Render("No login in progress.")
 	case loginStarting:
+		if m.web {
+			return m.spinner.View() + " Starting the browser sign-in…"
+		}
 		return m.spinner.View() + " Asking the server for a code…"
 	case loginDone:
 		return m.doneView()
 	case loginFailed:
 		return m.failedView()
+	}
+	if m.web {
+		return m.webWaitingView()
 	}
 	return m.waitingView()
 }
@@ -492,6 +574,9 @@ func (m loginModel) doneView() string {
 func (m loginModel) failedView() string {
 	s := m.styles
 	var head, detail string
+	if m.web {
+		return m.webFailedView()
+	}
 	switch m.fail {
 	case failDenied:
 		head = "✗ Access denied"

@@ -88,11 +88,36 @@ type clockMsg struct {
 // copiedMsg reports a clipboard copy.
 type copiedMsg struct {
 	what string
+	via  string // how: "the clipboard", "the terminal (OSC 52)"
 	err  error
 }
 
 // openedMsg reports a browser launch.
 type openedMsg struct {
 	url string
+	err error
+}
+
+// webStartedMsg carries a started browser sign-in (its listener is bound).
+type webStartedMsg struct {
+	gen  int
+	flow webFlow
+	at   time.Time
+	err  error
+}
+
+// webDoneMsg is how a browser sign-in ended: the browser came back (and the
+// code was exchanged), the server refused, it timed out or was closed.
+type webDoneMsg struct {
+	gen int
+	tok *oauth2.Token
+	err error
+}
+
+// webPastedMsg is the result of finishing a browser sign-in with a pasted
+// address. An error may leave the flow running (wrong state, not an address).
+type webPastedMsg struct {
+	gen int
+	tok *oauth2.Token
 	err error
 }

@@ -35,6 +35,11 @@ type Options struct {
 	Save profiles.SaveOptions
 	// NoBrowser: never open a browser (the user presses enter to try).
 	NoBrowser bool
+	// Web asks for the browser sign-in (authorization code with PKCE on a
+	// loopback redirect) instead of the device flow. The login screen also
+	// picks it by itself when the server has no device endpoint but an
+	// authorization endpoint.
+	Web bool
 	// Title shown in the header; empty means the App's name.
 	Title string
 	// OpenURL opens a URL in a browser; nil means a no-op that reports it
@@ -74,9 +79,11 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 	d := Deps{
 		Profiles:            m,
 		Flow:                managerFlow(m),
+		StartWeb:            managerWeb(m),
+		Remote:              remote,
 		Now:                 now,
 		OpenURL:             opt.OpenURL,
-		Copy:                systemCopy(os.Stdout, remote),
+		Copy:                systemCopy(os.Stdout, getenv, remote),
 		IdentityFromIDToken: auth.IdentityFromIDToken,
 	}
 	// Detect the background before Bubble Tea owns stdin (lipgloss#73).
@@ -88,13 +95,18 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 
 	p := tea.NewProgram(New(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx))
 	final, err := p.Run()
+	fm, _ := final.(Model)
+	// A browser sign-in still open (quit mid-flow) closes its listener
+	// before Run returns.
+	if fm.login.webFlow != nil {
+		_ = fm.login.webFlow.Close()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return Result{Cancelled: true}, ctx.Err()
 		}
 		return Result{}, err
 	}
-	fm, _ := final.(Model)
 	return fm.finish()
 }
 

@@ -21,7 +21,7 @@ type tokenModel struct {
 	revealed bool
 	notice   string
 	now      time.Time
-	copyFn   func(string) error
+	copyFn   func(string) (string, error)
 }
 
 func (m *tokenModel) setSize(w, h int) { m.width, m.height = w, h }
@@ -52,7 +52,7 @@ func (m tokenModel) update(msg tea.Msg) (tokenModel, tea.Cmd) {
 		if msg.err != nil {
 			m.notice = "✗ could not copy: " + clean(msg.err.Error())
 		} else {
-			m.notice = "✓ copied the " + msg.what + " to the clipboard"
+			m.notice = "✓ copied the " + msg.what + " to " + orDefault(msg.via, "the clipboard")
 		}
 	case tea.KeyMsg:
 		k := m.keys.Token

@@ -1,0 +1,403 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/profiles"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
+	"golang.org/x/oauth2"
+)
+
+// startWeb builds a model on the login screen of a web-only server and
+// runs the start of the browser sign-in.
+func startWeb(t *testing.T, fx *fixture, w, h int) Model {
+	t.Helper()
+	m := startModel(t, fx.withWeb(), Options{Start: ScreenLogin, Server: webServer()}, w, h)
+	if m.login.state != loginWaiting || !m.login.web {
+		t.Fatalf("login state %v web %v, want waiting for the browser", m.login.state, m.login.web)
+	}
+	return m
+}
+
+// joinedURL reads the address back from the "u" view: the lines after the
+// heading, trimmed and joined.
+func joinedURL(view string) string {
+	lines := strings.Split(view, "\n")
+	var b strings.Builder
+	on := false
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "Sign-in address"):
+			on = true
+		case on && strings.HasPrefix(l, "http"), on && b.Len() > 0 && l != "" && !strings.Contains(l, " "):
+			b.WriteString(l)
+		case on && b.Len() > 0:
+			return b.String()
+		}
+	}
+	return b.String()
+}
+
+func TestWebLoginChosenByServerOrOption(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		server profiles.Server
+		web    bool
+		want   bool
+	}{
+		{"web-only server", webServer(), false, true},
+		{"device server, Web asked", testServer(), true, true},
+		{"device server", testServer(), false, false},
+		{"both endpoints", func() profiles.Server { s := webServer(); s.DeviceAuthURL = "http://127.0.0.1:4444/device"; return s }(), false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(0).withWeb()
+			if tc.server.Issuer != "" {
+				// The device fixture's server has only an issuer: give it
+				// both flows' endpoints.
+				tc.server.DeviceAuthURL, tc.server.TokenURL = "http://127.0.0.1:4444/device", "http://127.0.0.1:4444/token"
+				tc.server.AuthURL = "http://127.0.0.1:4444/auth"
+			}
+			m := startModel(t, fx, Options{Start: ScreenLogin, Server: tc.server, Web: tc.web}, 100, 30)
+			if m.login.web != tc.want || (len(fx.webs) == 1) != tc.want || (fx.flow.starts.Load() == 1) == tc.want {
+				t.Fatalf("web=%v, %d web flows, %d device codes; want web=%v", m.login.web, len(fx.webs), fx.flow.starts.Load(), tc.want)
+			}
+		})
+	}
+}
+
+func TestWebLoginStartedOpensBrowserAndShowsURL(t *testing.T) {
+	fx := newFixture(0)
+	m := startWeb(t, fx, 100, 40)
+	f := fx.web(0)
+	if len(fx.opens) != 1 || fx.opens[0] != f.authURL {
+		t.Fatalf("opened %q, want the authorization URL", fx.opens)
+	}
+	if fx.webOpts[0].AppName != "authdeck" {
+		t.Errorf("WebOptions = %+v", fx.webOpts[0])
+	}
+	v := m.View()
+	for _, want := range []string{"Waiting for the browser", "Sign in on this page", "10m00s left", f.redirect, "c copy URL", "u URL only", "esc cancel"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "paste") {
+		t.Errorf("a local sign-in offers to paste:\n%s", v)
+	}
+	// Time left follows the clock.
+	fx.clock.Add(4 * time.Minute)
+	m, _ = send(m, clockMsg{gen: m.login.gen, at: fx.clock.Now()})
+	if v := m.View(); !strings.Contains(v, "6m00s left") {
+		t.Errorf("after 4 minutes:\n%s", v)
+	}
+	// u shows the address alone, all of it.
+	m, _ = send(m, press("u"))
+	if got := joinedURL(m.View()); got != f.authURL {
+		t.Errorf("u view gives %q, want %q\n%s", got, f.authURL, m.View())
+	}
+	m, _ = send(m, press("u"))
+	if !strings.Contains(m.View(), "Waiting for the browser") {
+		t.Error("u did not toggle back")
+	}
+	// c copies the address; enter opens the browser again.
+	m, _ = settle(t, m, press("c"))
+	if len(fx.copies) != 1 || fx.copies[0] != f.authURL || !strings.Contains(m.View(), "copied the sign-in address to the clipboard") {
+		t.Errorf("copies %q, view:\n%s", fx.copies, m.View())
+	}
+	_, _ = settle(t, m, press("enter"))
+	if len(fx.opens) != 2 {
+		t.Errorf("enter opened %d times in all, want 2", len(fx.opens))
+	}
+}
+
+func TestWebLoginNoBrowserDoesNotOpen(t *testing.T) {
+	fx := newFixture(0).withWeb()
+	_ = startModel(t, fx, Options{Start: ScreenLogin, Server: webServer(), NoBrowser: true}, 100, 30)
+	if len(fx.opens) != 0 {
+		t.Fatalf("--no-browser opened %q", fx.opens)
+	}
+}
+
+func TestWebLoginDoneSaves(t *testing.T) {
+	fx := newFixture(0)
+	fx.ps.saveInfo = profiles.SaveInfo{Storage: profiles.StorageFile, InsecureStorage: true, Path: "/home/a/credentials.json"}
+	m := startWeb(t, fx, 100, 30)
+	tok := &oauth2.Token{AccessToken: "at-web", Expiry: t0.Add(time.Hour)}
+	m, _ = settle(t, m, webDoneMsg{gen: m.login.gen, tok: tok})
+	if m.login.state != loginDone || m.result.LoggedIn == nil || m.result.LoggedIn.Name != "alice" {
+		t.Fatalf("state %v, result %+v", m.login.state, m.result)
+	}
+	if calls := fx.ps.Calls(); len(calls) != 1 || calls[0] != "SaveLogin webonly alice" || fx.ps.saved[0] != tok {
+		t.Fatalf("calls %q", calls)
+	}
+	v := m.View()
+	for _, want := range []string{"Logged in as alice", "PLAIN FILE", "/home/a/credentials.json"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("success view lacks %q:\n%s", want, v)
+		}
+	}
+	if res, err := m.finish(); err != nil || res.LoggedIn == nil {
+		t.Errorf("finish = %+v, %v", res, err)
+	}
+}
+
+func TestWebLoginFailuresOfferRetry(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("%w: %w", auth.ErrAccessDenied, &auth.OAuthError{Code: "access_denied"}), "Sign-in declined"},
+		{auth.ErrWebTimeout, "timed out"},
+		{errors.New("exchanging the authorization code: invalid_grant"), "invalid_grant"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			fx := newFixture(0)
+			m := startWeb(t, fx, 80, 24)
+			m, _ = settle(t, m, webDoneMsg{gen: m.login.gen, err: tc.err})
+			if m.login.state != loginFailed || !strings.Contains(m.View(), tc.want) || !strings.Contains(m.View(), "r retry") {
+				t.Fatalf("state %v, view:\n%s", m.login.state, m.View())
+			}
+			if _, err := m.finish(); !errors.Is(err, tc.err) {
+				t.Errorf("finish error %v, want %v", err, tc.err)
+			}
+			// r starts a new flow (closing the old one's listener).
+			m, _ = settle(t, m, press("r"))
+			if len(fx.webs) != 2 || m.login.state != loginWaiting || fx.web(0).closes.Load() != 1 {
+				t.Fatalf("after r: %d flows, state %v, first closed %d times", len(fx.webs), m.login.state, fx.web(0).closes.Load())
+			}
+		})
+	}
+}
+
+func TestWebLoginEscClosesFlowAndDropsStale(t *testing.T) {
+	fx := newFixture(0)
+	m := startWeb(t, fx, 80, 24)
+	f := fx.web(0)
+	gen := m.login.gen
+	m, cmd := send(m, press("esc"))
+	if f.closes.Load() != 0 {
+		t.Fatal("Close ran inside Update")
+	}
+	msgs := run(t, cmd)
+	if f.closes.Load() != 1 {
+		t.Fatalf("esc closed the flow %d times, want 1", f.closes.Load())
+	}
+	if _, ok := hasMsg[loginCancelledMsg](msgs); !ok {
+		t.Fatalf("esc gave %#v, want loginCancelledMsg after Close", msgs)
+	}
+	// The flow's own end (ErrWebClosed) arrives with the old generation.
+	m, cmd = send(m, webDoneMsg{gen: gen, err: auth.ErrWebClosed})
+	if cmd != nil || m.login.state != loginIdle {
+		t.Fatalf("a stale result changed the login: state %v", m.login.state)
+	}
+	m, _ = send(m, msgs[0])
+	if !m.quitting {
+		t.Fatal("cancelling a login started with ScreenLogin should quit")
+	}
+	if _, err := m.finish(); err != ErrCancelled {
+		t.Fatalf("finish: %v", err)
+	}
+}
+
+func TestWebLoginCancelFromAccounts(t *testing.T) {
+	fx := newFixture(1).withWeb()
+	fx.ps.cfg.Servers = []profiles.Server{webServer()}
+	m := startModel(t, fx, Options{}, 100, 30)
+	m, _ = send(m, press("tab"))
+	m, _ = settle(t, m, press("l"))
+	if m.active != scrLogin || !m.login.web || m.login.state != loginWaiting {
+		t.Fatalf("l on a web-only server: active %v web %v state %v", m.active, m.login.web, m.login.state)
+	}
+	m, _ = settle(t, m, press("esc"))
+	if m.active != scrAccounts || m.status != "Login cancelled." || fx.web(0).closes.Load() != 1 || m.quitting {
+		t.Fatalf("after esc: active %v status %q closes %d", m.active, m.status, fx.web(0).closes.Load())
+	}
+}
+
+func TestWebLoginClosedFlowIsCancelled(t *testing.T) {
+	fx := newFixture(0)
+	m := startWeb(t, fx, 80, 24)
+	m, _ = settle(t, m, webDoneMsg{gen: m.login.gen, err: auth.ErrWebClosed})
+	if !m.quitting || !m.result.Cancelled {
+		t.Fatalf("ErrWebClosed: quitting %v result %+v", m.quitting, m.result)
+	}
+}
+
+func TestWebLoginStaleStartIsClosed(t *testing.T) {
+	fx := newFixture(0)
+	m := startWeb(t, fx, 80, 24)
+	stale := newFakeWeb(t0)
+	m2, cmd := send(m, webStartedMsg{gen: m.login.gen - 1, flow: stale, at: t0})
+	run(t, cmd)
+	if stale.closes.Load() != 1 {
+		t.Fatal("a flow started for an older attempt was not closed")
+	}
+	if m2.login.webFlow != m.login.webFlow {
+		t.Fatal("a stale start replaced the flow")
+	}
+	// A start error fails the login with the reason.
+	fx2 := newFixture(0).withWeb()
+	fx2.webErr = errors.New("cannot listen on the loopback interface")
+	m3 := startModel(t, fx2, Options{Start: ScreenLogin, Server: webServer()}, 80, 24)
+	if m3.login.state != loginFailed || !strings.Contains(m3.View(), "cannot listen on the loopback") {
+		t.Fatalf("start error: state %v\n%s", m3.login.state, m3.View())
+	}
+}
+
+func TestWebLoginPasteOverSSH(t *testing.T) {
+	fx := newFixture(0)
+	fx.deps.Remote = true
+	m := startWeb(t, fx, 100, 40)
+	f := fx.web(0)
+	if len(fx.opens) != 0 {
+		t.Fatalf("over SSH the browser was opened here: %q", fx.opens)
+	}
+	v := m.View()
+	for _, want := range []string{"Over SSH", f.redirect, "p paste address", "on your own computer"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "open browser") {
+		t.Errorf("over SSH, enter should not offer to open a browser here:\n%s", v)
+	}
+	// A paste anywhere goes to the field; q is text there, not quit.
+	bad := strings.Replace(f.goodPaste, "ST4TE", "OTHER", 1)
+	m, _ = send(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(bad), Paste: true})
+	if !m.login.pasteFocused() {
+		t.Fatal("a paste did not focus the field")
+	}
+	m, _ = send(m, press("q"))
+	if m.quitting {
+		t.Fatal("q quit while typing in the field")
+	}
+	m, _ = send(m, press("backspace"))
+	if v := m.View(); strings.Contains(v, "c0de") || strings.Contains(v, "OTHER") {
+		t.Errorf("the pasted address (with its code) is on screen:\n%s", v)
+	}
+	if !strings.Contains(m.View(), "enter finish with it") {
+		t.Errorf("help while typing:\n%s", m.View())
+	}
+	m, _ = settle(t, m, press("enter"))
+	if m.login.state != loginWaiting || !strings.Contains(m.View(), "belongs to a different sign-in") || m.login.paste.Value() != "" {
+		t.Fatalf("after a mismatched paste: state %v\n%s", m.login.state, m.View())
+	}
+	// esc leaves the field first, and then p goes back to it.
+	m, _ = send(m, press("esc"))
+	if m.login.pasteFocused() || m.login.state != loginWaiting {
+		t.Fatal("esc in the field should only leave the field")
+	}
+	m, _ = send(m, press("p"))
+	m, _ = send(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(f.goodPaste), Paste: true})
+	m, _ = settle(t, m, press("enter"))
+	if m.login.state != loginDone || !strings.Contains(m.View(), "Logged in as alice") {
+		t.Fatalf("after the right paste: state %v\n%s", m.login.state, m.View())
+	}
+	if got := f.pastes; len(got) != 2 || got[0] != bad || got[1] != f.goodPaste {
+		t.Errorf("pastes %q", got)
+	}
+}
+
+func TestFlowWebLogin(t *testing.T) {
+	fx := fastFixture(0).withWeb()
+	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: webServer()}, true), teatest.WithInitialTermSize(100, 40))
+	waitText(t, tm, "Waiting for the browser", "left")
+	fx.web(0).finish(&oauth2.Token{AccessToken: "at-web", Expiry: time.Now().Add(time.Hour)}, nil)
+	waitText(t, tm, "Logged in as alice")
+	tm.Send(press("enter"))
+	waitText(t, tm, "Profiles (1)")
+	tm.Send(press("q"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if res, err := fm.finish(); err != nil || res.LoggedIn == nil || res.LoggedIn.Name != "alice" {
+		t.Fatalf("result %+v, %v", res, err)
+	}
+}
+
+func TestFlowWebLoginEsc(t *testing.T) {
+	fx := fastFixture(0).withWeb()
+	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: webServer()}, true), teatest.WithInitialTermSize(100, 40))
+	waitText(t, tm, "Waiting for the browser")
+	tm.Send(press("esc"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if _, err := fm.finish(); err != ErrCancelled {
+		t.Fatalf("finish: %v", err)
+	}
+	if n := fx.web(0).closes.Load(); n != 1 {
+		t.Fatalf("the flow was closed %d times before the program ended, want 1", n)
+	}
+}
+
+func TestChooseClipboard(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	installed := func(names ...string) (func(string) (string, error), *[]string) {
+		var asked []string
+		return func(n string) (string, error) {
+			asked = append(asked, n)
+			for _, x := range names {
+				if x == n {
+					return "/usr/bin/" + n, nil
+				}
+			}
+			return "", errors.New("not found")
+		}, &asked
+	}
+	for _, tc := range []struct {
+		name   string
+		getenv func(string) string
+		have   []string
+		remote bool
+		want   string // path and args; "" = OSC 52
+	}{
+		{"wayland", env("WAYLAND_DISPLAY", "wayland-0", "DISPLAY", ":0"), []string{"wl-copy", "xclip"}, false, "/usr/bin/wl-copy"},
+		{"wayland without wl-copy", env("WAYLAND_DISPLAY", "wayland-0", "DISPLAY", ":0"), []string{"xclip"}, false, "/usr/bin/xclip -selection clipboard"},
+		{"x11 xsel", env("DISPLAY", ":0"), []string{"xsel", "wl-copy"}, false, "/usr/bin/xsel --clipboard --input"},
+		{"no display", env(), []string{"xclip", "xsel", "wl-copy"}, false, ""},
+		{"macos", env(), []string{"pbcopy"}, false, "/usr/bin/pbcopy"},
+		{"wsl", env("DISPLAY", ":0"), []string{"clip.exe"}, false, "/usr/bin/clip.exe"},
+		{"ssh prefers OSC 52", env("DISPLAY", ":0"), []string{"xclip", "pbcopy"}, true, ""},
+		{"nothing", env("DISPLAY", ":0"), nil, false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			look, asked := installed(tc.have...)
+			tool, ok := chooseClipboard(tc.getenv, look, tc.remote)
+			got := ""
+			if ok {
+				got = strings.Join(append([]string{tool.path}, tool.args...), " ")
+			}
+			if got != tc.want {
+				t.Fatalf("chose %q, want %q (looked up %q)", got, tc.want, *asked)
+			}
+			if tc.remote && len(*asked) != 0 {
+				t.Errorf("over SSH, PATH was searched for %q", *asked)
+			}
+		})
+	}
+}
+
+func TestSystemCopyFallsBackToOSC52(t *testing.T) {
+	var out strings.Builder
+	cp := systemCopy(&out, func(string) string { return "" }, true)
+	via, err := cp("http://x.example/a?b=c")
+	if err != nil || !strings.Contains(via, "OSC 52") {
+		t.Fatalf("via %q, %v", via, err)
+	}
+	// OSC 52: ESC ] 52 ; c ; base64 BEL/ST
+	if !strings.Contains(out.String(), "\x1b]52;c;aHR0cDovL3guZXhhbXBsZS9hP2I9Yw==") {
+		t.Fatalf("wrote %q", out.String())
+	}
+}
