@@ -23,11 +23,6 @@ import (
 // (it is kept in memory so the request can be sent again after a refresh).
 const maxAPIRequestBody = 64 << 20
 
-// forceRefreshTTL is a MinTTL longer than any token's life: passed to
-// Manager.Token it refreshes a token the API server has just refused (a
-// token without a known expiry cannot be refreshed this way).
-const forceRefreshTTL = 100 * 365 * 24 * time.Hour
-
 // APIOptions are the inputs of `authdeck api`.
 type APIOptions struct {
 	IO       *IOStreams
@@ -156,7 +151,7 @@ func apiRun(ctx context.Context, o *APIOptions) error {
 	retried := false
 	if resp.StatusCode == http.StatusUnauthorized && !tr.Source.ReadOnly() {
 		old := tr.Token.AccessToken
-		topt.MinTTL = forceRefreshTTL
+		topt.Rejected = old // refreshed whatever its expiry says
 		next, rerr := m.Token(ctx, tr.Profile, topt)
 		switch {
 		case rerr != nil:
@@ -188,7 +183,7 @@ func apiRun(ctx context.Context, o *APIOptions) error {
 			case retried:
 				msg += " (even after a refresh; the token may lack a scope, or the login was revoked: try `" + o.AppName + " login`)"
 			default:
-				msg += " (the token could not be refreshed: it has no known expiry or no refresh token; try `" + o.AppName + " login`)"
+				msg += " (the token could not be refreshed: there is no refresh token; try `" + o.AppName + " login`)"
 			}
 		}
 		fmt.Fprintln(o.IO.ErrOut, msg)

@@ -155,7 +155,9 @@ func TestAPIGet(t *testing.T) {
 
 func TestAPIRefreshesExpiringTokenFirst(t *testing.T) {
 	ts := newWFTokenServer(t)
-	m := wfManager(t, ts.URL, time.Now().Add(time.Minute), nil)
+	// (a token saved expired: one just saved with a minute to live counts
+	// as fresh, --min-ttl being capped at half its lifetime)
+	m := wfManager(t, ts.URL, time.Now().Add(-time.Second), nil)
 	api := newWFAPIServer(t, func(tok string) bool { return tok == "access-1" })
 	o, out, _ := wfAPIOptions(m, api.URL)
 	if err := apiRun(context.Background(), o); err != nil {
@@ -468,10 +470,10 @@ func TestAPIEndToEnd401RefreshesAndRetries(t *testing.T) {
 	}
 }
 
-// TestAPI401WithoutExpiryNotRetried: a token without a known expiry (a
-// GitHub OAuth app's) cannot be force-refreshed; api says so instead of
-// retrying with the same token.
-func TestAPI401WithoutExpiryNotRetried(t *testing.T) {
+// TestAPI401WithoutExpiryRefreshes: a refused token without a known expiry
+// is refreshed all the same when there is a refresh token (the refusal is
+// what counts), and the request is retried once with the new token.
+func TestAPI401WithoutExpiryRefreshes(t *testing.T) {
 	ts := newWFTokenServer(t)
 	m := wfManager(t, ts.URL, time.Time{}, nil)
 	api := newWFAPIServer(t, func(string) bool { return false })
@@ -479,10 +481,10 @@ func TestAPI401WithoutExpiryNotRetried(t *testing.T) {
 	if err := apiRun(context.Background(), o); ExitCode(err) != ExitError {
 		t.Fatalf("err = %v", err)
 	}
-	if api.count() != 1 {
-		t.Errorf("%d requests: the same token was sent again", api.count())
+	if ts.refreshes.Load() != 1 || api.count() != 2 {
+		t.Errorf("refreshes %d, requests %d; want 1 and 2", ts.refreshes.Load(), api.count())
 	}
-	if !strings.Contains(errOut.String(), "could not be refreshed") {
+	if !strings.Contains(errOut.String(), "even after a refresh") {
 		t.Errorf("stderr = %q", errOut)
 	}
 }

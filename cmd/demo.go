@@ -3,7 +3,9 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,6 +46,9 @@ type DemoOptions struct {
 	AutoApprove bool
 	Keep        bool
 	NoBrowser   bool
+	// Web runs the browser sign-in (authorization code with PKCE) instead
+	// of the device flow.
+	Web bool
 }
 
 // NewCmdDemo builds `authdeck demo`. runF replaces demoRun in tests.
@@ -63,13 +68,19 @@ On a terminal the full-screen login screen opens; approve the code on the
 verification page printed on stderr (or pass --auto-approve and wait a few
 seconds). Without a terminal the plain login runs, then whoami is printed.
 
+With --web the browser sign-in (authorization code with PKCE, as for
+servers without a device flow) runs instead: approve on the server's consent
+page in the browser. With --web --auto-approve the server approves at once
+and the demo follows the browser's redirects itself, so no browser is needed.
+
 Your own profiles are never touched: the demo uses its own configuration
 directory, a temporary one removed when the demo ends, or <config dir>/demo
 with --keep. Demo tokens are stored in that directory's credentials file
 (plain text, readable by you only), not in your keyring: they are worthless
 once the demo server stops, and should leave nothing behind.`,
 		Example: `  ` + f.AppName + ` demo
-  ` + f.AppName + ` demo --auto-approve`,
+  ` + f.AppName + ` demo --auto-approve
+  ` + f.AppName + ` demo --web`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
@@ -81,6 +92,7 @@ once the demo server stops, and should leave nothing behind.`,
 	c.Flags().BoolVar(&opts.AutoApprove, "auto-approve", false, "approve the sign-in by itself after a few seconds")
 	c.Flags().BoolVar(&opts.Keep, "keep", false, "keep the demo's profiles in <config dir>/demo instead of a temporary directory")
 	c.Flags().BoolVar(&opts.NoBrowser, "no-browser", false, "do not open the verification page in a browser")
+	c.Flags().BoolVar(&opts.Web, "web", false, "sign in with the browser (authorization code with PKCE) instead of the device flow")
 	return c
 }
 
@@ -174,22 +186,35 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 	}
 	w := o.IO.ErrOut
 	fmt.Fprintf(w, "Demo authorization server: %s (client id %s)\n", srv.Issuer(), srv.ClientID())
-	fmt.Fprintf(w, "Approve the sign-in at %s as one of: %s\n", srv.DeviceURL(), strings.Join(logins, ", "))
-	if o.AutoApprove {
+	if o.Web {
+		fmt.Fprintf(w, "Approve the sign-in on the server's consent page (%s, opened by the sign-in) as one of: %s\n", srv.AuthorizeURL(), strings.Join(logins, ", "))
+	} else {
+		fmt.Fprintf(w, "Approve the sign-in at %s as one of: %s\n", srv.DeviceURL(), strings.Join(logins, ", "))
+	}
+	switch {
+	case o.Web && o.AutoApprove:
+		fmt.Fprintf(w, "(--web --auto-approve: the server approves the sign-in as %s at once; the demo plays the browser)\n", logins[0])
+	case o.AutoApprove:
 		fmt.Fprintf(w, "(--auto-approve: the sign-in is approved as %s after %s)\n", logins[0], demoAutoApprove)
 	}
 	fmt.Fprintln(w, "Demo tokens are stored in the demo directory's credentials file (plain text, yours only), not in your keyring.")
 
 	save := profiles.SaveOptions{Insecure: true}
 	canBrowse := !o.NoBrowser && !o.AutoApprove && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser()
+	browser := o.Browser
+	if o.Web && o.AutoApprove {
+		// The server redirects straight back: following that is all a
+		// browser would do.
+		browser, canBrowse = demoFollow(ctx), true
+	}
 	if tuiMode {
 		var opener func(string) error
 		if canBrowse {
-			opener = o.Browser
+			opener = browser
 		}
 		res, err := o.RunTUI(ctx, m, tui.Options{
 			Start: tui.ScreenLogin, Server: s, Save: save, NoBrowser: !canBrowse,
-			OpenURL: opener, Title: o.AppName + " demo",
+			OpenURL: opener, Title: o.AppName + " demo", Web: o.Web,
 		})
 		if err != nil {
 			return err
@@ -202,11 +227,24 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 	}
 
 	lo := &LoginOptions{
-		IO: o.IO, AppName: o.AppName, Browser: o.Browser, CanOpenBrowser: o.CanOpenBrowser,
-		Getenv: demoGetenv(o.Host, o.Getenv), NoBrowser: !canBrowse, Insecure: true,
+		IO: o.IO, AppName: o.AppName, Browser: browser, CanOpenBrowser: func() bool { return canBrowse },
+		Getenv: demoGetenv(o.Host, o.Getenv), NoBrowser: !canBrowse, Insecure: true, Web: o.Web,
 		Profiles: func() (*profiles.Manager, error) { return m, nil },
 	}
-	if err := deviceLogin(ctx, lo, m, s, save, &eventWriter{w: o.IO.Out}); err != nil {
+	if o.Web && o.AutoApprove {
+		// The demo's own "browser" runs here, even over SSH.
+		lo.Getenv = func(k string) string {
+			if k == "SSH_CONNECTION" || k == "SSH_TTY" {
+				return ""
+			}
+			return demoGetenv(o.Host, o.Getenv)(k)
+		}
+	}
+	login := deviceLogin
+	if o.Web {
+		login = webLogin
+	}
+	if err := login(ctx, lo, m, s, save, &eventWriter{w: o.IO.Out}); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("demo: %w", context.Canceled)
 		}
@@ -221,4 +259,25 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 		IO: o.IO, Profiles: lo.Profiles, Now: now, Profile: lo.savedProfile,
 		Cwd: func() (string, error) { return dir, nil }, // no .authdeck file of the real projects
 	})
+}
+
+// demoFollow plays the browser for --web --auto-approve: it opens the
+// authorization URL and follows the dev server's redirect to the sign-in's
+// loopback listener, reading (and discarding) its page.
+func demoFollow(ctx context.Context) func(string) error {
+	return func(u string) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		return err
+	}
 }

@@ -74,14 +74,7 @@ func ErrorMessage(err error, appName string) string {
 	case errors.As(err, &ro):
 		return textsafe.Clean(ro.Error())
 	case errors.Is(err, profiles.ErrNotLoggedIn):
-		s := err.Error()
-		switch {
-		case s == profiles.ErrNotLoggedIn.Error():
-			return "not logged in; run " + appName + " login"
-		case strings.Contains(s, appName+" login"):
-			return textsafe.Clean(s) // already says what to do
-		}
-		return textsafe.Clean(s) + "; run " + appName + " login"
+		return notLoggedInMessage(err.Error(), appName)
 	case errors.Is(err, auth.ErrAccessDenied):
 		return "login denied: the request was declined in the browser; run " + appName + " login to try again"
 	case errors.Is(err, auth.ErrExpiredToken):
@@ -90,4 +83,33 @@ func ErrorMessage(err error, appName string) string {
 		return textsafe.Clean(err.Error())
 	}
 	return textsafe.Clean(err.Error())
+}
+
+// notLoggedInMessage words an error wrapping profiles.ErrNotLoggedIn once:
+// a trailing ": not logged in" is dropped when the text before it already
+// says so, and "run APP login" is added only when nothing says what to do.
+func notLoggedInMessage(s, appName string) string {
+	base := profiles.ErrNotLoggedIn.Error()
+	if s == base {
+		return base + "; run " + appName + " login"
+	}
+	if t, ok := strings.CutSuffix(s, ": "+base); ok && saysLoginState(t) {
+		s = t
+	}
+	s = textsafe.Clean(s)
+	if strings.Contains(s, appName+" login") || strings.Contains(s, "already signed out") || strings.Contains(s, "nothing to revoke") {
+		return s // already says what to do, or there is nothing to do
+	}
+	return s + "; run " + appName + " login"
+}
+
+// saysLoginState reports whether a message already says that there is no
+// usable login.
+func saysLoginState(s string) bool {
+	for _, w := range []string{"logged in", "signed out", "login", "log in", "sign in", "has expired", "no stored secret"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }

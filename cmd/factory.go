@@ -16,7 +16,9 @@ import (
 // Prompter asks the user questions on the terminal.
 type Prompter interface {
 	// Confirm asks a yes/no question; def is the answer to an empty line.
-	Confirm(msg string, def bool) (bool, error)
+	// It returns ctx's error as soon as ctx is done (Ctrl-C), without
+	// waiting for an answer.
+	Confirm(ctx context.Context, msg string, def bool) (bool, error)
 }
 
 // Factory holds the dependencies of the commands. Cheap ones are values;
@@ -104,13 +106,54 @@ func canOpenBrowser(goos string, getenv func(string) string) bool {
 type termPrompter struct {
 	in  io.Reader
 	out io.Writer
-	r   *bufio.Reader
+
+	mu      sync.Mutex
+	r       *bufio.Reader
+	pending chan lineResult // the read in flight, nil when none
 }
 
-// Confirm prints msg with a [y/N] or [Y/n] hint and reads the answer.
-func (p *termPrompter) Confirm(msg string, def bool) (bool, error) {
+type lineResult struct {
+	line string
+	err  error
+}
+
+// readLine reads one line of in, giving up when ctx is done. The read runs
+// in a goroutine, since a read from a terminal cannot be interrupted; a read
+// left in flight by a cancelled call is picked up by the next call, so no
+// line is lost and no two reads run at once.
+func (p *termPrompter) readLine(ctx context.Context) (string, error) {
+	p.mu.Lock()
 	if p.r == nil {
 		p.r = bufio.NewReader(p.in)
+	}
+	ch := p.pending
+	if ch == nil {
+		ch = make(chan lineResult, 1)
+		p.pending = ch
+		r := p.r
+		go func() {
+			line, err := r.ReadString('\n')
+			ch <- lineResult{line, err}
+		}()
+	}
+	p.mu.Unlock()
+	select {
+	case res := <-ch:
+		p.mu.Lock()
+		p.pending = nil
+		p.mu.Unlock()
+		return res.line, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Confirm prints msg with a [y/N] or [Y/n] hint and reads the answer. It
+// returns ctx's error at once when ctx is done (Ctrl-C), and ErrCancel when
+// the input ends.
+func (p *termPrompter) Confirm(ctx context.Context, msg string, def bool) (bool, error) {
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	hint := " [y/N] "
 	if def {
@@ -118,7 +161,11 @@ func (p *termPrompter) Confirm(msg string, def bool) (bool, error) {
 	}
 	for {
 		fmt.Fprint(p.out, msg+hint)
-		line, err := p.r.ReadString('\n')
+		line, err := p.readLine(ctx)
+		if ctx.Err() != nil {
+			fmt.Fprintln(p.out)
+			return false, ctx.Err()
+		}
 		if err != nil && line == "" {
 			fmt.Fprintln(p.out)
 			if err == io.EOF {

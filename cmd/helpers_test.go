@@ -21,7 +21,7 @@ type stubPrompter struct {
 	questions []string
 }
 
-func (p *stubPrompter) Confirm(msg string, def bool) (bool, error) {
+func (p *stubPrompter) Confirm(ctx context.Context, msg string, def bool) (bool, error) {
 	p.questions = append(p.questions, msg)
 	if len(p.answers) == 0 {
 		return def, nil

@@ -84,10 +84,13 @@ Neither the device code nor any token is ever written.
 
 With --web (chosen by itself when the server has no device endpoint but an
 authorization endpoint), the browser sign-in runs instead: the authorization
-code grant with PKCE and a redirect to a listener on 127.0.0.1. The address
-to open is shown on stderr and opened in a browser when one can be shown.
-When the browser runs on another machine (SSH, --no-browser), paste the
-address it was sent back to (http://127.0.0.1:PORT/callback?...) on stdin.
+code grant with PKCE and a redirect to a listener on 127.0.0.1. On a
+terminal it runs on the same full-screen login screen (the address, a QR
+code, time left; over SSH a field to paste the address the browser ended
+on). Otherwise the address to open is shown on stderr and opened in a
+browser when one can be shown; when the browser runs on another machine
+(SSH, --no-browser), paste the address it was sent back to
+(http://127.0.0.1:PORT/callback?...) on stdin.
 Its --json events are
   {"event":"browser_url","url":...,"redirect_uri":...,"expires_at":...}
 then "success" or "error" as above. Over SSH the device flow is preferred
@@ -109,7 +112,11 @@ process arguments are visible to other users of the machine.`,
 				opts.WithToken = true
 			}
 			if opts.Key != "" && opts.FromFile == "" {
-				return FlagErrorf("--key goes with --from-file")
+				err := FlagErrorf("--key goes with --from-file")
+				if opts.JSON {
+					(&eventWriter{w: opts.IO.Out, on: true}).emit(errorEvent(err, opts.AppName))
+				}
+				return err
 			}
 			opts.HasDemo = hasCommand(c.Root(), "demo")
 			if runF != nil {
@@ -183,54 +190,111 @@ func secretHint(envName string) string {
 
 func looksLikeURL(s string) bool { return strings.Contains(s, "://") }
 
-// resolveServer picks the server to log in to.
-func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (profiles.Server, error) {
+// resolveServer picks the server to log in to. created is true when it was
+// added to the config for this login (an issuer URL seen for the first
+// time), so that a failed login can take it out again.
+func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (s profiles.Server, created bool, err error) {
 	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
 	if err != nil {
-		return profiles.Server{}, err
-	}
-	if looksLikeURL(o.Server) {
-		return m.ServerForURL(ctx, o.Server, o.ClientID, secret, o.Scopes)
+		return s, false, err
 	}
 	cfg, err := m.Load(ctx)
 	if err != nil {
-		return profiles.Server{}, err
+		return s, false, err
 	}
-	var s profiles.Server
-	switch {
-	case o.Server != "":
-		found := false
-		for _, cs := range cfg.Servers {
-			if cs.Name == o.Server {
-				s, found = cs, true
-				break
+	if looksLikeURL(o.Server) {
+		issuer := strings.TrimSpace(o.Server)
+		if err := auth.CheckURL(issuer); err != nil {
+			return s, false, FlagErrorf("--server %s: %v", textsafe.Clean(issuer), err)
+		}
+		if o.ClientID == "" && !hasIssuer(cfg, issuer) {
+			return s, false, FlagErrorf("no configured server has the issuer %s; pass --client-id ID (the client id of this application at the provider) to sign in with it, or add it first with `%s servers add NAME --issuer URL --client-id ID`",
+				textsafe.Clean(issuer), o.AppName)
+		}
+		s, err = m.ServerForURL(ctx, issuer, o.ClientID, secret, o.Scopes)
+		if err != nil {
+			return s, false, err
+		}
+		_, existed := cfg.Server(s.Name)
+		created = !existed
+	} else {
+		switch {
+		case o.Server != "":
+			var found bool
+			if s, found = cfg.Server(o.Server); !found {
+				return s, false, FlagErrorf("no server named %q (configured: %s); add it with `%s servers add`, or pass an issuer URL to --server with --client-id",
+					textsafe.Clean(o.Server), serverNames(cfg), o.AppName)
+			}
+		case len(cfg.Servers) == 1:
+			s = cfg.Servers[0]
+		case len(cfg.Servers) == 0:
+			hint := fmt.Sprintf("no server is configured; add one with `%s servers add NAME --issuer URL --client-id ID`, or run `%s login --server https://issuer --client-id ID`", o.AppName, o.AppName)
+			if o.HasDemo {
+				hint += fmt.Sprintf(", or try `%s demo`", o.AppName)
+			}
+			return s, false, FlagErrorf("%s", hint)
+		default:
+			return s, false, FlagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
+		}
+		name := textsafe.Clean(s.Name)
+		if o.ClientID != "" && o.ClientID != s.ClientID {
+			return s, false, FlagErrorf("server %q is configured with another client id; drop --client-id, change it with `%s servers add %s --force ...`, or pass an issuer URL to --server", name, o.AppName, name)
+		}
+		if secret != "" {
+			have, err := m.ClientSecret(ctx, s) // kept in the secret store
+			if err != nil && s.HasClientSecret() {
+				return s, false, err
+			}
+			if secret == have {
+				s.ClientSecret = secret
 			}
 		}
-		if !found {
-			return s, FlagErrorf("no server named %q (configured: %s); add it with `%s servers add`, or pass an issuer URL with --client-id",
-				textsafe.Clean(o.Server), serverNames(cfg), o.AppName)
+		if secret != "" && secret != s.ClientSecret {
+			return s, false, FlagErrorf("server %q is configured with another client secret; drop the client secret, or change it with `%s servers add %s --force ...`", name, o.AppName, name)
 		}
-	case len(cfg.Servers) == 1:
-		s = cfg.Servers[0]
-	case len(cfg.Servers) == 0:
-		hint := fmt.Sprintf("no server is configured; add one with `%s servers add NAME --issuer URL --client-id ID`, or run `%s login --server https://issuer --client-id ID`", o.AppName, o.AppName)
-		if o.HasDemo {
-			hint += fmt.Sprintf(", or try `%s demo`", o.AppName)
+	}
+	if s, err = discoverIfNeeded(ctx, m, s); err != nil {
+		if created {
+			forgetServer(ctx, m, s.Name)
 		}
-		return s, FlagErrorf("%s", hint)
-	default:
-		return s, FlagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
-	}
-	if o.ClientID != "" && o.ClientID != s.ClientID {
-		return s, FlagErrorf("server %q is configured with another client id; change it with `%s servers add %s ...`, or pass an issuer URL to --server", s.Name, o.AppName, s.Name)
-	}
-	if secret != "" && secret != s.ClientSecret {
-		return s, FlagErrorf("server %q is configured with another client secret; change it with `%s servers add %s ...`", s.Name, o.AppName, s.Name)
+		return s, false, err
 	}
 	if len(o.Scopes) > 0 {
 		s.Scopes = o.Scopes
 	}
-	return s, nil
+	return s, created, nil
+}
+
+// discoverIfNeeded completes a server written by hand in config.toml with
+// just an issuer and a client id: its endpoints are discovered and saved.
+func discoverIfNeeded(ctx context.Context, m *profiles.Manager, s profiles.Server) (profiles.Server, error) {
+	if s.Issuer == "" || s.TokenURL != "" {
+		return s, nil
+	}
+	got, err := m.AddServer(ctx, s)
+	if err != nil {
+		return s, fmt.Errorf("server %q has no endpoints in the config, and discovering them failed: %w", textsafe.Clean(s.Name), err)
+	}
+	return got, nil
+}
+
+// hasIssuer reports whether a configured server has this issuer.
+func hasIssuer(cfg *profiles.Config, issuer string) bool {
+	norm := strings.TrimRight(issuer, "/")
+	for _, s := range cfg.Servers {
+		if s.Issuer != "" && strings.TrimRight(s.Issuer, "/") == norm {
+			return true
+		}
+	}
+	return false
+}
+
+// forgetServer removes a server this login added, when the login did not
+// succeed. It runs even when ctx was cancelled (Ctrl-C).
+func forgetServer(ctx context.Context, m *profiles.Manager, name string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = m.RemoveServer(ctx, name)
 }
 
 func serverNames(cfg *profiles.Config) string {
@@ -245,42 +309,52 @@ func serverNames(cfg *profiles.Config) string {
 }
 
 func loginRun(ctx context.Context, o *LoginOptions) error {
+	ev := &eventWriter{w: o.IO.Out, on: o.JSON}
+	err := runLogin(ctx, o, ev)
+	if err != nil && o.JSON {
+		// Every failure of login --json ends with exactly one error event.
+		ev.emit(errorEvent(err, o.AppName))
+	}
+	return err
+}
+
+func runLogin(ctx context.Context, o *LoginOptions, ev *eventWriter) (err error) {
 	argvSecretNote(o.IO, o.ClientSecret, o.SecretEnv)
 	m, err := o.Profiles()
 	if err != nil {
 		return err
 	}
-	s, err := resolveServer(ctx, m, o)
+	s, created, err := resolveServer(ctx, m, o)
 	if err != nil {
 		return err
+	}
+	if created {
+		// A server added for this login stays only if the login succeeds.
+		defer func() {
+			if err != nil {
+				forgetServer(ctx, m, s.Name)
+			}
+		}()
 	}
 	save := profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}
 	if o.WithToken {
 		if o.Web {
 			return FlagErrorf("--web and --with-token do not go together")
 		}
-		return loginWithToken(ctx, o, m, s, save)
+		return loginWithToken(ctx, o, m, s, save, ev)
 	}
 	web, err := useWeb(o, s)
 	if err != nil {
 		return err
 	}
-	if web {
-		// The full-screen login screen runs the device flow only, so the
-		// browser sign-in is always the plain one.
-		ev := &eventWriter{w: o.IO.Out, on: o.JSON}
-		err = webLogin(ctx, o, m, s, save, ev)
-		if err != nil && o.JSON {
-			ev.emit(errorEvent(err, o.AppName))
-		}
-		return err
-	}
 	if o.IO.CanPrompt() && !o.NoTUI && !o.JSON {
+		// The login screen runs both flows: the device flow, or the
+		// browser sign-in when asked or the server has no device flow.
 		opener := o.Browser
 		if o.CanOpenBrowser == nil || !o.CanOpenBrowser() {
 			opener = nil
 		}
-		res, err := o.RunTUI(ctx, m, tui.Options{Start: tui.ScreenLogin, Server: s, Save: save, NoBrowser: o.NoBrowser, OpenURL: opener})
+		res, err := o.RunTUI(ctx, m, tui.Options{Start: tui.ScreenLogin, Server: s, Save: save, NoBrowser: o.NoBrowser, OpenURL: opener, Web: web})
 		if err != nil {
 			return err
 		}
@@ -289,12 +363,10 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 		}
 		return nil
 	}
-	ev := &eventWriter{w: o.IO.Out, on: o.JSON}
-	err = deviceLogin(ctx, o, m, s, save, ev)
-	if err != nil && o.JSON {
-		ev.emit(errorEvent(err, o.AppName))
+	if web {
+		return webLogin(ctx, o, m, s, save, ev)
 	}
-	return err
+	return deviceLogin(ctx, o, m, s, save, ev)
 }
 
 func clientFor(m *profiles.Manager, s profiles.Server) *auth.Client {
@@ -385,6 +457,9 @@ func saveAndReport(ctx context.Context, o *LoginOptions, m *profiles.Manager, s 
 	if save.Profile == "" && id.Display() == "" {
 		save.Profile = s.Name // no account name to go by
 	}
+	if err := checkSameAccount(ctx, m, o.AppName, s, id, save.Profile); err != nil {
+		return err
+	}
 	p, info, err := m.SaveLogin(ctx, s.Name, tok, id, save)
 	if err != nil {
 		return fmt.Errorf("saving the login: %w", err)
@@ -407,8 +482,46 @@ func saveAndReport(ctx context.Context, o *LoginOptions, m *profiles.Manager, s 
 	return nil
 }
 
+// checkSameAccount refuses to save a login into an existing, signed-in
+// profile of another account: that would silently replace its tokens, the
+// refresh token included. A re-login of the same account is fine.
+func checkSameAccount(ctx context.Context, m *profiles.Manager, app string, s profiles.Server, id *auth.Identity, profile string) error {
+	if profile == "" {
+		return nil
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return err
+	}
+	p, ok := cfg.Profile(profile)
+	if !ok || !p.SignedIn() || p.Server != s.Name || sameAccount(p, id) {
+		return nil
+	}
+	name := textsafe.Clean(p.Name)
+	return fmt.Errorf("profile %s is signed in as %s, but you just signed in as %s; nothing was saved and %s's tokens are kept. Sign in to another profile with --profile NAME, or first run `%s logout %s` (or `%s profiles rm %s`)",
+		name, textsafe.Clean(p.Account()), textsafe.Clean(id.Display()), name, app, name, app, name)
+}
+
+// sameAccount reports whether id may be the account of p: the subjects
+// match, or, without subjects, the user names or emails do. When either
+// side is unknown there is nothing to tell them apart.
+func sameAccount(p profiles.Profile, id *auth.Identity) bool {
+	if id == nil {
+		return true
+	}
+	for _, f := range [][2]string{{p.Subject, id.Subject}, {p.Username, id.Username}, {p.Email, id.Email}} {
+		if f[0] != "" && f[1] != "" {
+			return f[0] == textsafe.Clean(f[1])
+		}
+	}
+	return true
+}
+
 // reportStorage says, loudly, when a secret went to the plain-text file.
 func reportStorage(io *IOStreams, info profiles.SaveInfo) {
+	if info.Note != "" {
+		fmt.Fprintf(io.ErrOut, "%s %s\n", io.Warn("WARNING:"), textsafe.Clean(info.Note))
+	}
 	if !info.InsecureStorage {
 		return
 	}
@@ -424,37 +537,30 @@ func reportStorage(io *IOStreams, info profiles.SaveInfo) {
 	fmt.Fprintf(io.ErrOut, "%s the token is stored in plain text in %s (readable by you only), as asked.\n", io.Warn("Note:"), where)
 }
 
-func loginWithToken(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions) error {
-	ev := &eventWriter{w: o.IO.Out, on: o.JSON}
-	err := func() error {
-		var raw string
-		var err error
-		if o.FromFile != "" {
-			raw, _, err = secretfile.Read(o.FromFile, o.Key)
-		} else {
-			raw, err = readToken(o.IO)
-		}
-		if err != nil {
-			return err
-		}
-		tok := &oauth2.Token{AccessToken: raw, TokenType: "Bearer"}
-		id := &auth.Identity{}
-		if s.UserInfoURL != "" {
-			c := clientFor(m, s)
-			got, err := c.UserInfo(ctx, raw)
-			if err != nil {
-				return fmt.Errorf("the token was not accepted by %s (userinfo): %w", textsafe.Clean(s.Name), err)
-			}
-			id = got
-		} else {
-			fmt.Fprintf(o.IO.ErrOut, "%s has no userinfo endpoint, so the token could not be checked.\n", textsafe.Clean(s.Name))
-		}
-		return saveAndReport(ctx, o, m, s, tok, id, save, ev)
-	}()
-	if err != nil && o.JSON {
-		ev.emit(errorEvent(err, o.AppName))
+func loginWithToken(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
+	var raw string
+	var err error
+	if o.FromFile != "" {
+		raw, _, err = secretfile.Read(o.FromFile, o.Key)
+	} else {
+		raw, err = readToken(o.IO)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	tok := &oauth2.Token{AccessToken: raw, TokenType: "Bearer"}
+	id := &auth.Identity{}
+	if s.UserInfoURL != "" {
+		c := clientFor(m, s)
+		got, err := c.UserInfo(ctx, raw)
+		if err != nil {
+			return fmt.Errorf("the token was not accepted by %s (userinfo): %w", textsafe.Clean(s.Name), err)
+		}
+		id = got
+	} else {
+		fmt.Fprintf(o.IO.ErrOut, "%s has no userinfo endpoint, so the token could not be checked.\n", textsafe.Clean(s.Name))
+	}
+	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
 }
 
 // readToken reads a token from stdin: the whole input when piped, one hidden

@@ -51,6 +51,9 @@ func newLogoutCmd(f *Factory, runF func(*LogoutOptions) error, revoke bool, use 
 			}
 			g := f.Globals()
 			opts.Selected, opts.TokenFile = g.Profile, g.TokenFile
+			if err := oneProfile(opts.Name, opts.Selected); err != nil {
+				return err
+			}
 			if opts.All && opts.Name != "" {
 				return FlagErrorf("give a profile or --all, not both")
 			}
@@ -133,7 +136,7 @@ func logoutRun(ctx context.Context, o *LogoutOptions) error {
 	}
 
 	if !o.Yes {
-		ok, err := o.Prompter.Confirm(confirmText(o, targets), false)
+		ok, err := o.Prompter.Confirm(ctx, confirmText(o, targets), false)
 		if err != nil {
 			return err
 		}
@@ -155,6 +158,15 @@ func logoutRun(ctx context.Context, o *LogoutOptions) error {
 			}
 			fmt.Fprintf(o.IO.ErrOut, "Logged out of %s (%s). The tokens were forgotten here; they stay valid at the server until they expire (`%s revoke` invalidates them).\n", name, who, o.AppName)
 		}
+	}
+	return nil
+}
+
+// oneProfile refuses a profile argument together with a different
+// --profile: which one was meant is not clear.
+func oneProfile(arg, flag string) error {
+	if arg != "" && flag != "" && arg != flag {
+		return FlagErrorf("the profile argument %q and --profile %q name different profiles; give just one", textsafe.Clean(arg), textsafe.Clean(flag))
 	}
 	return nil
 }

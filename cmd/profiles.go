@@ -38,6 +38,11 @@ func newCmdProfiles(f *Factory, runF func(*ProfilesOptions) error) *cobra.Comman
 			Use: use, Short: short, Args: args,
 			RunE: func(c *cobra.Command, a []string) error {
 				opts.Args = a
+				if action == "rm" {
+					if err := oneProfile(a[0], f.Globals().Profile); err != nil {
+						return err
+					}
+				}
 				if action == "rm" && !opts.Yes && !opts.IO.CanPrompt() {
 					return FlagErrorf("--yes is required when not running interactively")
 				}
@@ -112,7 +117,7 @@ func profilesRun(ctx context.Context, o *ProfilesOptions) error {
 	case "rm":
 		name := o.Args[0]
 		if !o.Yes {
-			ok, err := o.Prompter.Confirm(fmt.Sprintf("Remove profile %s? This forgets its tokens on this machine (they stay valid at the server until they expire) and removes it from the config.", textsafe.Clean(name)), false)
+			ok, err := o.Prompter.Confirm(ctx, fmt.Sprintf("Remove profile %s? This forgets its tokens on this machine (they stay valid at the server until they expire) and removes it from the config.", textsafe.Clean(name)), false)
 			if err != nil {
 				return err
 			}

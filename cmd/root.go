@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -49,6 +51,7 @@ func Main(version string) int {
 // Execute runs root and turns its error into an exit code, printing the
 // error on stderr.
 func Execute(ctx context.Context, root *cobra.Command, f *Factory) int {
+	strictCompletion(root)
 	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
@@ -58,6 +61,30 @@ func Execute(ctx context.Context, root *cobra.Command, f *Factory) int {
 	}
 	printError(f.IO, f.AppName, c, err)
 	return ExitCode(err)
+}
+
+// strictCompletion makes `completion SHELL` refuse a shell it has no script
+// for: cobra's own command only prints its help then, and exits 0.
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" || c.Runnable() || !c.HasSubCommands() {
+			continue
+		}
+		var shells []string
+		for _, sc := range c.Commands() {
+			if sc.IsAvailableCommand() {
+				shells = append(shells, sc.Name())
+			}
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return c.Help()
+			}
+			return FlagErrorf("no completion script for %q; choose one of %s", textsafe.Clean(args[0]), strings.Join(shells, ", "))
+		}
+	}
 }
 
 func printError(io *IOStreams, app string, c *cobra.Command, err error) {

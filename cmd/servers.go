@@ -38,6 +38,8 @@ type ServersOptions struct {
 	SecretEnv        string
 	Tenant           string
 	Domain           string
+	// Force lets add replace a server of the same name.
+	Force bool
 }
 
 // NewCmdServers builds `authdeck servers` with list, add and rm.
@@ -74,7 +76,7 @@ func newCmdServers(f *Factory, runF func(*ServersOptions) error) *cobra.Command 
 	ao := newOpts("add")
 	add := &cobra.Command{
 		Use:   "add NAME (--issuer URL | [--device-url URL] [--auth-url URL] --token-url URL) --client-id ID",
-		Short: "Add (or replace) a server",
+		Short: "Add a server (or replace one, with --force)",
 		Long: `Add a server by its issuer (its endpoints are discovered from RFC 8414 or
 OpenID metadata), or by explicit endpoints for providers that publish none:
 the token endpoint and a device authorization endpoint (device flow), an
@@ -82,7 +84,10 @@ authorization endpoint (browser sign-in, login --web), or both.
 
 The client secret, for providers that want one from installed apps, is best
 given with ` + secretHint(f.Host.EnvClientSecret) + `: process arguments
-are visible to other users of the machine.`,
+are visible to other users of the machine.
+
+A server of the same name is only replaced with --force; its profiles keep
+their tokens, which were issued to the old client id.`,
 		Example: `  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli
   ` + f.AppName + ` servers add gh --device-url https://github.com/login/device/code \
       --token-url https://github.com/login/oauth/access_token --client-id Iv1.abc --scopes repo
@@ -107,6 +112,7 @@ are visible to other users of the machine.`,
 	fl.StringVar(&ao.EnvVar, "env-var", "", "env var `NAME` whose value overrides this server's stored tokens")
 	fl.StringVar(&ao.Preset, "preset", "", "fill in the endpoints of a known `PROVIDER`: "+strings.Join(profiles.PresetNames(), ", "))
 	fl.StringVar(&ao.Tenant, "tenant", "", "with --preset: the Microsoft tenant, Keycloak realm or Okta authorization server")
+	fl.BoolVar(&ao.Force, "force", false, "replace a server of the same name")
 	fl.StringVar(&ao.Domain, "domain", "", "with --preset: the tenant `HOST` of Auth0, Okta, Keycloak (or GitHub Enterprise, WorkOS AuthKit)")
 
 	ro := newOpts("rm")
@@ -144,6 +150,17 @@ func validateAdd(o *ServersOptions) error {
 		return FlagErrorf("--token-url needs --device-url (device flow) and/or --auth-url (browser sign-in)")
 	}
 	return nil
+}
+
+// profilesOf names the profiles of server, cleaned for the terminal.
+func profilesOf(cfg *profiles.Config, server string) []string {
+	var out []string
+	for _, p := range cfg.Profiles {
+		if p.Server == server {
+			out = append(out, textsafe.Clean(p.Name))
+		}
+	}
+	return out
 }
 
 // ServersJSON is the stable --json document of `servers list` (version 1).
@@ -204,11 +221,35 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
 			}
 		}
+		cfg, err := m.Load(ctx)
+		if err != nil {
+			return err
+		}
+		old, exists := cfg.Server(s.Name)
+		users := profilesOf(cfg, s.Name)
+		if exists && !o.Force {
+			used := ""
+			if len(users) > 0 {
+				used = ", used by profile(s) " + strings.Join(users, ", ")
+			}
+			return FlagErrorf("a server named %q already exists (client id %s%s); pass --force to replace it, or choose another name",
+				textsafe.Clean(s.Name), textsafe.Clean(old.ClientID), used)
+		}
 		got, err := m.AddServer(ctx, s)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(o.IO.ErrOut, "Added server %s (device endpoint %s)\n", textsafe.Clean(got.Name), textsafe.Clean(dash(got.DeviceAuthURL)))
+		verb := "Added"
+		if exists {
+			verb = "Replaced"
+		}
+		fmt.Fprintf(o.IO.ErrOut, "%s server %s (device endpoint %s)\n", verb, textsafe.Clean(got.Name), textsafe.Clean(dash(got.DeviceAuthURL)))
+		if got.ClientSecretStorage == profiles.StorageFile {
+			fmt.Fprintf(o.IO.ErrOut, "%s the client secret is stored in plain text in %s (readable by you only).\n", o.IO.Warn("Note:"), textsafe.Clean(m.CredentialsPath()))
+		}
+		if exists && old.ClientID != got.ClientID && len(users) > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "Note: the client id changed; the tokens of %s were issued to the old one, so log in again if the server refuses them.\n", strings.Join(users, ", "))
+		}
 		switch {
 		case got.DeviceAuthURL == "" && got.SupportsWeb():
 			fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; `login` signs in with the browser (--web).")
@@ -234,7 +275,7 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
 			ClientID: s.ClientID, Scopes: s.Scopes, EnvVar: s.EnvVar,
 		}
-		if s.ClientSecret != "" {
+		if s.HasClientSecret() {
 			it.ClientSecret = secretMask
 		}
 		for _, p := range cfg.Profiles {

@@ -80,6 +80,9 @@ type StatusJSONRow struct {
 	TokenState        string     `json:"token_state"`
 	ExpiresAt         *time.Time `json:"expires_at,omitempty"`
 	HasRefresh        bool       `json:"has_refresh"`
+	// Note says what is wrong and what to do (a token missing from
+	// credentials.json, a file others can read).
+	Note string `json:"note,omitempty"`
 }
 
 func statusRun(ctx context.Context, o *StatusOptions) error {
@@ -103,7 +106,7 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 			Profile: r.Name, Active: r.Active, Selected: r.Name == sel.Name && sel.Name != "",
 			Server: r.Server, Issuer: r.Issuer, Account: r.Account, Storage: string(r.Storage),
 			TokenSource: string(r.Source), TokenSourceDetail: r.SourceDetail, TokenState: string(r.State),
-			HasRefresh: r.HasRefresh,
+			HasRefresh: r.HasRefresh, Note: r.Note,
 		}
 		if r.Storage == profiles.StorageFile {
 			jr.CredentialsPath = credPath
@@ -125,7 +128,7 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 }
 
 func cleanStatusRow(r StatusJSONRow) StatusJSONRow {
-	for _, p := range []*string{&r.Profile, &r.Server, &r.Issuer, &r.Account, &r.CredentialsPath, &r.TokenSourceDetail} {
+	for _, p := range []*string{&r.Profile, &r.Server, &r.Issuer, &r.Account, &r.CredentialsPath, &r.TokenSourceDetail, &r.Note} {
 		*p = textsafe.Clean(*p)
 	}
 	return r
@@ -172,6 +175,13 @@ func printStatus(ios *IOStreams, doc StatusJSON, now time.Time) error {
 	}
 	if err := t.flush(); err != nil {
 		return err
+	}
+	notes := map[string]bool{}
+	for _, r := range doc.Profiles {
+		if r.Note != "" && !notes[r.Note] {
+			notes[r.Note] = true // a loose file mode is noted once
+			fmt.Fprintf(ios.ErrOut, "%s: %s\n", r.Profile, r.Note)
+		}
 	}
 	if file != "" && tty {
 		fmt.Fprintf(ios.ErrOut, "\nStorage \"file\" means plain text in %s (mode 0600).\n", file)

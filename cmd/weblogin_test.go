@@ -16,6 +16,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
+	"github.com/authdeck/authdeck/tui"
 )
 
 // webFake is a minimal authorization-code server with PKCE: /authorize
@@ -339,15 +340,34 @@ func TestLoginWebChoice(t *testing.T) {
 		t.Errorf("--web --with-token: exit %d\n%s", code, srv.err.String())
 	}
 
-	// On a terminal, --web runs the plain browser flow, not the TUI.
+	// On a terminal, --web and a web-only server go to the TUI's login
+	// screen with the browser sign-in; a cancel there is exit 2.
+	for _, tc := range []struct {
+		args       string
+		withDevice bool
+		web        bool
+	}{{"login --web --no-browser", true, true}, {"login", false, true}, {"login", true, false}} {
+		e := newTestEnv(t, nil)
+		e.addWebServer(t, f, tc.withDevice)
+		e.tty()
+		e.tuiResult = tui.Result{Cancelled: true}
+		code := e.run(tc.args)
+		o := e.tui.opt
+		if code != ExitCancel || !e.tui.called || o.Start != tui.ScreenLogin || o.Web != tc.web || o.Server.Name != "web" {
+			t.Errorf("%s (device endpoint %v) on a terminal: exit %d, TUI %v %+v; want the login screen with Web=%v",
+				tc.args, tc.withDevice, code, e.tui.called, o, tc.web)
+		}
+	}
+
+	// With --no-tui, --web runs the plain browser flow even on a terminal.
 	e := newTestEnv(t, nil)
 	e.addWebServer(t, f, true)
 	e.tty()
 	e.canBrowser = true
 	var pages []string
 	e.f.Browser = followingBrowser(t, &pages)
-	if code := e.run("login --web"); code != 0 || e.tui.called {
-		t.Errorf("login --web on a terminal: exit %d, TUI called %v\n%s", code, e.tui.called, e.err.String())
+	if code := e.run("login --web --no-tui"); code != 0 || e.tui.called {
+		t.Errorf("login --web --no-tui on a terminal: exit %d, TUI called %v\n%s", code, e.tui.called, e.err.String())
 	}
 	if !strings.Contains(e.err.String(), "Logged in to web as wendy") {
 		t.Errorf("stderr:\n%s", e.err.String())

@@ -20,8 +20,9 @@ type WhoamiOptions struct {
 	Cwd      func() (string, error)
 	Now      func() time.Time
 
-	Profile string
-	JSON    bool
+	Profile   string
+	TokenFile string
+	JSON      bool
 }
 
 // NewCmdWhoami builds `authdeck whoami`. runF replaces whoamiRun in tests.
@@ -30,11 +31,18 @@ func NewCmdWhoami(f *Factory, runF func(*WhoamiOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "whoami",
 		Short: "Show who the chosen profile is signed in as, asking the server",
+		Long: `Show who the chosen profile is signed in as, asking the server's userinfo
+endpoint with the profile's token (refreshed if needed).
+
+With --token-file, or a token in the environment, that token is the one
+checked: the server is the chosen profile's, or the only configured one, and
+a token the server rejects is an error.`,
 		Example: `  ` + f.AppName + ` whoami
   ` + f.AppName + ` whoami --profile work --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Profile = f.Globals().Profile
+			g := f.Globals()
+			opts.Profile, opts.TokenFile = g.Profile, g.TokenFile
 			if runF != nil {
 				return runF(opts)
 			}
@@ -73,8 +81,19 @@ func whoamiRun(ctx context.Context, o *WhoamiOptions) error {
 	if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
 		return err
 	}
-	w, err := m.WhoAmI(ctx, sel.Name)
+	cfg, err := m.Load(ctx)
 	if err != nil {
+		return err
+	}
+	var w *profiles.WhoAmI
+	if ext, err := externalToken(ctx, m, cfg, sel.Name, o.TokenFile); err != nil {
+		return err
+	} else if ext != nil {
+		w, err = whoamiExternal(ctx, m, cfg, ext)
+		if err != nil {
+			return err
+		}
+	} else if w, err = m.WhoAmI(ctx, sel.Name); err != nil {
 		return err
 	}
 	doc := WhoamiJSON{
@@ -85,7 +104,7 @@ func whoamiRun(ctx context.Context, o *WhoamiOptions) error {
 		doc.Account = w.Identity.Display()
 		doc.Subject, doc.Username, doc.Email, doc.Name = w.Identity.Subject, w.Identity.Username, w.Identity.Email, w.Identity.Name
 	}
-	if doc.Account == "" {
+	if doc.Account == "" && !w.Source.ReadOnly() {
 		doc.Account = w.Profile.Account()
 	}
 	if !w.Expiry.IsZero() {
@@ -114,6 +133,82 @@ func whoamiRun(ctx context.Context, o *WhoamiOptions) error {
 	}
 	row("scopes", strings.Join(doc.Scopes, " "))
 	return nil
+}
+
+// extToken is a token given from outside (--token-file, the environment),
+// with the profile and server it is checked against.
+type extToken struct {
+	value   string
+	source  profiles.Source
+	from    string // "--token-file PATH", "$AUTHDECK_TOKEN"
+	profile profiles.Profile
+	server  profiles.Server
+	servers int // configured servers, when server is unknown
+}
+
+// externalToken is the token of --token-file or the environment, or nil
+// when the stored login applies. Its server is the chosen profile's, else
+// the only configured one.
+func externalToken(ctx context.Context, m *profiles.Manager, cfg *profiles.Config, profile, tokenFile string) (*extToken, error) {
+	e := &extToken{servers: len(cfg.Servers)}
+	if profile != "" {
+		if p, ok := cfg.Profile(profile); ok {
+			e.profile = p
+			e.server, _ = cfg.Server(p.Server)
+		}
+	} else if len(cfg.Servers) == 1 {
+		e.server = cfg.Servers[0]
+	}
+	if tokenFile != "" {
+		r, err := m.Token(ctx, profile, profiles.TokenOptions{TokenFile: tokenFile})
+		if err != nil {
+			return nil, err
+		}
+		e.value, e.source, e.from = r.Token.AccessToken, profiles.SourceTokenFile, "--token-file "+tokenFile
+		return e, nil
+	}
+	getenv := m.App().Getenv
+	if getenv == nil {
+		return nil, nil
+	}
+	for _, c := range []struct {
+		name string
+		src  profiles.Source
+	}{{e.server.EnvVar, profiles.SourceServerEnv}, {m.App().EnvToken, profiles.SourceEnv}} {
+		if c.name == "" {
+			continue
+		}
+		if v := strings.TrimSpace(getenv(c.name)); v != "" {
+			e.value, e.source, e.from = v, c.src, "$"+c.name
+			return e, nil
+		}
+	}
+	return nil, nil
+}
+
+// whoamiExternal asks the server's userinfo endpoint who an external token
+// belongs to. Without a userinfo endpoint the token cannot be checked, so
+// that is an error rather than the stored account.
+func whoamiExternal(ctx context.Context, m *profiles.Manager, cfg *profiles.Config, e *extToken) (*profiles.WhoAmI, error) {
+	from := textsafe.Clean(e.from)
+	if e.server.Name == "" {
+		switch e.servers {
+		case 0:
+			return nil, fmt.Errorf("no server is configured to check the token from %s with; add its server with `%s servers add`", from, m.App().Name)
+		default:
+			return nil, FlagErrorf("several servers are configured (%s), so it is not known which one the token from %s is for; choose a profile of its server with --profile",
+				serverNames(cfg), from)
+		}
+	}
+	name := textsafe.Clean(e.server.Name)
+	if e.server.UserInfoURL == "" {
+		return nil, fmt.Errorf("server %s has no userinfo endpoint, so the token from %s cannot be checked", name, from)
+	}
+	id, err := m.Client(e.server).UserInfo(ctx, e.value)
+	if err != nil {
+		return nil, fmt.Errorf("the token from %s was not accepted by %s: %w", from, name, err)
+	}
+	return &profiles.WhoAmI{Profile: e.profile, Server: e.server, Identity: id, Source: e.source}, nil
 }
 
 func cleanWhoami(d WhoamiJSON) WhoamiJSON {

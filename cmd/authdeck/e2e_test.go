@@ -342,28 +342,46 @@ func TestLoginWhoamiTokenStatusRevoke(t *testing.T) {
 
 func TestTokenRefreshesShortLivedToken(t *testing.T) {
 	t.Parallel()
-	p := oidctest.Start(t, oidctest.Options{AccessTTL: time.Minute, PollInterval: time.Second})
+	// Tokens live 8s, far less than the default --min-ttl (5m), which is
+	// then capped at half their life: refreshed once 4s have passed, not
+	// on every call.
+	p := oidctest.Start(t, oidctest.Options{AccessTTL: 8 * time.Second, PollInterval: time.Second})
 	s := newSandbox(t)
 	s.addServer(p)
 	s.login(p)
+	expiry := func() time.Time {
+		t.Helper()
+		var st struct {
+			Profiles []struct {
+				ExpiresAt time.Time `json:"expires_at"`
+			} `json:"profiles"`
+		}
+		if err := json.Unmarshal([]byte(s.ok("status", "--json").stdout), &st); err != nil || len(st.Profiles) != 1 {
+			t.Fatalf("status --json: %v", err)
+		}
+		return st.Profiles[0].ExpiresAt
+	}
 
 	before := p.RefreshCount(t)
-	first := s.token("--min-ttl", "30s")
+	first := s.token()
 	if got := p.RefreshCount(t) - before; got != 0 {
-		t.Errorf("token with a fresh token sent %d refresh requests, want 0", got)
+		t.Errorf("token right after login sent %d refresh requests, want 0", got)
 	}
-	// Expiring within the default --min-ttl (5m): refreshed first.
+	// Past half its life: refreshed first.
+	time.Sleep(time.Until(expiry().Add(-3 * time.Second)))
 	second := s.token()
-	if got := p.RefreshCount(t) - before; got != 1 {
-		t.Errorf("token sent %d refresh requests, want 1", got)
-	}
-	if second == first {
-		t.Errorf("token did not refresh the expiring token")
+	if got := p.RefreshCount(t) - before; got != 1 || second == first {
+		t.Errorf("token past half the token's life sent %d refresh requests (want 1), same token %v", got, second == first)
 	}
 	if !p.Active(t, second) {
 		t.Errorf("the refreshed token is not active")
 	}
+	// Just refreshed: the next call gets the same token, no request.
+	if again := s.token(); again != second || p.RefreshCount(t)-before != 1 {
+		t.Errorf("token right after a refresh refreshed again (refreshes %d)", p.RefreshCount(t)-before)
+	}
 	// The rotated refresh token was stored: refreshing again works.
+	time.Sleep(time.Until(expiry().Add(-3 * time.Second)))
 	third := s.token()
 	if third == second || !p.Active(t, third) || p.RefreshCount(t)-before != 2 {
 		t.Errorf("second refresh failed (refreshes %d)", p.RefreshCount(t)-before)
