@@ -413,7 +413,7 @@ func Preset(name string, opt PresetOptions) (Server, error) {
 	}
 	clientID := strings.TrimSpace(opt.ClientID)
 	if clientID == "" {
-		return Server{}, fmt.Errorf("preset %s needs --client-id: the client ID of the application registered at %s (see docs/providers.md)", key, def.info.Title)
+		return Server{}, fmt.Errorf("preset %s needs --client-id: the client ID of the application registered at %s (the README's Provider presets section says how to get one)", key, def.info.Title)
 	}
 	if presetHasControl(clientID) || strings.ContainsAny(clientID, " \t") {
 		return Server{}, fmt.Errorf("preset %s: --client-id contains spaces or control characters; paste it again", key)

@@ -315,23 +315,24 @@ func TestPresetsDescribed(t *testing.T) {
 	}
 }
 
-// TestPresetsDocumented: docs/providers.md has a section with an example for
-// every preset, and mentions each one's default scopes.
+// TestPresetsDocumented: the README's "Provider presets" section has a
+// subsection with an example for every preset, and mentions each one's
+// default scopes.
 func TestPresetsDocumented(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "docs", "providers.md"))
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	doc := string(data)
 	for _, info := range Presets() {
-		if !strings.Contains(doc, "\n## "+info.Title+"\n") {
-			t.Errorf("docs/providers.md has no section %q", "## "+info.Title)
+		if !strings.Contains(doc, "\n### "+info.Title+"\n") {
+			t.Errorf("README.md has no section %q", "### "+info.Title)
 		}
 		if !strings.Contains(doc, "--preset "+info.Name+" ") {
-			t.Errorf("docs/providers.md has no example of --preset %s", info.Name)
+			t.Errorf("README.md has no example of --preset %s", info.Name)
 		}
 		if !strings.Contains(doc, "`"+strings.Join(info.Scopes, " ")+"`") {
-			t.Errorf("docs/providers.md does not list %s's default scopes %q", info.Name, info.Scopes)
+			t.Errorf("README.md does not list %s's default scopes %q", info.Name, info.Scopes)
 		}
 	}
 }
