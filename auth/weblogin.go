@@ -102,6 +102,8 @@ type WebFlow struct {
 	deadline time.Time
 
 	srv      *http.Server
+	ln       net.Listener
+	timer    *time.Timer   // the flow's timeout; stopped once a callback is claimed
 	claimed  chan webClaim // capacity 1: the callback that passed the state check
 	pageDone chan struct{} // closed when the claimed HTTP callback's page is written
 	done     chan struct{} // closed when the flow has ended
@@ -182,6 +184,7 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 		state:    rand.Text(),
 		nonce:    rand.Text(),
 		host:     ln.Addr().String(),
+		ln:       ln,
 		deadline: time.Now().Add(timeout),
 		claimed:  make(chan webClaim, 1),
 		pageDone: make(chan struct{}),
@@ -220,9 +223,10 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 	}
 	go func() { _ = f.srv.Serve(ln) }()
 
-	timer := time.AfterFunc(timeout, func() { f.end(nil, ErrWebTimeout) })
 	f.mu.Lock()
-	f.stops = append(f.stops, timer.Stop, context.AfterFunc(ctx, func() {
+	// Under the lock: claim reads f.timer.
+	f.timer = time.AfterFunc(timeout, func() { f.end(nil, ErrWebTimeout) })
+	f.stops = append(f.stops, f.timer.Stop, context.AfterFunc(ctx, func() {
 		f.end(nil, fmt.Errorf("browser sign-in cancelled: %w", context.Cause(ctx)))
 	}))
 	f.mu.Unlock()
@@ -341,6 +345,12 @@ func (f *WebFlow) claim(viaHTTP bool) bool {
 		return false
 	}
 	f.isClaimed, f.httpClaim = true, viaHTTP
+	// The answer is in: the code exchange that follows is bounded by its own
+	// context and request timeout, and must not be cut short by the flow's
+	// timeout (the tokens it brings would be lost).
+	if f.timer != nil {
+		f.timer.Stop()
+	}
 	return true
 }
 
@@ -424,6 +434,14 @@ func (f *WebFlow) exchange(ctx context.Context, code string) (*oauth2.Token, str
 func (f *WebFlow) checkIDToken(tok *oauth2.Token) (string, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
+		// An OpenID Connect server answers an openid request with an ID
+		// token (Core §3.1.3.3); without one the nonce cannot be checked.
+		// A server that did not grant openid (it says so in "scope") is a
+		// plain OAuth server, and there is no ID token to check.
+		granted, _ := tok.Extra("scope").(string)
+		if slices.Contains(f.cfg.Scopes, "openid") && (granted == "" || slices.Contains(strings.Fields(granted), "openid")) {
+			return "", errors.New("the server sent no ID token although the sign-in asked for openid, so the answer cannot be tied to this sign-in (nonce); the sign-in was stopped. Remove openid from the server's scopes if it is not an OpenID Connect server")
+		}
 		return "", nil
 	}
 	claims, err := jwtClaims(raw)
@@ -489,6 +507,9 @@ func (f *WebFlow) end(tok *oauth2.Token, err error) {
 		t.Stop()
 	}
 	_ = f.srv.Close()
+	// Serve may not have started (the flow can end at once): close the
+	// listener itself too, so nothing accepts after Wait returns.
+	_ = f.ln.Close()
 	close(f.closed)
 }
 

@@ -34,6 +34,7 @@ type webFakeToken struct {
 	nonce     string // nonce to put in the ID token
 	aud       string // ID token audience; "" means the client ID
 	noIDToken bool
+	scope     string // the granted scope to answer with; "" sends none
 	answer    func(w http.ResponseWriter) bool // overrides the answer when it returns true
 	block     chan struct{}                    // when set, requests wait for it to close
 	forms     []url.Values
@@ -58,7 +59,7 @@ func (f *webFakeToken) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.forms = append(f.forms, r.PostForm)
 	block, answer := f.block, f.answer
-	challenge, nonce, aud, noID := f.challenge, f.nonce, f.aud, f.noIDToken
+	challenge, nonce, aud, noID, scope := f.challenge, f.nonce, f.aud, f.noIDToken, f.scope
 	f.mu.Unlock()
 	if block != nil {
 		<-block
@@ -82,6 +83,9 @@ func (f *webFakeToken) serve(w http.ResponseWriter, r *http.Request) {
 		"refresh_token": "refresh-1",
 		"token_type":    "Bearer",
 		"expires_in":    3600,
+	}
+	if scope != "" {
+		body["scope"] = scope
 	}
 	if !noID {
 		body["id_token"] = webJWT(map[string]any{
@@ -460,7 +464,11 @@ func TestWebLoginIDTokenChecks(t *testing.T) {
 		{"wrong nonce", func(f *webFakeToken) { f.nonce = "replayed-nonce" }, "nonce"},
 		{"no nonce", func(f *webFakeToken) { f.nonce = "" }, "nonce"},
 		{"other audience", func(f *webFakeToken) { f.aud = "someone-else" }, "another client"},
-		{"no ID token", func(f *webFakeToken) { f.noIDToken = true }, ""},
+		// openid was asked for: OpenID Connect Core 3.1.3.3 says the answer
+		// carries an ID token, so one without it cannot be checked for the nonce.
+		{"no ID token", func(f *webFakeToken) { f.noIDToken = true }, "no ID token"},
+		{"no ID token, openid not granted", func(f *webFakeToken) { f.noIDToken, f.scope = true, "profile offline_access" }, ""},
+		{"no ID token, openid granted", func(f *webFakeToken) { f.noIDToken, f.scope = true, "openid profile" }, "no ID token"},
 		{"token error", func(f *webFakeToken) {
 			f.answer = func(w http.ResponseWriter) bool {
 				w.Header().Set("Content-Type", "application/json")
