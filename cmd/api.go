@@ -23,9 +23,9 @@ import (
 // (it is kept in memory so the request can be sent again after a refresh).
 const maxAPIRequestBody = 64 << 20
 
-// APIOptions are the inputs of `authdeck api`.
-type APIOptions struct {
-	IO       *IOStreams
+// apiOptions are the inputs of `authdeck api`.
+type apiOptions struct {
+	IO       *ioStreams
 	Profiles func() (*profiles.Manager, error)
 	Cwd      func() (string, error)
 	AppName  string
@@ -44,9 +44,9 @@ type APIOptions struct {
 	Include   bool
 }
 
-// NewCmdAPI builds `authdeck api`. runF replaces apiRun in tests.
-func NewCmdAPI(f *Factory, runF func(*APIOptions) error) *cobra.Command {
-	opts := &APIOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, AppName: f.AppName}
+// newCmdAPI builds `authdeck api`. runF replaces apiRun in tests.
+func newCmdAPI(f *factory, runF func(*apiOptions) error) *cobra.Command {
+	opts := &apiOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, AppName: f.AppName}
 	c := &cobra.Command{
 		Use:   "api URL",
 		Short: "Send an HTTP request with the profile's token as a Bearer token",
@@ -78,10 +78,10 @@ loopback); Go drops the Authorization header on redirects to another host.`,
 			opts.URL = args[0]
 			opts.DataSet = c.Flags().Changed("data")
 			if opts.MinTTL < 0 {
-				return FlagErrorf("--min-ttl must not be negative")
+				return flagErrorf("--min-ttl must not be negative")
 			}
 			if opts.Timeout <= 0 {
-				return FlagErrorf("--timeout must be positive")
+				return flagErrorf("--timeout must be positive")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -93,7 +93,7 @@ loopback); Go drops the Authorization header on redirects to another host.`,
 	c.Flags().StringArrayVarP(&opts.Headers, "header", "H", nil, "add a request header `'KEY: VALUE'` (repeatable)")
 	c.Flags().StringVarP(&opts.Data, "data", "d", "", "request body: `DATA`, @FILE, or @- for stdin")
 	c.Flags().BoolVarP(&opts.Include, "include", "i", false, "print the status line and response headers on stderr")
-	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", DefaultMinTTL, "refresh first when the token expires within `DURATION`")
+	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", defaultMinTTL, "refresh first when the token expires within `DURATION`")
 	c.Flags().DurationVar(&opts.Timeout, "timeout", 60*time.Second, "give up on the request after `DURATION`")
 	return c
 }
@@ -107,7 +107,7 @@ type apiRequest struct {
 	hasBody bool
 }
 
-func apiRun(ctx context.Context, o *APIOptions) error {
+func apiRun(ctx context.Context, o *apiOptions) error {
 	req, err := buildAPIRequest(o)
 	if err != nil {
 		return err
@@ -187,32 +187,32 @@ func apiRun(ctx context.Context, o *APIOptions) error {
 			}
 		}
 		fmt.Fprintln(o.IO.ErrOut, msg)
-		return ErrSilent
+		return errSilent
 	}
 	return nil
 }
 
 // buildAPIRequest validates the options and reads the body.
-func buildAPIRequest(o *APIOptions) (*apiRequest, error) {
+func buildAPIRequest(o *apiOptions) (*apiRequest, error) {
 	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, FlagErrorf("%q is not an absolute http(s) URL, such as https://api.example.com/v1/me", textsafe.Clean(o.URL))
+		return nil, flagErrorf("%q is not an absolute http(s) URL, such as https://api.example.com/v1/me", textsafe.Clean(o.URL))
 	}
 	if u.User != nil {
-		return nil, FlagErrorf("the URL must not contain a user or password; the token is the credential")
+		return nil, flagErrorf("the URL must not contain a user or password; the token is the credential")
 	}
 	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
-		return nil, FlagErrorf("refusing to send a token over plain http to %s; use https (http is allowed only for loopback addresses)", textsafe.Clean(u.Host))
+		return nil, flagErrorf("refusing to send a token over plain http to %s; use https (http is allowed only for loopback addresses)", textsafe.Clean(u.Host))
 	}
 	r := &apiRequest{url: u, header: http.Header{}}
 	for _, h := range o.Headers {
 		k, v, ok := strings.Cut(h, ":")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !ok || k == "" || strings.ContainsAny(k, " \t\r\n") || strings.ContainsAny(v, "\r\n") {
-			return nil, FlagErrorf("header %q is not of the form 'KEY: VALUE'", textsafe.Clean(h))
+			return nil, flagErrorf("header %q is not of the form 'KEY: VALUE'", textsafe.Clean(h))
 		}
 		if strings.EqualFold(k, "Authorization") {
-			return nil, FlagErrorf("-H Authorization is not allowed: %s sets it from the profile's token (use curl for other credentials)", o.AppName)
+			return nil, flagErrorf("-H Authorization is not allowed: %s sets it from the profile's token (use curl for other credentials)", o.AppName)
 		}
 		r.header.Add(k, v)
 	}
@@ -251,7 +251,7 @@ func buildAPIRequest(o *APIOptions) (*apiRequest, error) {
 	}
 	for _, c := range r.method {
 		if c < 'A' || c > 'Z' {
-			return nil, FlagErrorf("-X %q is not an HTTP method (letters only, such as GET or POST)", textsafe.Clean(o.Method))
+			return nil, flagErrorf("-X %q is not an HTTP method (letters only, such as GET or POST)", textsafe.Clean(o.Method))
 		}
 	}
 	return r, nil

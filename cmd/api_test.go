@@ -111,17 +111,17 @@ func (s *wfAPIServer) count() int {
 	return len(s.reqs)
 }
 
-func wfAPIOptions(m *profiles.Manager, url string) (*APIOptions, *strings.Builder, *strings.Builder) {
-	ios, _, out, errOut := Test()
+func wfAPIOptions(m *profiles.Manager, url string) (*apiOptions, *strings.Builder, *strings.Builder) {
+	ios, _, out, errOut := testStreams()
 	_ = out
 	_ = errOut
-	o := &APIOptions{
+	o := &apiOptions{
 		IO:       ios,
 		Profiles: func() (*profiles.Manager, error) { return m, nil },
 		Cwd:      func() (string, error) { return "/", nil },
 		AppName:  "authdeck",
 		URL:      url,
-		MinTTL:   DefaultMinTTL,
+		MinTTL:   defaultMinTTL,
 		Timeout:  10 * time.Second,
 	}
 	so, se := &strings.Builder{}, &strings.Builder{}
@@ -203,8 +203,8 @@ func TestAPIGivesUpAfterOneRetry(t *testing.T) {
 	api := newWFAPIServer(t, func(string) bool { return false })
 	o, out, errOut := wfAPIOptions(m, api.URL)
 	err := apiRun(context.Background(), o)
-	if !errors.Is(err, ErrSilent) || ExitCode(err) != ExitError {
-		t.Fatalf("err = %v (exit %d), want ErrSilent / 1", err, ExitCode(err))
+	if !errors.Is(err, errSilent) || ExitCode(err) != ExitError {
+		t.Fatalf("err = %v (exit %d), want errSilent / 1", err, ExitCode(err))
 	}
 	if ts.refreshes.Load() != 1 || api.count() != 2 {
 		t.Errorf("refreshes %d, requests %d; want 1 and 2", ts.refreshes.Load(), api.count())
@@ -313,9 +313,9 @@ func TestAPIRefusesBadInput(t *testing.T) {
 		o, _, _ := wfAPIOptions(m, tt.url)
 		o.Method, o.Headers = tt.method, tt.headers
 		err := apiRun(context.Background(), o)
-		var fe *FlagError
+		var fe *flagError
 		if !errors.As(err, &fe) || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s %v: err = %v, want a FlagError with %q", tt.url, tt.headers, err, tt.want)
+			t.Errorf("%s %v: err = %v, want a flagError with %q", tt.url, tt.headers, err, tt.want)
 		}
 	}
 }
@@ -347,9 +347,9 @@ func TestAPINotLoggedIn(t *testing.T) {
 }
 
 func TestAPICommandFlags(t *testing.T) {
-	f := &Factory{AppName: "authdeck", IO: func() *IOStreams { s, _, _, _ := Test(); return s }()}
-	var got *APIOptions
-	c := NewCmdAPI(f, func(o *APIOptions) error { got = o; return nil })
+	f := &factory{AppName: "authdeck", IO: func() *ioStreams { s, _, _, _ := testStreams(); return s }()}
+	var got *apiOptions
+	c := newCmdAPI(f, func(o *apiOptions) error { got = o; return nil })
 	c.SetArgs([]string{"-X", "DELETE", "-H", "A: b", "-H", "C: d", "-d", "@-", "--min-ttl", "1m", "https://x.example/y"})
 	if err := c.Execute(); err != nil {
 		t.Fatal(err)
@@ -357,7 +357,7 @@ func TestAPICommandFlags(t *testing.T) {
 	if got.Method != "DELETE" || len(got.Headers) != 2 || got.Data != "@-" || !got.DataSet || got.MinTTL != time.Minute || got.URL != "https://x.example/y" {
 		t.Errorf("options = %+v", got)
 	}
-	c = NewCmdAPI(f, func(o *APIOptions) error { got = o; return nil })
+	c = newCmdAPI(f, func(o *apiOptions) error { got = o; return nil })
 	c.SetArgs([]string{"https://x.example/y"})
 	c.Execute()
 	if got.DataSet || got.Timeout != time.Minute {

@@ -17,7 +17,7 @@ import (
 func BenchmarkTokenRun(b *testing.B) {
 	dir := b.TempDir()
 	getenv := func(string) string { return "" }
-	open := func() (*profiles.Manager, error) { return profiles.Open(AuthdeckApp(dir, getenv)) }
+	open := func() (*profiles.Manager, error) { return profiles.Open(authdeckApp(dir, getenv)) }
 	m, err := open()
 	if err != nil {
 		b.Fatal(err)
@@ -36,7 +36,7 @@ func BenchmarkTokenRun(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("fast", func(b *testing.B) {
-		o := &TokenOptions{Out: io.Discard, Profiles: open, Cwd: func() (string, error) { return dir, nil }, Getenv: getenv, MinTTL: DefaultMinTTL}
+		o := &tokenOptions{Out: io.Discard, Profiles: open, Cwd: func() (string, error) { return dir, nil }, Getenv: getenv, MinTTL: defaultMinTTL}
 		for b.Loop() {
 			if err := tokenRun(ctx, o); err != nil {
 				b.Fatal(err)
@@ -47,13 +47,13 @@ func BenchmarkTokenRun(b *testing.B) {
 	// path in Main saves.
 	b.Run("cobra", func(b *testing.B) {
 		for b.Loop() {
-			ios, _, _, _ := Test()
-			f := &Factory{AppName: "authdeck", IO: ios, Getenv: getenv, Cwd: func() (string, error) { return dir, nil }, Now: time.Now}
+			ios, _, _, _ := testStreams()
+			f := &factory{AppName: "authdeck", IO: ios, Getenv: getenv, Cwd: func() (string, error) { return dir, nil }, Now: time.Now}
 			f.ConfigDir = func() (string, error) { return dir, nil }
 			f.Profiles = managerFunc(f)
-			root := NewRootCmd(f)
+			root := newRootCmd(f)
 			root.SetArgs([]string{"token"})
-			if code := Execute(ctx, root, f); code != 0 {
+			if code := execute(ctx, root, f); code != 0 {
 				b.Fatalf("exit %d", code)
 			}
 		}

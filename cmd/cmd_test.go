@@ -24,7 +24,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{nil, 0},
 		{errors.New("boom"), 1},
-		{FlagErrorf("bad flag"), 1},
+		{flagErrorf("bad flag"), 1},
 		{ErrCancel, 2},
 		{fmt.Errorf("login: %w", context.Canceled), 2},
 		{tui.ErrCancelled, 2},
@@ -54,7 +54,7 @@ func TestErrorMessages(t *testing.T) {
 		{auth.ErrAccessDenied, "login denied"},
 		{auth.ErrExpiredToken, "login expired"},
 		{errors.New("evil \x1b]52;c;aGk=\x07server"), "evil server"},
-		{fmt.Errorf("wrapped: %w", ErrSilent), ""},
+		{fmt.Errorf("wrapped: %w", errSilent), ""},
 	}
 	for _, tt := range tests {
 		got := ErrorMessage(tt.err, "authdeck")
@@ -92,8 +92,8 @@ func TestExecuteMapsErrors(t *testing.T) {
 
 func TestNewCmdLoginFlags(t *testing.T) {
 	e := newTestEnv(t, nil)
-	var got *LoginOptions
-	err := e.runWith(NewCmdLogin(e.f, func(o *LoginOptions) error { got = o; return nil }),
+	var got *loginOptions
+	err := e.runWith(newCmdLogin(e.f, func(o *loginOptions) error { got = o; return nil }),
 		"--profile work login --server dev --client-id cid --scopes a,b --no-browser --insecure-storage --json --no-tui --client-secret-file /s")
 	if err != nil {
 		t.Fatal(err)
@@ -131,9 +131,9 @@ func TestDestructiveCommandsNeedYesWithoutTTY(t *testing.T) {
 	for _, args := range []string{"logout", "revoke", "logout --all", "tokens revoke", "profiles rm x"} {
 		e := newTestEnv(t, nil)
 		called := false
-		var sub = NewCmdLogout(e.f, func(*LogoutOptions) error { called = true; return nil })
+		var sub = newCmdLogout(e.f, func(*logoutOptions) error { called = true; return nil })
 		if strings.HasPrefix(args, "revoke") {
-			sub = NewCmdRevoke(e.f, func(*LogoutOptions) error { called = true; return nil })
+			sub = newCmdRevoke(e.f, func(*logoutOptions) error { called = true; return nil })
 		}
 		var err error
 		if strings.HasPrefix(args, "logout") || strings.HasPrefix(args, "revoke") {
@@ -145,30 +145,30 @@ func TestDestructiveCommandsNeedYesWithoutTTY(t *testing.T) {
 			}
 			continue
 		}
-		var fe *FlagError
+		var fe *flagError
 		if !errors.As(err, &fe) || !strings.Contains(err.Error(), "--yes") || called {
-			t.Errorf("%s without a TTY: %v (called %v); want a FlagError about --yes", args, err, called)
+			t.Errorf("%s without a TTY: %v (called %v); want a flagError about --yes", args, err, called)
 		}
 	}
 
 	e := newTestEnv(t, nil)
 	e.tty()
-	var got *LogoutOptions
-	if err := e.runWith(NewCmdRevoke(e.f, func(o *LogoutOptions) error { got = o; return nil }), "revoke work"); err != nil {
+	var got *logoutOptions
+	if err := e.runWith(newCmdRevoke(e.f, func(o *logoutOptions) error { got = o; return nil }), "revoke work"); err != nil {
 		t.Fatal(err)
 	}
 	if got == nil || got.Name != "work" || got.Yes || !got.Revoke {
 		t.Errorf("revoke on a TTY: %+v", got)
 	}
-	if err := e.runWith(NewCmdLogout(e.f, func(*LogoutOptions) error { return nil }), "logout work --all --yes"); err == nil {
+	if err := e.runWith(newCmdLogout(e.f, func(*logoutOptions) error { return nil }), "logout work --all --yes"); err == nil {
 		t.Errorf("logout NAME --all is accepted")
 	}
 }
 
 func TestNewCmdTokenFlags(t *testing.T) {
 	e := newTestEnv(t, nil)
-	var got *TokenOptions
-	err := e.runWith(NewCmdToken(e.f, func(o *TokenOptions) error { got = o; return nil }), "--token-file /t token --profile p --min-ttl 30m")
+	var got *tokenOptions
+	err := e.runWith(newCmdToken(e.f, func(o *tokenOptions) error { got = o; return nil }), "--token-file /t token --profile p --min-ttl 30m")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,11 +176,11 @@ func TestNewCmdTokenFlags(t *testing.T) {
 		t.Errorf("options = %+v", got)
 	}
 	got = nil
-	_ = e.runWith(NewCmdToken(e.f, func(o *TokenOptions) error { got = o; return nil }), "token")
-	if got.MinTTL != DefaultMinTTL {
+	_ = e.runWith(newCmdToken(e.f, func(o *tokenOptions) error { got = o; return nil }), "token")
+	if got.MinTTL != defaultMinTTL {
 		t.Errorf("default --min-ttl = %s", got.MinTTL)
 	}
-	if err := e.runWith(NewCmdToken(e.f, func(*TokenOptions) error { return nil }), "token --min-ttl -1m"); err == nil {
+	if err := e.runWith(newCmdToken(e.f, func(*tokenOptions) error { return nil }), "token --min-ttl -1m"); err == nil {
 		t.Errorf("a negative --min-ttl is accepted")
 	}
 }
@@ -193,11 +193,11 @@ func TestParseFastToken(t *testing.T) {
 		file    string
 		ttl     time.Duration
 	}{
-		{"token", true, "", "", DefaultMinTTL},
-		{"tokens print", true, "", "", DefaultMinTTL},
+		{"token", true, "", "", defaultMinTTL},
+		{"tokens print", true, "", "", defaultMinTTL},
 		{"token --profile work --min-ttl 1m", true, "work", "", time.Minute},
 		{"--profile=work token --min-ttl=90s", true, "work", "", 90 * time.Second},
-		{"--token-file /t token", true, "", "/t", DefaultMinTTL},
+		{"--token-file /t token", true, "", "/t", defaultMinTTL},
 		{"--min-ttl 1m token", false, "", "", 0}, // --min-ttl belongs to token
 		{"token --help", false, "", "", 0},
 		{"token extra", false, "", "", 0},
@@ -362,7 +362,7 @@ func TestLoginPlainDeniedAndCancelled(t *testing.T) {
 	e = newTestEnv(t, srv2)
 	e.addServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	root := NewRootCmd(e.f)
+	root := newRootCmd(e.f)
 	root.SetArgs([]string{"login", "--json", "--no-browser"})
 	go func() {
 		for len(srv2.Polls()) < 2 {
@@ -370,7 +370,7 @@ func TestLoginPlainDeniedAndCancelled(t *testing.T) {
 		}
 		cancel()
 	}()
-	if code := Execute(ctx, root, e.f); code != 2 {
+	if code := execute(ctx, root, e.f); code != 2 {
 		t.Errorf("cancelled login: exit %d, want 2\n%s", code, e.outputs())
 	}
 	if !strings.Contains(e.out.String(), `"code":"cancelled"`) {
@@ -593,7 +593,7 @@ func TestWhoamiAndStatus(t *testing.T) {
 	if code := e.run("whoami --json"); code != 0 {
 		t.Fatalf("whoami: %s", e.err)
 	}
-	var w WhoamiJSON
+	var w whoamiJSON
 	if err := json.Unmarshal(e.out.Bytes(), &w); err != nil || w.Version != 1 || w.Account != "alice" || w.Profile != "alice" || w.Server != "dev" {
 		t.Errorf("whoami --json = %+v (%v)", w, err)
 	}
@@ -602,7 +602,7 @@ func TestWhoamiAndStatus(t *testing.T) {
 	if code := e.run("status --json"); code != 0 {
 		t.Fatalf("status: %s", e.err)
 	}
-	var st StatusJSON
+	var st statusJSON
 	if err := json.Unmarshal(e.out.Bytes(), &st); err != nil {
 		t.Fatal(err)
 	}
@@ -649,7 +649,7 @@ func TestProfilesAndServersCommands(t *testing.T) {
 	if code := e.run("servers list --json"); code != 0 {
 		t.Fatal(e.err)
 	}
-	var sj ServersJSON
+	var sj serversJSON
 	if err := json.Unmarshal(e.out.Bytes(), &sj); err != nil || sj.Version != 1 || len(sj.Servers) != 2 {
 		t.Fatalf("servers --json = %s (%v)", e.out, err)
 	}
@@ -680,7 +680,7 @@ func TestProfilesAndServersCommands(t *testing.T) {
 	}
 	e.out.Reset()
 	e.run("profiles list --json")
-	var pj ProfilesJSON
+	var pj profilesJSON
 	if err := json.Unmarshal(e.out.Bytes(), &pj); err != nil || pj.Version != 1 || len(pj.Profiles) != 1 || pj.Profiles[0].Name != "work" || !pj.Profiles[0].Active {
 		t.Errorf("profiles --json = %s (%v)", e.out, err)
 	}

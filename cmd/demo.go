@@ -25,9 +25,9 @@ const (
 	demoServerName  = "demo"
 )
 
-// DemoOptions are the inputs of `authdeck demo`.
-type DemoOptions struct {
-	IO      *IOStreams
+// demoOptions are the inputs of `authdeck demo`.
+type demoOptions struct {
+	IO      *ioStreams
 	AppName string
 	// Host is the identity of the application running the demo.
 	Host           Host
@@ -51,9 +51,9 @@ type DemoOptions struct {
 	Web bool
 }
 
-// NewCmdDemo builds `authdeck demo`. runF replaces demoRun in tests.
-func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{
+// newCmdDemo builds `authdeck demo`. runF replaces demoRun in tests.
+func newCmdDemo(f *factory, runF func(*demoOptions) error) *cobra.Command {
+	opts := &demoOptions{
 		IO: f.IO, AppName: f.AppName, Host: f.Host, ConfigDir: f.ConfigDir, Getenv: f.Getenv, Now: f.Now,
 		RunTUI: f.RunTUI, Browser: f.Browser, CanOpenBrowser: f.CanOpenBrowser,
 		StartServer: devserver.Start,
@@ -111,7 +111,7 @@ func demoGetenv(h Host, getenv func(string) string) func(string) string {
 }
 
 // demoDir returns the demo's configuration directory and a cleanup func.
-func demoDir(o *DemoOptions) (string, func(), error) {
+func demoDir(o *demoOptions) (string, func(), error) {
 	if o.Keep {
 		base, err := o.ConfigDir()
 		if err != nil {
@@ -132,7 +132,7 @@ func demoDir(o *DemoOptions) (string, func(), error) {
 	return dir, func() { _ = os.RemoveAll(dir) }, nil
 }
 
-func demoRun(ctx context.Context, o *DemoOptions) error {
+func demoRun(ctx context.Context, o *demoOptions) error {
 	dir, cleanup, err := demoDir(o)
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 		return nil
 	}
 
-	lo := &LoginOptions{
+	lo := &loginOptions{
 		IO: o.IO, AppName: o.AppName, Browser: browser, CanOpenBrowser: func() bool { return canBrowse },
 		Getenv: demoGetenv(o.Host, o.Getenv), NoBrowser: !canBrowse, Insecure: true, Web: o.Web,
 		Profiles: func() (*profiles.Manager, error) { return m, nil },
@@ -255,7 +255,7 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 	if now == nil {
 		now = time.Now
 	}
-	return whoamiRun(ctx, &WhoamiOptions{
+	return whoamiRun(ctx, &whoamiOptions{
 		IO: o.IO, Profiles: lo.Profiles, Now: now, Profile: lo.savedProfile,
 		Cwd: func() (string, error) { return dir, nil }, // no .authdeck file of the real projects
 	})

@@ -15,10 +15,10 @@ import (
 	"github.com/authdeck/authdeck/tui"
 )
 
-func newDemoOptions(t *testing.T, e *testEnv) *DemoOptions {
+func newDemoOptions(t *testing.T, e *testEnv) *demoOptions {
 	t.Helper()
 	f := e.f
-	return &DemoOptions{
+	return &demoOptions{
 		IO: f.IO, AppName: f.AppName, ConfigDir: f.ConfigDir, Getenv: f.Getenv, Now: time.Now,
 		RunTUI: f.RunTUI, Browser: f.Browser, CanOpenBrowser: f.CanOpenBrowser, StartServer: devserver.Start,
 	}
@@ -136,15 +136,15 @@ func TestDemoTUIKeep(t *testing.T) {
 
 func TestDemoRegisteredWithFlags(t *testing.T) {
 	e := newTestEnv(t, nil)
-	var got *DemoOptions
-	c := NewCmdDemo(e.f, func(o *DemoOptions) error { got = o; return nil })
+	var got *demoOptions
+	c := newCmdDemo(e.f, func(o *demoOptions) error { got = o; return nil })
 	if err := e.runWith(c, "demo --auto-approve --keep --no-browser"); err != nil {
 		t.Fatal(err)
 	}
 	if !got.AutoApprove || !got.Keep || !got.NoBrowser {
 		t.Errorf("options = %+v", got)
 	}
-	if !hasCommand(NewRootCmd(e.f), "demo") || !hasCommand(NewRootCmd(e.f), "dev-server") {
+	if !hasCommand(newRootCmd(e.f), "demo") || !hasCommand(newRootCmd(e.f), "dev-server") {
 		t.Error("demo and dev-server are not registered on the root command")
 	}
 }

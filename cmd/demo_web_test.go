@@ -113,8 +113,8 @@ func approveConsent(ctx context.Context, authURL, login string) error {
 
 func TestDemoWebTUIAndFlag(t *testing.T) {
 	e := newTestEnv(t, nil)
-	var got *DemoOptions
-	c := NewCmdDemo(e.f, func(o *DemoOptions) error { got = o; return nil })
+	var got *demoOptions
+	c := newCmdDemo(e.f, func(o *demoOptions) error { got = o; return nil })
 	if err := e.runWith(c, "demo --web --auto-approve"); err != nil {
 		t.Fatal(err)
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// DevServerOptions are the inputs of `authdeck dev-server`.
-type DevServerOptions struct {
-	IO      *IOStreams
+// devServerOptions are the inputs of `authdeck dev-server`.
+type devServerOptions struct {
+	IO      *ioStreams
 	AppName string
 	// Start starts the server (devserver.Start; a test seam).
 	Start func(context.Context, devserver.Options) (*devserver.Server, error)
@@ -30,10 +30,10 @@ type DevServerOptions struct {
 	UsersFile string
 }
 
-// NewCmdDevServer builds `authdeck dev-server`. runF replaces devServerRun
+// newCmdDevServer builds `authdeck dev-server`. runF replaces devServerRun
 // in tests.
-func NewCmdDevServer(f *Factory, runF func(*DevServerOptions) error) *cobra.Command {
-	opts := &DevServerOptions{IO: f.IO, AppName: f.AppName, Start: devserver.Start}
+func newCmdDevServer(f *factory, runF func(*devServerOptions) error) *cobra.Command {
+	opts := &devServerOptions{IO: f.IO, AppName: f.AppName, Start: devserver.Start}
 	c := &cobra.Command{
 		Use:   "dev-server",
 		Short: "Run a local authorization server for trying " + f.AppName + " out",
@@ -57,14 +57,14 @@ when the server stops (Ctrl-C, which ends it with exit code 0).
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if opts.Interval < time.Second {
-				return FlagErrorf("--interval must be at least 1s (got %s)", opts.Interval)
+				return flagErrorf("--interval must be at least 1s (got %s)", opts.Interval)
 			}
 			for _, d := range []struct {
 				name string
 				v    time.Duration
 			}{{"--code-ttl", opts.CodeTTL}, {"--access-ttl", opts.AccessTTL}} {
 				if d.v < time.Second {
-					return FlagErrorf("%s must be at least 1s (got %s)", d.name, d.v)
+					return flagErrorf("%s must be at least 1s (got %s)", d.name, d.v)
 				}
 			}
 			if runF != nil {
@@ -82,7 +82,7 @@ when the server stops (Ctrl-C, which ends it with exit code 0).
 	return c
 }
 
-func devServerRun(ctx context.Context, o *DevServerOptions) error {
+func devServerRun(ctx context.Context, o *devServerOptions) error {
 	var users []devserver.User
 	if o.UsersFile != "" {
 		var err error

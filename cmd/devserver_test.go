@@ -16,7 +16,7 @@ import (
 // command, signs in to it with our device-flow client while it runs, and
 // stops it as Ctrl-C would.
 func TestDevServerServesUntilCancelled(t *testing.T) {
-	ios, _, out, errb := Test()
+	ios, _, out, errb := testStreams()
 	users := filepath.Join(t.TempDir(), "users.toml")
 	if err := os.WriteFile(users, []byte("[[users]]\nlogin = \"carol\"\nname = \"Carol Danvers\"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func TestDevServerServesUntilCancelled(t *testing.T) {
 	var issuer string
 	var loginErr error
 	var who *auth.Identity
-	o := &DevServerOptions{
+	o := &devServerOptions{
 		IO: ios, AppName: "authdeck", Start: devserver.Start,
 		Addr: "127.0.0.1:0", Interval: time.Second, CodeTTL: time.Minute, AccessTTL: time.Hour, UsersFile: users,
 		Ready: func(srv *devserver.Server) {
@@ -114,8 +114,8 @@ func TestDevServerBadInput(t *testing.T) {
 
 func TestDevServerFlagsReachOptions(t *testing.T) {
 	e := newTestEnv(t, nil)
-	var got *DevServerOptions
-	c := NewCmdDevServer(e.f, func(o *DevServerOptions) error { got = o; return nil })
+	var got *devServerOptions
+	c := newCmdDevServer(e.f, func(o *devServerOptions) error { got = o; return nil })
 	if err := e.runWith(c, "dev-server --addr 127.0.0.1:8123 --interval 3s --code-ttl 2m --access-ttl 90s --users u.toml"); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestDevServerFlagsReachOptions(t *testing.T) {
 		t.Errorf("options = %+v", got)
 	}
 	// The defaults are the dev server's.
-	c = NewCmdDevServer(e.f, func(o *DevServerOptions) error { got = o; return nil })
+	c = newCmdDevServer(e.f, func(o *devServerOptions) error { got = o; return nil })
 	if err := e.runWith(c, "dev-server"); err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 func TestDocsCurrent(t *testing.T) {
 	const hint = "run `go run ./cmd/gendocs` to update docs/cli, and commit the result"
 	tmp := t.TempDir()
-	root := docgen.Prepare(NewRootCmd(NewFactory("dev")))
+	root := docgen.Prepare(newRootCmd(newAuthdeckFactory("dev")))
 	names, err := docgen.Markdown(root, tmp)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func firstDiffLine(a, b []byte) int {
 // man page per command (with the commands' own text) and the four shell
 // completion scripts.
 func TestDocsManAndCompletions(t *testing.T) {
-	root := docgen.Prepare(NewRootCmd(NewFactory("dev")))
+	root := docgen.Prepare(newRootCmd(newAuthdeckFactory("dev")))
 	dir := t.TempDir()
 	date := time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC)
 	names, err := docgen.Man(root, filepath.Join(dir, "man"), "authdeck", date)

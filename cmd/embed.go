@@ -304,16 +304,16 @@ func systemOpener(goos string) func(string) error {
 
 // newFactory wires the commands' dependencies for host h, in dependency
 // order. The profiles manager is opened lazily, on first use.
-func newFactory(h Host) (*Factory, error) {
+func newFactory(h Host) (*factory, error) {
 	h, err := h.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	f := &Factory{AppName: h.Name, Version: h.Version, Host: h}
+	f := &factory{AppName: h.Name, Version: h.Version, Host: h}
 	f.Getenv = h.Getenv                                        // depends on nothing
 	f.Now = time.Now                                           // depends on nothing
 	f.Cwd = os.Getwd                                           // depends on nothing
-	f.IO = NewIOStreams(h.Stdin, h.Stdout, h.Stderr, h.Getenv) // depends on Getenv
+	f.IO = newIOStreams(h.Stdin, h.Stdout, h.Stderr, h.Getenv) // depends on Getenv
 	f.ConfigDir = h.configDir                                  // depends on Getenv
 	f.Profiles = managerFunc(f)                                // depends on ConfigDir, Host
 	f.Prompter = &termPrompter{in: f.IO.In, out: f.IO.ErrOut}  // depends on IO
@@ -328,7 +328,7 @@ func newFactory(h Host) (*Factory, error) {
 // mount under its root command, and the full-screen account manager. Its
 // methods are safe for concurrent use.
 type Kit struct {
-	f *Factory
+	f *factory
 	m *profiles.Manager
 }
 
@@ -398,18 +398,18 @@ func (s *kitTokenSource) Token() (*oauth2.Token, error) {
 	return ts.Token()
 }
 
-// DefaultAPITimeout bounds each request of Kit.HTTPClient when the host
+// defaultAPITimeout bounds each request of Kit.HTTPClient when the host
 // gave no Host.HTTPClient with a timeout of its own.
-const DefaultAPITimeout = 60 * time.Second
+const defaultAPITimeout = 60 * time.Second
 
 // HTTPClient returns an HTTP client that sends profile's access token as a
 // Bearer token on every request (see TokenSource for the profile and the
 // refresh). Its transport and timeout are Host.HTTPClient's, else
-// http.DefaultTransport and DefaultAPITimeout. Plain-HTTP URLs other than
+// http.DefaultTransport and defaultAPITimeout. Plain-HTTP URLs other than
 // loopback are refused, so the token never crosses a network in clear.
 func (k *Kit) HTTPClient(ctx context.Context, profile string) *http.Client {
 	base := http.DefaultTransport
-	timeout := DefaultAPITimeout
+	timeout := defaultAPITimeout
 	if hc := k.f.Host.HTTPClient; hc != nil {
 		if hc.Transport != nil {
 			base = hc.Transport
@@ -443,20 +443,20 @@ func (t httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 // own --profile and --token-file flags (the host's EnvProfile variable and
 // directory file work too), prints its own errors on the host's Stderr
 // (stripped of control characters, prefixed with the host's name) and
-// returns them, wrapping ErrSilent, so that ExitCode gives the exit code and
+// returns them, wrapping errSilent, so that ExitCode gives the exit code and
 // ErrorMessage returns "". Cobra's own usage output is silenced.
 func (k *Kit) Commands() []*cobra.Command {
 	f := k.forCommands()
-	g := &Globals{}
+	g := &globalFlags{}
 	f.globals = g
 	cmds := []*cobra.Command{
-		NewCmdLogin(f, nil),
-		NewCmdLogout(f, nil),
-		NewCmdWhoami(f, nil),
-		NewCmdToken(f, nil),
-		NewCmdProfiles(f),
-		NewCmdRevoke(f, nil),
-		NewCmdStatus(f, nil),
+		newCmdLogin(f, nil),
+		newCmdLogout(f, nil),
+		newCmdWhoami(f, nil),
+		newCmdToken(f, nil),
+		profilesCmd(f),
+		newCmdRevoke(f, nil),
+		newCmdStatus(f, nil),
 	}
 	for _, c := range cmds {
 		c.PersistentFlags().StringVar(&g.Profile, "profile", "", profileFlagUsage(f.Host))
@@ -471,7 +471,7 @@ func (k *Kit) Commands() []*cobra.Command {
 
 // forCommands is a copy of the factory for one set of commands (each set
 // has its own flag values).
-func (k *Kit) forCommands() *Factory {
+func (k *Kit) forCommands() *factory {
 	f := *k.f
 	f.globals = nil
 	return &f
@@ -479,7 +479,7 @@ func (k *Kit) forCommands() *Factory {
 
 // RootCmd returns a fresh root command with every command of authdeck (what
 // the authdeck binary runs), named after the host. Run it with Execute.
-func (k *Kit) RootCmd() *cobra.Command { return NewRootCmd(k.forCommands()) }
+func (k *Kit) RootCmd() *cobra.Command { return newRootCmd(k.forCommands()) }
 
 // Execute runs root (the host's root command, or RootCmd) and returns the
 // exit code: 0 ok, 1 error, 2 cancelled, 4 not logged in. Errors not yet
@@ -487,7 +487,7 @@ func (k *Kit) RootCmd() *cobra.Command { return NewRootCmd(k.forCommands()) }
 // the process.
 func (k *Kit) Execute(ctx context.Context, root *cobra.Command) int {
 	root.SilenceErrors, root.SilenceUsage = true, true
-	return Execute(ctx, root, k.f)
+	return execute(ctx, root, k.f)
 }
 
 // RunTUI runs the full-screen account manager on the terminal until the
@@ -500,7 +500,7 @@ func (k *Kit) RunTUI(ctx context.Context) error {
 }
 
 // runAccounts runs the TUI's accounts screen with the host's title.
-func (f *Factory) runAccounts(ctx context.Context) error {
+func (f *factory) runAccounts(ctx context.Context) error {
 	m, err := f.Profiles()
 	if err != nil {
 		return err
@@ -520,7 +520,7 @@ func (f *Factory) runAccounts(ctx context.Context) error {
 
 // ensureDefaultServer adds the host's default server to the configuration
 // when no server of its name is there.
-func (f *Factory) ensureDefaultServer(ctx context.Context, m *profiles.Manager) error {
+func (f *factory) ensureDefaultServer(ctx context.Context, m *profiles.Manager) error {
 	s := f.Host.DefaultServer
 	if s == nil {
 		return nil
@@ -540,7 +540,7 @@ func (f *Factory) ensureDefaultServer(ctx context.Context, m *profiles.Manager) 
 
 // hookLogin makes login use the host's default server when no --server is
 // given, adding it to the configuration first.
-func (f *Factory) hookLogin(c *cobra.Command) {
+func (f *factory) hookLogin(c *cobra.Command) {
 	if f.Host.DefaultServer == nil || c.Flags().Lookup("server") == nil {
 		return
 	}
@@ -571,15 +571,15 @@ type reportedError struct{ err error }
 // Error returns the underlying error's text.
 func (e *reportedError) Error() string { return e.err.Error() }
 
-// Unwrap returns the underlying error and ErrSilent.
-func (e *reportedError) Unwrap() []error { return []error{e.err, ErrSilent} }
+// Unwrap returns the underlying error and errSilent.
+func (e *reportedError) Unwrap() []error { return []error{e.err, errSilent} }
 
 // selfReporting makes c and its subcommands print their own errors (flag,
 // argument and run errors) on the host's stderr, since the host's root
 // command may not know how.
-func selfReporting(f *Factory, c *cobra.Command) {
+func selfReporting(f *factory, c *cobra.Command) {
 	report := func(c *cobra.Command, err error) error {
-		if err == nil || errors.Is(err, ErrSilent) {
+		if err == nil || errors.Is(err, errSilent) {
 			return err
 		}
 		if c.Context() != nil && c.Context().Err() != nil {
@@ -589,11 +589,11 @@ func selfReporting(f *Factory, c *cobra.Command) {
 		return &reportedError{err: err}
 	}
 	c.SilenceErrors, c.SilenceUsage = true, true
-	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return report(c, &FlagError{Err: err}) })
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return report(c, &flagError{Err: err}) })
 	if args := c.Args; args != nil {
 		c.Args = func(c *cobra.Command, a []string) error {
 			if err := args(c, a); err != nil {
-				return report(c, &FlagError{Err: err})
+				return report(c, &flagError{Err: err})
 			}
 			return nil
 		}

@@ -20,30 +20,30 @@ const (
 	ExitNotLoggedIn = 4 // no usable login for the chosen profile
 )
 
-// ErrSilent is an error whose message has already been printed.
-var ErrSilent = errors.New("silent error")
+// errSilent is an error whose message has already been printed.
+var errSilent = errors.New("silent error")
 
 // ErrCancel is returned when the user cancels (Ctrl-C, "no" at a prompt).
 var ErrCancel = errors.New("cancelled")
 
-// FlagError is a usage error: wrong or missing flags or arguments. The usage
+// flagError is a usage error: wrong or missing flags or arguments. The usage
 // hint is printed with it.
-type FlagError struct{ Err error }
+type flagError struct{ Err error }
 
 // Error returns the usage problem.
-func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *flagError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.
-func (e *FlagError) Unwrap() error { return e.Err }
+func (e *flagError) Unwrap() error { return e.Err }
 
-// FlagErrorf formats a FlagError.
-func FlagErrorf(format string, args ...any) error {
-	return &FlagError{Err: fmt.Errorf(format, args...)}
+// flagErrorf formats a flagError.
+func flagErrorf(format string, args ...any) error {
+	return &flagError{Err: fmt.Errorf(format, args...)}
 }
 
 // ExitCode maps an error returned by a command to the process exit code.
 func ExitCode(err error) int {
-	var es *ExitStatusError
+	var es *exitStatusError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -65,7 +65,7 @@ func ErrorMessage(err error, appName string) string {
 	var ro *profiles.ReadOnlyError
 	var oe *auth.OAuthError
 	switch {
-	case err == nil, errors.Is(err, ErrSilent):
+	case err == nil, errors.Is(err, errSilent):
 		return ""
 	case errors.Is(err, ErrCancel), errors.Is(err, tui.ErrCancelled), errors.Is(err, context.Canceled):
 		return "cancelled"

@@ -14,20 +14,20 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// ExitStatusError carries an exit code to pass through as the process's
+// exitStatusError carries an exit code to pass through as the process's
 // own (exec's child status, or 126/127 when the command cannot run). Its
-// message has already been printed, if any: it matches ErrSilent.
-type ExitStatusError struct{ Code int }
+// message has already been printed, if any: it matches errSilent.
+type exitStatusError struct{ Code int }
 
 // Error returns "exit status N".
-func (e *ExitStatusError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+func (e *exitStatusError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
-// Is makes ExitStatusError match ErrSilent, so nothing more is printed.
-func (e *ExitStatusError) Is(target error) bool { return target == ErrSilent }
+// Is makes exitStatusError match errSilent, so nothing more is printed.
+func (e *exitStatusError) Is(target error) bool { return target == errSilent }
 
-// ExecOptions are the inputs of `authdeck exec`.
-type ExecOptions struct {
-	IO       *IOStreams
+// execOptions are the inputs of `authdeck exec`.
+type execOptions struct {
+	IO       *ioStreams
 	Profiles func() (*profiles.Manager, error)
 	Cwd      func() (string, error)
 	AppName  string
@@ -45,9 +45,9 @@ type ExecOptions struct {
 	Args      []string
 }
 
-// NewCmdExec builds `authdeck exec`. runF replaces execRun in tests.
-func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
-	opts := &ExecOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, AppName: f.AppName, Environ: f.Host.Environ}
+// newCmdExec builds `authdeck exec`. runF replaces execRun in tests.
+func newCmdExec(f *factory, runF func(*execOptions) error) *cobra.Command {
+	opts := &execOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, AppName: f.AppName, Environ: f.Host.Environ}
 	c := &cobra.Command{
 		Use:   "exec [--env NAME] -- COMMAND [ARG...]",
 		Short: "Run a command with the profile's token in an environment variable",
@@ -72,10 +72,10 @@ one that lasts long enough.`,
 			opts.Profile, opts.TokenFile = g.Profile, g.TokenFile
 			opts.Args = args
 			if opts.EnvName != "" && !execenv.ValidName(opts.EnvName) {
-				return FlagErrorf("--env %q is not an environment variable name (letters, digits and _, not starting with a digit)", textsafe.Clean(opts.EnvName))
+				return flagErrorf("--env %q is not an environment variable name (letters, digits and _, not starting with a digit)", textsafe.Clean(opts.EnvName))
 			}
 			if opts.MinTTL < 0 {
-				return FlagErrorf("--min-ttl must not be negative")
+				return flagErrorf("--min-ttl must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -86,15 +86,15 @@ one that lasts long enough.`,
 	// Everything after COMMAND belongs to it, flags included.
 	c.Flags().SetInterspersed(false)
 	c.Flags().StringVar(&opts.EnvName, "env", "", "put the token in environment variable `NAME`")
-	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", DefaultMinTTL, "refresh first when the token expires within `DURATION`")
+	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", defaultMinTTL, "refresh first when the token expires within `DURATION`")
 	return c
 }
 
-func execRun(ctx context.Context, o *ExecOptions) error {
+func execRun(ctx context.Context, o *execOptions) error {
 	path, code, err := execenv.LookPath(o.Args[0])
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "%s: %s\n", o.AppName, textsafe.Clean(err.Error()))
-		return &ExitStatusError{Code: code}
+		return &exitStatusError{Code: code}
 	}
 	m, err := o.Profiles()
 	if err != nil {
@@ -136,10 +136,10 @@ func execRun(ctx context.Context, o *ExecOptions) error {
 	code, err = execenv.Run(c, sigs)
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "%s: running %s: %s\n", o.AppName, textsafe.Clean(o.Args[0]), textsafe.Clean(err.Error()))
-		return &ExitStatusError{Code: 126}
+		return &exitStatusError{Code: 126}
 	}
 	if code != 0 {
-		return &ExitStatusError{Code: code}
+		return &exitStatusError{Code: code}
 	}
 	return nil
 }

@@ -29,9 +29,9 @@ func wfNeedSh(t *testing.T) {
 }
 
 // wfExit is the exit code err stands for: the child's status carried by
-// ExitStatusError, else ExitCode's mapping.
+// exitStatusError, else ExitCode's mapping.
 func wfExit(err error) int {
-	var es *ExitStatusError
+	var es *exitStatusError
 	if errors.As(err, &es) {
 		return es.Code
 	}
@@ -39,10 +39,10 @@ func wfExit(err error) int {
 }
 
 // TestExitStatusPassesThrough: the process exits with the child's status.
-// This needs ExitCode (cmd/errors.go) to map *ExitStatusError to its Code.
+// This needs ExitCode (cmd/errors.go) to map *exitStatusError to its Code.
 func TestExitStatusPassesThrough(t *testing.T) {
 	for _, code := range []int{3, 42, 126, 127, 130, 143} {
-		err := fmt.Errorf("wrapped: %w", &ExitStatusError{Code: code})
+		err := fmt.Errorf("wrapped: %w", &exitStatusError{Code: code})
 		if got := ExitCode(err); got != code {
 			t.Errorf("ExitCode(exit status %d) = %d", code, got)
 		}
@@ -52,17 +52,17 @@ func TestExitStatusPassesThrough(t *testing.T) {
 	}
 }
 
-func wfExecOptions(m *profiles.Manager, args ...string) (*ExecOptions, *strings.Builder, *strings.Builder) {
-	ios, _, _, _ := Test()
+func wfExecOptions(m *profiles.Manager, args ...string) (*execOptions, *strings.Builder, *strings.Builder) {
+	ios, _, _, _ := testStreams()
 	so, se := &strings.Builder{}, &strings.Builder{}
 	ios.Out, ios.ErrOut = so, se
-	return &ExecOptions{
+	return &execOptions{
 		IO:       ios,
 		Profiles: func() (*profiles.Manager, error) { return m, nil },
 		Cwd:      func() (string, error) { return "/", nil },
 		AppName:  "authdeck",
 		Environ:  func() []string { return []string{"PATH=" + os.Getenv("PATH"), "AUTHDECK_TOKEN=stale-from-parent"} },
-		MinTTL:   DefaultMinTTL,
+		MinTTL:   defaultMinTTL,
 		Args:     args,
 	}, so, se
 }
@@ -73,7 +73,7 @@ func TestExecPassesTokenAndExitCode(t *testing.T) {
 	m := wfManager(t, ts.URL, time.Now().Add(time.Hour), nil)
 	o, out, _ := wfExecOptions(m, "sh", "-c", `printf '%s|%s' "$AUTHDECK_TOKEN" "$1"; exit 7`, "sh", "arg one")
 	err := execRun(context.Background(), o)
-	var es *ExitStatusError
+	var es *exitStatusError
 	if !errors.As(err, &es) || es.Code != 7 {
 		t.Fatalf("err = %v; want exit status 7", err)
 	}
@@ -136,10 +136,10 @@ func TestExecNotLoggedIn(t *testing.T) {
 }
 
 func TestExecCommandFlags(t *testing.T) {
-	ios, _, _, _ := Test()
-	f := &Factory{AppName: "authdeck", IO: ios}
-	var got *ExecOptions
-	c := NewCmdExec(f, func(o *ExecOptions) error { got = o; return nil })
+	ios, _, _, _ := testStreams()
+	f := &factory{AppName: "authdeck", IO: ios}
+	var got *execOptions
+	c := newCmdExec(f, func(o *execOptions) error { got = o; return nil })
 	c.SetArgs([]string{"--env", "GH_TOKEN", "gh", "api", "--paginate", "-X", "GET"})
 	if err := c.Execute(); err != nil {
 		t.Fatal(err)
@@ -147,18 +147,18 @@ func TestExecCommandFlags(t *testing.T) {
 	if got.EnvName != "GH_TOKEN" || strings.Join(got.Args, " ") != "gh api --paginate -X GET" {
 		t.Errorf("options = %+v", got)
 	}
-	c = NewCmdExec(f, func(o *ExecOptions) error { got = o; return nil })
+	c = newCmdExec(f, func(o *execOptions) error { got = o; return nil })
 	c.SetArgs([]string{"--", "ls", "-l"})
 	c.SetOut(io.Discard)
 	if err := c.Execute(); err != nil || strings.Join(got.Args, " ") != "ls -l" {
 		t.Errorf("args after --: %q %v", got.Args, err)
 	}
-	c = NewCmdExec(f, func(o *ExecOptions) error { return nil })
+	c = newCmdExec(f, func(o *execOptions) error { return nil })
 	c.SetArgs([]string{"--env", "1BAD", "ls"})
 	c.SetOut(io.Discard)
 	c.SetErr(io.Discard)
-	var fe *FlagError
+	var fe *flagError
 	if err := c.Execute(); !errors.As(err, &fe) {
-		t.Errorf("--env 1BAD: err = %v, want a FlagError", err)
+		t.Errorf("--env 1BAD: err = %v, want a flagError", err)
 	}
 }

@@ -19,7 +19,7 @@ import (
 
 // wfStartExec runs execRun in the background with the child's stdout on a
 // pipe, and waits for the child to print "ready".
-func wfStartExec(t *testing.T, o *ExecOptions) <-chan error {
+func wfStartExec(t *testing.T, o *execOptions) <-chan error {
 	t.Helper()
 	pr, pw, err := os.Pipe()
 	if err != nil {

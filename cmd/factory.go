@@ -13,18 +13,18 @@ import (
 	"github.com/authdeck/authdeck/tui"
 )
 
-// Prompter asks the user questions on the terminal.
-type Prompter interface {
+// prompter asks the user questions on the terminal.
+type prompter interface {
 	// Confirm asks a yes/no question; def is the answer to an empty line.
 	// It returns ctx's error as soon as ctx is done (Ctrl-C), without
 	// waiting for an answer.
 	Confirm(ctx context.Context, msg string, def bool) (bool, error)
 }
 
-// Factory holds the dependencies of the commands. Cheap ones are values;
+// factory holds the dependencies of the commands. Cheap ones are values;
 // expensive or fallible ones are lazy, memoized funcs, so a command pays only
 // for what it uses.
-type Factory struct {
+type factory struct {
 	// AppName is the application's name, as shown to people (Host.Name).
 	AppName string
 	// Host is the application's identity, with its defaults filled in: the
@@ -33,7 +33,7 @@ type Factory struct {
 	// Version of the binary.
 	Version string
 	// IO are the standard streams.
-	IO *IOStreams
+	IO *ioStreams
 	// Getenv reads the environment.
 	Getenv func(string) string
 	// Cwd returns the working directory (for per-directory profile files).
@@ -43,7 +43,7 @@ type Factory struct {
 	// Profiles returns the profiles manager (lazy, memoized).
 	Profiles func() (*profiles.Manager, error)
 	// Prompter asks questions on the terminal.
-	Prompter Prompter
+	Prompter prompter
 	// RunTUI runs the full-screen program (tui.Run; stubbed in tests).
 	RunTUI func(context.Context, *profiles.Manager, tui.Options) (tui.Result, error)
 	// Browser opens a URL in a web browser.
@@ -54,13 +54,13 @@ type Factory struct {
 	// Now is the clock.
 	Now func() time.Time
 
-	globals *Globals // set by NewRootCmd
+	globals *globalFlags // set by newRootCmd
 }
 
-// NewFactory returns authdeck's own Factory with an empty environment and
+// newAuthdeckFactory returns authdeck's own factory with an empty environment and
 // discarded streams: enough to build the command tree for documentation
-// (cmd/gendocs). The binary's Main and embedding hosts use New.
-func NewFactory(version string) *Factory {
+// (the docs tests). The binary's Main and embedding hosts use New.
+func newAuthdeckFactory(version string) *factory {
 	f, err := newFactory(Authdeck(version))
 	if err != nil {
 		panic(err) // Authdeck's identity is valid
@@ -70,7 +70,7 @@ func NewFactory(version string) *Factory {
 
 // managerFunc returns a memoized constructor of the profiles manager of
 // f.Host.
-func managerFunc(f *Factory) func() (*profiles.Manager, error) {
+func managerFunc(f *factory) func() (*profiles.Manager, error) {
 	var (
 		once sync.Once
 		m    *profiles.Manager
@@ -185,11 +185,11 @@ func (p *termPrompter) Confirm(ctx context.Context, msg string, def bool) (bool,
 	}
 }
 
-// AuthdeckApp is authdeck's own profiles.App over configDir and getenv.
+// authdeckApp is authdeck's own profiles.App over configDir and getenv.
 //
 // Deprecated: inside package cmd use f.Host.profilesApp(dir), which is the
-// identity of whichever host built the Factory; embedding hosts use New.
-func AuthdeckApp(configDir string, getenv func(string) string) profiles.App {
+// identity of whichever host built the factory; embedding hosts use New.
+func authdeckApp(configDir string, getenv func(string) string) profiles.App {
 	h, _ := Authdeck("").withDefaults()
 	h.Getenv = getenv
 	return h.profilesApp(configDir)

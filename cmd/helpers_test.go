@@ -37,10 +37,10 @@ type tuiCall struct {
 	opt    tui.Options
 }
 
-// testEnv is a Factory over Test() streams, a temp config dir, in-memory
+// testEnv is a factory over Test() streams, a temp config dir, in-memory
 // secrets and a map environment.
 type testEnv struct {
-	f          *Factory
+	f          *factory
 	in         *bytes.Buffer
 	out, err   *bytes.Buffer
 	env        map[string]string
@@ -57,11 +57,11 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, srv *authtest.Server) *testEnv {
 	t.Helper()
-	ios, in, out, errb := Test()
+	ios, in, out, errb := testStreams()
 	e := &testEnv{in: in, out: out, err: errb, env: map[string]string{}, secrets: profiles.NewMemSecrets(),
 		dir: t.TempDir(), prompt: &stubPrompter{}, tui: &tuiCall{}, srv: srv}
 	getenv := func(k string) string { return e.env[k] }
-	f := &Factory{AppName: "authdeck", Version: "1.2.3", IO: ios, Getenv: getenv, Now: time.Now,
+	f := &factory{AppName: "authdeck", Version: "1.2.3", IO: ios, Getenv: getenv, Now: time.Now,
 		Cwd: func() (string, error) { return e.dir, nil }}
 	f.ConfigDir = func() (string, error) { return e.dir, nil }
 	var m *profiles.Manager
@@ -69,7 +69,7 @@ func newTestEnv(t *testing.T, srv *authtest.Server) *testEnv {
 		if m != nil {
 			return m, nil
 		}
-		app := AuthdeckApp(e.dir, getenv)
+		app := authdeckApp(e.dir, getenv)
 		app.Secrets = e.secrets
 		if srv != nil {
 			app.HTTPClient = srv.HTTPClient()
@@ -97,15 +97,15 @@ func (e *testEnv) tty() {
 
 // run runs the full command line and returns the exit code.
 func (e *testEnv) run(args string) int {
-	root := NewRootCmd(e.f)
+	root := newRootCmd(e.f)
 	root.SetArgs(strings.Fields(args))
-	return Execute(context.Background(), root, e.f)
+	return execute(context.Background(), root, e.f)
 }
 
 // runWith runs the command line with sub replacing the top-level command of
 // the same name (to inject a runF).
 func (e *testEnv) runWith(sub *cobra.Command, args string) error {
-	root := NewRootCmd(e.f)
+	root := newRootCmd(e.f)
 	for _, c := range root.Commands() {
 		if c.Name() == sub.Name() {
 			root.RemoveCommand(c)

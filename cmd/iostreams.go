@@ -3,16 +3,15 @@ package cmd
 import (
 	"bytes"
 	"io"
-	"os"
 	"strconv"
 
 	"golang.org/x/term"
 )
 
-// IOStreams are the process's standard streams and what is known about them:
+// ioStreams are the process's standard streams and what is known about them:
 // which are terminals, whether colour is wanted and how wide the terminal is.
 // Data goes to Out; status, prompts and warnings go to ErrOut.
-type IOStreams struct {
+type ioStreams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
@@ -23,21 +22,15 @@ type IOStreams struct {
 	width                          int
 }
 
-// System returns the IOStreams of the process (os.Stdin, os.Stdout,
-// os.Stderr). getenv reads the environment (NO_COLOR, TERM, COLUMNS).
-func System(getenv func(string) string) *IOStreams {
-	return NewIOStreams(os.Stdin, os.Stdout, os.Stderr, getenv)
-}
-
-// NewIOStreams returns IOStreams over in, out and errOut. A stream is a
+// newIOStreams returns ioStreams over in, out and errOut. A stream is a
 // terminal when it is a file (it has an Fd method) open on one; colour is
 // enabled when out is a terminal, NO_COLOR is unset and TERM is not "dumb".
 // getenv reads the environment (NO_COLOR, TERM, COLUMNS).
-func NewIOStreams(in io.Reader, out, errOut io.Writer, getenv func(string) string) *IOStreams {
+func newIOStreams(in io.Reader, out, errOut io.Writer, getenv func(string) string) *ioStreams {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	io := &IOStreams{In: in, Out: out, ErrOut: errOut}
+	io := &ioStreams{In: in, Out: out, ErrOut: errOut}
 	io.stdinTTY = isTerminal(in)
 	io.stdoutTTY = isTerminal(out)
 	io.stderrTTY = isTerminal(errOut)
@@ -64,44 +57,44 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// Test returns IOStreams over buffers, none of them a terminal, and the
+// testStreams returns ioStreams over buffers, none of them a terminal, and the
 // buffers for stdin, stdout and stderr.
-func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+func testStreams() (*ioStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
+	return &ioStreams{In: in, Out: out, ErrOut: errOut, width: 80}, in, out, errOut
 }
 
 // IsStdinTTY reports whether stdin is a terminal.
-func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
+func (s *ioStreams) IsStdinTTY() bool { return s.stdinTTY }
 
 // IsStdoutTTY reports whether stdout is a terminal.
-func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+func (s *ioStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // IsStderrTTY reports whether stderr is a terminal.
-func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+func (s *ioStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // SetStdinTTY simulates a terminal on stdin (tests).
-func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
+func (s *ioStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
 
 // SetStdoutTTY simulates a terminal on stdout (tests).
-func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
+func (s *ioStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 
 // SetStderrTTY simulates a terminal on stderr (tests).
-func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
+func (s *ioStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
 // SetNeverPrompt disables prompting even on a terminal.
-func (s *IOStreams) SetNeverPrompt(v bool) { s.noPrompt = v }
+func (s *ioStreams) SetNeverPrompt(v bool) { s.noPrompt = v }
 
 // CanPrompt reports whether the user can be asked questions: stdin and stdout
 // are terminals and prompting is not disabled.
-func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY && !s.noPrompt }
+func (s *ioStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY && !s.noPrompt }
 
 // ColorEnabled reports whether output to Out may use colour (a terminal, and
 // NO_COLOR unset).
-func (s *IOStreams) ColorEnabled() bool { return s.color }
+func (s *ioStreams) ColorEnabled() bool { return s.color }
 
 // TerminalWidth is the width of the terminal, or 80 when unknown.
-func (s *IOStreams) TerminalWidth() int {
+func (s *ioStreams) TerminalWidth() int {
 	if s.width > 0 {
 		return s.width
 	}
@@ -109,7 +102,7 @@ func (s *IOStreams) TerminalWidth() int {
 }
 
 // Bold wraps s in bold when colour is enabled on stderr's terminal.
-func (s *IOStreams) Bold(v string) string {
+func (s *ioStreams) Bold(v string) string {
 	if !s.color || !s.stderrTTY {
 		return v
 	}
@@ -117,7 +110,7 @@ func (s *IOStreams) Bold(v string) string {
 }
 
 // Warn colours a warning in yellow-bold when colour is enabled.
-func (s *IOStreams) Warn(v string) string {
+func (s *ioStreams) Warn(v string) string {
 	if !s.color || !s.stderrTTY {
 		return v
 	}

@@ -22,9 +22,9 @@ import (
 	"golang.org/x/term"
 )
 
-// LoginOptions are the inputs of `authdeck login`.
-type LoginOptions struct {
-	IO             *IOStreams
+// loginOptions are the inputs of `authdeck login`.
+type loginOptions struct {
+	IO             *ioStreams
 	AppName        string
 	Profiles       func() (*profiles.Manager, error)
 	RunTUI         func(context.Context, *profiles.Manager, tui.Options) (tui.Result, error)
@@ -53,9 +53,9 @@ type LoginOptions struct {
 	savedProfile string // the profile the login was saved as
 }
 
-// NewCmdLogin builds `authdeck login`. runF replaces loginRun in tests.
-func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
-	opts := &LoginOptions{
+// newCmdLogin builds `authdeck login`. runF replaces loginRun in tests.
+func newCmdLogin(f *factory, runF func(*loginOptions) error) *cobra.Command {
+	opts := &loginOptions{
 		IO:             f.IO,
 		AppName:        f.AppName,
 		SecretEnv:      f.Host.EnvClientSecret,
@@ -112,7 +112,7 @@ process arguments are visible to other users of the machine.`,
 				opts.WithToken = true
 			}
 			if opts.Key != "" && opts.FromFile == "" {
-				err := FlagErrorf("--key goes with --from-file")
+				err := flagErrorf("--key goes with --from-file")
 				if opts.JSON {
 					(&eventWriter{w: opts.IO.Out, on: true}).emit(errorEvent(err, opts.AppName))
 				}
@@ -174,7 +174,7 @@ func clientSecret(flag, file, envName string, getenv func(string) string) (strin
 
 // argvSecretNote warns that a secret given as a process argument is visible
 // to every user of the machine.
-func argvSecretNote(ios *IOStreams, flagValue, envName string) {
+func argvSecretNote(ios *ioStreams, flagValue, envName string) {
 	if flagValue != "" {
 		fmt.Fprintf(ios.ErrOut, "Note: --client-secret is visible to other users of this machine in the process list; prefer %s.\n", secretHint(envName))
 	}
@@ -193,7 +193,7 @@ func looksLikeURL(s string) bool { return strings.Contains(s, "://") }
 // resolveServer picks the server to log in to. created is true when it was
 // added to the config for this login (an issuer URL seen for the first
 // time), so that a failed login can take it out again.
-func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (s profiles.Server, created bool, err error) {
+func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions) (s profiles.Server, created bool, err error) {
 	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
 	if err != nil {
 		return s, false, err
@@ -205,10 +205,10 @@ func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (s
 	if looksLikeURL(o.Server) {
 		issuer := strings.TrimSpace(o.Server)
 		if err := auth.CheckURL(issuer); err != nil {
-			return s, false, FlagErrorf("--server %s: %v", textsafe.Clean(issuer), err)
+			return s, false, flagErrorf("--server %s: %v", textsafe.Clean(issuer), err)
 		}
 		if o.ClientID == "" && !hasIssuer(cfg, issuer) {
-			return s, false, FlagErrorf("no configured server has the issuer %s; pass --client-id ID (the client id of this application at the provider) to sign in with it, or add it first with `%s servers add NAME --issuer URL --client-id ID`",
+			return s, false, flagErrorf("no configured server has the issuer %s; pass --client-id ID (the client id of this application at the provider) to sign in with it, or add it first with `%s servers add NAME --issuer URL --client-id ID`",
 				textsafe.Clean(issuer), o.AppName)
 		}
 		s, err = m.ServerForURL(ctx, issuer, o.ClientID, secret, o.Scopes)
@@ -222,7 +222,7 @@ func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (s
 		case o.Server != "":
 			var found bool
 			if s, found = cfg.Server(o.Server); !found {
-				return s, false, FlagErrorf("no server named %q (configured: %s); add it with `%s servers add`, or pass an issuer URL to --server with --client-id",
+				return s, false, flagErrorf("no server named %q (configured: %s); add it with `%s servers add`, or pass an issuer URL to --server with --client-id",
 					textsafe.Clean(o.Server), serverNames(cfg), o.AppName)
 			}
 		case len(cfg.Servers) == 1:
@@ -232,13 +232,13 @@ func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (s
 			if o.HasDemo {
 				hint += fmt.Sprintf(", or try `%s demo`", o.AppName)
 			}
-			return s, false, FlagErrorf("%s", hint)
+			return s, false, flagErrorf("%s", hint)
 		default:
-			return s, false, FlagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
+			return s, false, flagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
 		}
 		name := textsafe.Clean(s.Name)
 		if o.ClientID != "" && o.ClientID != s.ClientID {
-			return s, false, FlagErrorf("server %q is configured with another client id; drop --client-id, change it with `%s servers add %s --force ...`, or pass an issuer URL to --server", name, o.AppName, name)
+			return s, false, flagErrorf("server %q is configured with another client id; drop --client-id, change it with `%s servers add %s --force ...`, or pass an issuer URL to --server", name, o.AppName, name)
 		}
 		if secret != "" {
 			have, err := m.ClientSecret(ctx, s) // kept in the secret store
@@ -250,7 +250,7 @@ func resolveServer(ctx context.Context, m *profiles.Manager, o *LoginOptions) (s
 			}
 		}
 		if secret != "" && secret != s.ClientSecret {
-			return s, false, FlagErrorf("server %q is configured with another client secret; drop the client secret, or change it with `%s servers add %s --force ...`", name, o.AppName, name)
+			return s, false, flagErrorf("server %q is configured with another client secret; drop the client secret, or change it with `%s servers add %s --force ...`", name, o.AppName, name)
 		}
 	}
 	if s, err = discoverIfNeeded(ctx, m, s); err != nil {
@@ -308,7 +308,7 @@ func serverNames(cfg *profiles.Config) string {
 	return strings.Join(names, ", ")
 }
 
-func loginRun(ctx context.Context, o *LoginOptions) error {
+func loginRun(ctx context.Context, o *loginOptions) error {
 	ev := &eventWriter{w: o.IO.Out, on: o.JSON}
 	err := runLogin(ctx, o, ev)
 	if err != nil && o.JSON {
@@ -318,7 +318,7 @@ func loginRun(ctx context.Context, o *LoginOptions) error {
 	return err
 }
 
-func runLogin(ctx context.Context, o *LoginOptions, ev *eventWriter) (err error) {
+func runLogin(ctx context.Context, o *loginOptions, ev *eventWriter) (err error) {
 	argvSecretNote(o.IO, o.ClientSecret, o.SecretEnv)
 	m, err := o.Profiles()
 	if err != nil {
@@ -339,7 +339,7 @@ func runLogin(ctx context.Context, o *LoginOptions, ev *eventWriter) (err error)
 	save := profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}
 	if o.WithToken {
 		if o.Web {
-			return FlagErrorf("--web and --with-token do not go together")
+			return flagErrorf("--web and --with-token do not go together")
 		}
 		return loginWithToken(ctx, o, m, s, save, ev)
 	}
@@ -375,7 +375,7 @@ func clientFor(m *profiles.Manager, s profiles.Server) *auth.Client {
 	return &c
 }
 
-func deviceLogin(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
+func deviceLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
 	c := clientFor(m, s)
 	dc, err := c.StartDevice(ctx)
 	if err != nil {
@@ -453,7 +453,7 @@ func identify(ctx context.Context, c *auth.Client, s profiles.Server, tok *oauth
 	return &auth.Identity{}, uerr
 }
 
-func saveAndReport(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, tok *oauth2.Token, id *auth.Identity, save profiles.SaveOptions, ev *eventWriter) error {
+func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, tok *oauth2.Token, id *auth.Identity, save profiles.SaveOptions, ev *eventWriter) error {
 	if save.Profile == "" && id.Display() == "" {
 		save.Profile = s.Name // no account name to go by
 	}
@@ -518,7 +518,7 @@ func sameAccount(p profiles.Profile, id *auth.Identity) bool {
 }
 
 // reportStorage says, loudly, when a secret went to the plain-text file.
-func reportStorage(io *IOStreams, info profiles.SaveInfo) {
+func reportStorage(io *ioStreams, info profiles.SaveInfo) {
 	if info.Note != "" {
 		fmt.Fprintf(io.ErrOut, "%s %s\n", io.Warn("WARNING:"), textsafe.Clean(info.Note))
 	}
@@ -537,7 +537,7 @@ func reportStorage(io *IOStreams, info profiles.SaveInfo) {
 	fmt.Fprintf(io.ErrOut, "%s the token is stored in plain text in %s (readable by you only), as asked.\n", io.Warn("Note:"), where)
 }
 
-func loginWithToken(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
+func loginWithToken(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
 	var raw string
 	var err error
 	if o.FromFile != "" {
@@ -565,7 +565,7 @@ func loginWithToken(ctx context.Context, o *LoginOptions, m *profiles.Manager, s
 
 // readToken reads a token from stdin: the whole input when piped, one hidden
 // line on a terminal.
-func readToken(ios *IOStreams) (string, error) {
+func readToken(ios *ioStreams) (string, error) {
 	var raw string
 	if f, ok := ios.In.(*os.File); ok && ios.IsStdinTTY() {
 		fmt.Fprint(ios.ErrOut, "Paste the token, then press Enter: ")
@@ -587,7 +587,7 @@ func readToken(ios *IOStreams) (string, error) {
 	}
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", FlagErrorf("no token on stdin; pipe it in, e.g. `login --with-token < token.txt`")
+		return "", flagErrorf("no token on stdin; pipe it in, e.g. `login --with-token < token.txt`")
 	}
 	if strings.ContainsAny(raw, " \t\r\n") {
 		return "", errors.New("the input on stdin has more than one line or word; give just the token")
@@ -598,7 +598,7 @@ func readToken(ios *IOStreams) (string, error) {
 // showCode prints the user code and where to enter it, on stderr (and as a
 // JSON event on stdout with --json), with a warning when the verification
 // page is on another host than the server.
-func showCode(o *LoginOptions, s profiles.Server, dc *auth.DeviceCode, ev *eventWriter) {
+func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, ev *eventWriter) {
 	code := textsafe.Clean(dc.UserCode)
 	uri := textsafe.Clean(dc.VerificationURI)
 	complete := textsafe.Clean(dc.VerificationURIComplete)
@@ -658,7 +658,7 @@ func hostOf(raw string) string {
 // pollStatus shows poll progress on stderr: one updating line on a
 // terminal, only the notable events (slow_down, retries) otherwise.
 type pollStatus struct {
-	io    *IOStreams
+	io    *ioStreams
 	json  bool
 	shown bool
 }

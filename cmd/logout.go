@@ -10,12 +10,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// LogoutOptions are the inputs of `authdeck logout` and `authdeck revoke`.
-type LogoutOptions struct {
-	IO       *IOStreams
+// logoutOptions are the inputs of `authdeck logout` and `authdeck revoke`.
+type logoutOptions struct {
+	IO       *ioStreams
 	AppName  string
 	Profiles func() (*profiles.Manager, error)
-	Prompter Prompter
+	Prompter prompter
 	Cwd      func() (string, error)
 
 	// Revoke: invalidate at the server first (revoke), not only forget
@@ -30,18 +30,18 @@ type LogoutOptions struct {
 	Yes       bool
 }
 
-// NewCmdLogout builds `authdeck logout`. runF replaces logoutRun in tests.
-func NewCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
+// newCmdLogout builds `authdeck logout`. runF replaces logoutRun in tests.
+func newCmdLogout(f *factory, runF func(*logoutOptions) error) *cobra.Command {
 	return newLogoutCmd(f, runF, false, "logout")
 }
 
-// NewCmdRevoke builds `authdeck revoke`. runF replaces logoutRun in tests.
-func NewCmdRevoke(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
+// newCmdRevoke builds `authdeck revoke`. runF replaces logoutRun in tests.
+func newCmdRevoke(f *factory, runF func(*logoutOptions) error) *cobra.Command {
 	return newLogoutCmd(f, runF, true, "revoke")
 }
 
-func newLogoutCmd(f *Factory, runF func(*LogoutOptions) error, revoke bool, use string) *cobra.Command {
-	opts := &LogoutOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Prompter: f.Prompter, Cwd: f.Cwd, Revoke: revoke}
+func newLogoutCmd(f *factory, runF func(*logoutOptions) error, revoke bool, use string) *cobra.Command {
+	opts := &logoutOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Prompter: f.Prompter, Cwd: f.Cwd, Revoke: revoke}
 	c := &cobra.Command{
 		Use:  use + " [PROFILE]",
 		Args: cobra.MaximumNArgs(1),
@@ -55,10 +55,10 @@ func newLogoutCmd(f *Factory, runF func(*LogoutOptions) error, revoke bool, use 
 				return err
 			}
 			if opts.All && opts.Name != "" {
-				return FlagErrorf("give a profile or --all, not both")
+				return flagErrorf("give a profile or --all, not both")
 			}
 			if !opts.Yes && !opts.IO.CanPrompt() {
-				return FlagErrorf("--yes is required when not running interactively")
+				return flagErrorf("--yes is required when not running interactively")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -84,7 +84,7 @@ Without a terminal, --yes is required.`
 	return c
 }
 
-func logoutRun(ctx context.Context, o *LogoutOptions) error {
+func logoutRun(ctx context.Context, o *logoutOptions) error {
 	if o.TokenFile != "" {
 		return &profiles.ReadOnlyError{Source: profiles.SourceTokenFile, Detail: o.TokenFile}
 	}
@@ -166,12 +166,12 @@ func logoutRun(ctx context.Context, o *LogoutOptions) error {
 // --profile: which one was meant is not clear.
 func oneProfile(arg, flag string) error {
 	if arg != "" && flag != "" && arg != flag {
-		return FlagErrorf("the profile argument %q and --profile %q name different profiles; give just one", textsafe.Clean(arg), textsafe.Clean(flag))
+		return flagErrorf("the profile argument %q and --profile %q name different profiles; give just one", textsafe.Clean(arg), textsafe.Clean(flag))
 	}
 	return nil
 }
 
-func confirmText(o *LogoutOptions, targets []profiles.Status) string {
+func confirmText(o *logoutOptions, targets []profiles.Status) string {
 	var list []string
 	for _, t := range targets {
 		list = append(list, fmt.Sprintf("%s (%s)", textsafe.Clean(t.Name), describe(t)))

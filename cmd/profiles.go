@@ -10,12 +10,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// ProfilesOptions are the inputs of the `authdeck profiles` subcommands.
-type ProfilesOptions struct {
-	IO       *IOStreams
+// profilesOptions are the inputs of the `authdeck profiles` subcommands.
+type profilesOptions struct {
+	IO       *ioStreams
 	AppName  string
 	Profiles func() (*profiles.Manager, error)
-	Prompter Prompter
+	Prompter prompter
 	Now      func() time.Time
 
 	// Action is "list", "use", "rename" or "rm".
@@ -25,15 +25,15 @@ type ProfilesOptions struct {
 	Yes    bool
 }
 
-// NewCmdProfiles builds `authdeck profiles` with list, use, rename and rm.
-func NewCmdProfiles(f *Factory) *cobra.Command {
+// profilesCmd builds `authdeck profiles` with list, use, rename and rm.
+func profilesCmd(f *factory) *cobra.Command {
 	return newCmdProfiles(f, nil)
 }
 
-func newCmdProfiles(f *Factory, runF func(*ProfilesOptions) error) *cobra.Command {
+func newCmdProfiles(f *factory, runF func(*profilesOptions) error) *cobra.Command {
 	c := &cobra.Command{Use: "profiles", Short: "List, choose, rename and remove profiles", Args: cobra.NoArgs}
-	mk := func(action, use, short string, args cobra.PositionalArgs, setup func(*cobra.Command, *ProfilesOptions)) *cobra.Command {
-		opts := &ProfilesOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Prompter: f.Prompter, Now: f.Now, Action: action}
+	mk := func(action, use, short string, args cobra.PositionalArgs, setup func(*cobra.Command, *profilesOptions)) *cobra.Command {
+		opts := &profilesOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Prompter: f.Prompter, Now: f.Now, Action: action}
 		sc := &cobra.Command{
 			Use: use, Short: short, Args: args,
 			RunE: func(c *cobra.Command, a []string) error {
@@ -44,7 +44,7 @@ func newCmdProfiles(f *Factory, runF func(*ProfilesOptions) error) *cobra.Comman
 					}
 				}
 				if action == "rm" && !opts.Yes && !opts.IO.CanPrompt() {
-					return FlagErrorf("--yes is required when not running interactively")
+					return flagErrorf("--yes is required when not running interactively")
 				}
 				if runF != nil {
 					return runF(opts)
@@ -58,13 +58,13 @@ func newCmdProfiles(f *Factory, runF func(*ProfilesOptions) error) *cobra.Comman
 		return sc
 	}
 	c.AddCommand(
-		mk("list", "list", "List profiles (from the config only; no keyring, no network)", cobra.NoArgs, func(c *cobra.Command, o *ProfilesOptions) {
+		mk("list", "list", "List profiles (from the config only; no keyring, no network)", cobra.NoArgs, func(c *cobra.Command, o *profilesOptions) {
 			c.Aliases = []string{"ls"}
 			c.Flags().BoolVar(&o.JSON, "json", false, "print a JSON document")
 		}),
 		mk("use", "use NAME", "Make a profile the active one", cobra.ExactArgs(1), nil),
 		mk("rename", "rename OLD NEW", "Rename a profile (its secret stays where it is)", cobra.ExactArgs(2), nil),
-		mk("rm", "rm NAME", "Remove a profile and forget its secret", cobra.ExactArgs(1), func(c *cobra.Command, o *ProfilesOptions) {
+		mk("rm", "rm NAME", "Remove a profile and forget its secret", cobra.ExactArgs(1), func(c *cobra.Command, o *profilesOptions) {
 			c.Aliases = []string{"remove"}
 			c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
 		}),
@@ -72,15 +72,15 @@ func newCmdProfiles(f *Factory, runF func(*ProfilesOptions) error) *cobra.Comman
 	return c
 }
 
-// ProfilesJSON is the stable --json document of `profiles list` (version 1).
-type ProfilesJSON struct {
+// profilesJSON is the stable --json document of `profiles list` (version 1).
+type profilesJSON struct {
 	Version  int                `json:"version"`
 	Active   string             `json:"active,omitempty"`
-	Profiles []ProfilesJSONItem `json:"profiles"`
+	Profiles []profilesJSONItem `json:"profiles"`
 }
 
-// ProfilesJSONItem is one profile in ProfilesJSON. It holds no secret.
-type ProfilesJSONItem struct {
+// profilesJSONItem is one profile in profilesJSON. It holds no secret.
+type profilesJSONItem struct {
 	Name        string     `json:"name"`
 	Active      bool       `json:"active"`
 	Server      string     `json:"server"`
@@ -96,7 +96,7 @@ type ProfilesJSONItem struct {
 	Scopes      []string   `json:"scopes,omitempty"`
 }
 
-func profilesRun(ctx context.Context, o *ProfilesOptions) error {
+func profilesRun(ctx context.Context, o *profilesOptions) error {
 	m, err := o.Profiles()
 	if err != nil {
 		return err
@@ -135,9 +135,9 @@ func profilesRun(ctx context.Context, o *ProfilesOptions) error {
 	if err != nil {
 		return err
 	}
-	doc := ProfilesJSON{Version: 1, Active: textsafe.Clean(cfg.Active), Profiles: []ProfilesJSONItem{}}
+	doc := profilesJSON{Version: 1, Active: textsafe.Clean(cfg.Active), Profiles: []profilesJSONItem{}}
 	for _, p := range cfg.Profiles {
-		it := ProfilesJSONItem{
+		it := profilesJSONItem{
 			Name: p.Name, Active: p.Name == cfg.Active, Server: p.Server, Account: p.Account(),
 			Subject: p.Subject, Username: p.Username, Email: p.Email, Storage: string(p.Storage),
 			SignedIn: p.SignedIn(), HasRefresh: p.HasRefresh, Scopes: p.Scopes,

@@ -79,7 +79,7 @@ func TestWhoamiChecksExternalToken(t *testing.T) {
 	if code := e.run("whoami --json --token-file " + good); code != 0 {
 		t.Fatalf("whoami with a good token file: exit %d\n%s", code, e.outputs())
 	}
-	var w WhoamiJSON
+	var w whoamiJSON
 	if err := json.Unmarshal(e.out.Bytes(), &w); err != nil || w.TokenSource != "token-file" || w.Account != "alice" || w.Server != "dev" {
 		t.Errorf("whoami --token-file --json = %+v (%v)", w, err)
 	}
@@ -195,9 +195,9 @@ func TestLogoutPromptCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		root := NewRootCmd(e.f)
+		root := newRootCmd(e.f)
 		root.SetArgs([]string{"logout"})
-		done <- Execute(ctx, root, e.f)
+		done <- execute(ctx, root, e.f)
 	}()
 	// Cancel once the question is up (or at once: either way it must end).
 	time.Sleep(50 * time.Millisecond)

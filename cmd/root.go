@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Globals are the flags shared by every command.
-type Globals struct {
+// globalFlags are the flags shared by every command.
+type globalFlags struct {
 	// Profile chooses the profile (--profile).
 	Profile string
 	// TokenFile overrides every other token source (--token-file).
@@ -48,15 +48,15 @@ func Main(version string) int {
 	return k.Execute(ctx, root)
 }
 
-// Execute runs root and turns its error into an exit code, printing the
+// execute runs root and turns its error into an exit code, printing the
 // error on stderr.
-func Execute(ctx context.Context, root *cobra.Command, f *Factory) int {
+func execute(ctx context.Context, root *cobra.Command, f *factory) int {
 	strictCompletion(root)
 	c, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
-	if ctx.Err() != nil && !errors.Is(err, ErrSilent) {
+	if ctx.Err() != nil && !errors.Is(err, errSilent) {
 		err = fmt.Errorf("%w", context.Canceled)
 	}
 	printError(f.IO, f.AppName, c, err)
@@ -82,27 +82,27 @@ func strictCompletion(root *cobra.Command) {
 			if len(args) == 0 {
 				return c.Help()
 			}
-			return FlagErrorf("no completion script for %q; choose one of %s", textsafe.Clean(args[0]), strings.Join(shells, ", "))
+			return flagErrorf("no completion script for %q; choose one of %s", textsafe.Clean(args[0]), strings.Join(shells, ", "))
 		}
 	}
 }
 
-func printError(io *IOStreams, app string, c *cobra.Command, err error) {
+func printError(io *ioStreams, app string, c *cobra.Command, err error) {
 	msg := ErrorMessage(err, app)
 	if msg == "" {
 		return
 	}
 	fmt.Fprintf(io.ErrOut, "%s: %s\n", app, msg)
-	var fe *FlagError
+	var fe *flagError
 	if errors.As(err, &fe) && c != nil {
 		fmt.Fprintf(io.ErrOut, "Run '%s --help' for usage.\n", c.CommandPath())
 	}
 }
 
-// NewRootCmd builds the command tree. With no arguments on a terminal it
+// newRootCmd builds the command tree. With no arguments on a terminal it
 // starts the full-screen account manager; otherwise it prints help.
-func NewRootCmd(f *Factory) *cobra.Command {
-	g := &Globals{}
+func newRootCmd(f *factory) *cobra.Command {
+	g := &globalFlags{}
 	root := &cobra.Command{
 		Use:   f.AppName,
 		Short: "Sign in to OAuth/OpenID servers from the terminal and keep the tokens safe",
@@ -128,25 +128,25 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 	root.SetErr(f.IO.ErrOut)
 	root.SetIn(f.IO.In)
 	root.SetVersionTemplate(`{{.Name}} version {{.Version}}` + "\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &FlagError{Err: err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{Err: err} })
 	root.PersistentFlags().StringVar(&g.Profile, "profile", "", profileFlagUsage(f.Host))
 	root.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", tokenFileFlagUsage)
 	f.globals = g
 
 	root.AddCommand(
-		NewCmdLogin(f, nil),
-		NewCmdLogout(f, nil),
-		NewCmdRevoke(f, nil),
-		NewCmdWhoami(f, nil),
-		NewCmdToken(f, nil),
-		NewCmdTokens(f),
-		NewCmdStatus(f, nil),
-		NewCmdProfiles(f),
-		NewCmdServers(f),
-		NewCmdAPI(f, nil),
-		NewCmdExec(f, nil),
-		NewCmdDevServer(f, nil),
-		NewCmdDemo(f, nil),
+		newCmdLogin(f, nil),
+		newCmdLogout(f, nil),
+		newCmdRevoke(f, nil),
+		newCmdWhoami(f, nil),
+		newCmdToken(f, nil),
+		newCmdTokens(f),
+		newCmdStatus(f, nil),
+		profilesCmd(f),
+		serversCmd(f),
+		newCmdAPI(f, nil),
+		newCmdExec(f, nil),
+		newCmdDevServer(f, nil),
+		newCmdDemo(f, nil),
 	)
 	for _, c := range root.Commands() {
 		if c.Name() == "login" {
@@ -158,7 +158,7 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 
 // browserOrNil is the browser opener to hand to the TUI, or nil when no
 // browser can be shown.
-func (f *Factory) browserOrNil() func(string) error {
+func (f *factory) browserOrNil() func(string) error {
 	if f.CanOpenBrowser == nil || !f.CanOpenBrowser() {
 		return nil
 	}
@@ -166,9 +166,9 @@ func (f *Factory) browserOrNil() func(string) error {
 }
 
 // Globals returns the global flag values (parsed by the root command).
-func (f *Factory) Globals() Globals {
+func (f *factory) Globals() globalFlags {
 	if f.globals == nil {
-		return Globals{}
+		return globalFlags{}
 	}
 	return *f.globals
 }

@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// ServersOptions are the inputs of the `authdeck servers` subcommands.
-type ServersOptions struct {
-	IO       *IOStreams
+// serversOptions are the inputs of the `authdeck servers` subcommands.
+type serversOptions struct {
+	IO       *ioStreams
 	AppName  string
 	Profiles func() (*profiles.Manager, error)
 	Getenv   func(string) string
@@ -42,17 +42,17 @@ type ServersOptions struct {
 	Force bool
 }
 
-// NewCmdServers builds `authdeck servers` with list, add and rm.
-func NewCmdServers(f *Factory) *cobra.Command {
+// serversCmd builds `authdeck servers` with list, add and rm.
+func serversCmd(f *factory) *cobra.Command {
 	return newCmdServers(f, nil)
 }
 
-func newCmdServers(f *Factory, runF func(*ServersOptions) error) *cobra.Command {
+func newCmdServers(f *factory, runF func(*serversOptions) error) *cobra.Command {
 	c := &cobra.Command{Use: "servers", Short: "List, add and remove authorization servers", Args: cobra.NoArgs}
-	newOpts := func(action string) *ServersOptions {
-		return &ServersOptions{IO: f.IO, AppName: f.AppName, SecretEnv: f.Host.EnvClientSecret, Profiles: f.Profiles, Getenv: f.Getenv, Action: action}
+	newOpts := func(action string) *serversOptions {
+		return &serversOptions{IO: f.IO, AppName: f.AppName, SecretEnv: f.Host.EnvClientSecret, Profiles: f.Profiles, Getenv: f.Getenv, Action: action}
 	}
-	run := func(opts *ServersOptions) func(*cobra.Command, []string) error {
+	run := func(opts *serversOptions) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				opts.Name = args[0]
@@ -122,32 +122,32 @@ their tokens, which were issued to the old client id.`,
 	return c
 }
 
-func validateAdd(o *ServersOptions) error {
+func validateAdd(o *serversOptions) error {
 	if strings.TrimSpace(o.Name) == "" {
-		return FlagErrorf("the server needs a name")
+		return flagErrorf("the server needs a name")
 	}
 	if o.ClientID == "" {
-		return FlagErrorf("--client-id is required")
+		return flagErrorf("--client-id is required")
 	}
 	explicit := o.DeviceURL != "" || o.TokenURL != "" || o.AuthURL != ""
 	if o.Preset != "" {
 		if o.Issuer != "" || explicit || o.RevokeURL != "" || o.UserInfoURL != "" {
-			return FlagErrorf("--preset fills in the endpoints; drop --issuer and the --*-url flags, or drop --preset")
+			return flagErrorf("--preset fills in the endpoints; drop --issuer and the --*-url flags, or drop --preset")
 		}
 		return nil
 	}
 	if o.Tenant != "" || o.Domain != "" {
-		return FlagErrorf("--tenant and --domain go with --preset")
+		return flagErrorf("--tenant and --domain go with --preset")
 	}
 	switch {
 	case o.Issuer != "" && explicit:
-		return FlagErrorf("give either --issuer or explicit endpoints (--token-url with --device-url and/or --auth-url), not both")
+		return flagErrorf("give either --issuer or explicit endpoints (--token-url with --device-url and/or --auth-url), not both")
 	case o.Issuer == "" && !explicit:
-		return FlagErrorf("give --issuer URL, or --token-url URL with --device-url URL and/or --auth-url URL")
+		return flagErrorf("give --issuer URL, or --token-url URL with --device-url URL and/or --auth-url URL")
 	case explicit && o.TokenURL == "":
-		return FlagErrorf("--token-url is required with --device-url or --auth-url")
+		return flagErrorf("--token-url is required with --device-url or --auth-url")
 	case explicit && o.DeviceURL == "" && o.AuthURL == "":
-		return FlagErrorf("--token-url needs --device-url (device flow) and/or --auth-url (browser sign-in)")
+		return flagErrorf("--token-url needs --device-url (device flow) and/or --auth-url (browser sign-in)")
 	}
 	return nil
 }
@@ -163,15 +163,15 @@ func profilesOf(cfg *profiles.Config, server string) []string {
 	return out
 }
 
-// ServersJSON is the stable --json document of `servers list` (version 1).
+// serversJSON is the stable --json document of `servers list` (version 1).
 // Client secrets are masked.
-type ServersJSON struct {
+type serversJSON struct {
 	Version int               `json:"version"`
-	Servers []ServersJSONItem `json:"servers"`
+	Servers []serversJSONItem `json:"servers"`
 }
 
-// ServersJSONItem is one server in ServersJSON.
-type ServersJSONItem struct {
+// serversJSONItem is one server in serversJSON.
+type serversJSONItem struct {
 	Name             string   `json:"name"`
 	Issuer           string   `json:"issuer,omitempty"`
 	AuthURL          string   `json:"authorization_endpoint,omitempty"`
@@ -189,7 +189,7 @@ type ServersJSONItem struct {
 
 const secretMask = "********"
 
-func serversRun(ctx context.Context, o *ServersOptions) error {
+func serversRun(ctx context.Context, o *serversOptions) error {
 	m, err := o.Profiles()
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 				Tenant: o.Tenant, Domain: o.Domain, Scopes: o.Scopes,
 			})
 			if err != nil {
-				return FlagErrorf("%v", err)
+				return flagErrorf("%v", err)
 			}
 			s.EnvVar = o.EnvVar
 		} else {
@@ -232,7 +232,7 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 			if len(users) > 0 {
 				used = ", used by profile(s) " + strings.Join(users, ", ")
 			}
-			return FlagErrorf("a server named %q already exists (client id %s%s); pass --force to replace it, or choose another name",
+			return flagErrorf("a server named %q already exists (client id %s%s); pass --force to replace it, or choose another name",
 				textsafe.Clean(s.Name), textsafe.Clean(old.ClientID), used)
 		}
 		got, err := m.AddServer(ctx, s)
@@ -268,9 +268,9 @@ func serversRun(ctx context.Context, o *ServersOptions) error {
 	if err != nil {
 		return err
 	}
-	doc := ServersJSON{Version: 1, Servers: []ServersJSONItem{}}
+	doc := serversJSON{Version: 1, Servers: []serversJSONItem{}}
 	for _, s := range cfg.Servers {
-		it := ServersJSONItem{
+		it := serversJSONItem{
 			Name: s.Name, Issuer: s.Issuer, AuthURL: s.AuthURL, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
 			ClientID: s.ClientID, Scopes: s.Scopes, EnvVar: s.EnvVar,

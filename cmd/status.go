@@ -15,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// StatusOptions are the inputs of `authdeck status`.
-type StatusOptions struct {
-	IO       *IOStreams
+// statusOptions are the inputs of `authdeck status`.
+type statusOptions struct {
+	IO       *ioStreams
 	AppName  string
 	Profiles func() (*profiles.Manager, error)
 	Cwd      func() (string, error)
@@ -28,9 +28,9 @@ type StatusOptions struct {
 	JSON      bool
 }
 
-// NewCmdStatus builds `authdeck status`. runF replaces statusRun in tests.
-func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Cwd: f.Cwd, Now: f.Now}
+// newCmdStatus builds `authdeck status`. runF replaces statusRun in tests.
+func newCmdStatus(f *factory, runF func(*statusOptions) error) *cobra.Command {
+	opts := &statusOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Cwd: f.Cwd, Now: f.Now}
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "List every profile: server, account, storage, expiry, token source",
@@ -55,18 +55,18 @@ tab-separated and times RFC 3339.`,
 	return c
 }
 
-// StatusJSON is the stable --json document of status (version 1). It holds
+// statusJSON is the stable --json document of status (version 1). It holds
 // no secret.
-type StatusJSON struct {
+type statusJSON struct {
 	Version int `json:"version"`
 	// Selected is the profile commands use now, and ChosenBy why.
 	Selected string          `json:"selected,omitempty"`
 	ChosenBy string          `json:"chosen_by,omitempty"`
-	Profiles []StatusJSONRow `json:"profiles"`
+	Profiles []statusJSONRow `json:"profiles"`
 }
 
-// StatusJSONRow is one profile in StatusJSON.
-type StatusJSONRow struct {
+// statusJSONRow is one profile in statusJSON.
+type statusJSONRow struct {
 	Profile           string     `json:"profile"`
 	Active            bool       `json:"active"`
 	Selected          bool       `json:"selected"`
@@ -85,7 +85,7 @@ type StatusJSONRow struct {
 	Note string `json:"note,omitempty"`
 }
 
-func statusRun(ctx context.Context, o *StatusOptions) error {
+func statusRun(ctx context.Context, o *statusOptions) error {
 	m, err := o.Profiles()
 	if err != nil {
 		return err
@@ -100,9 +100,9 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 		return err
 	}
 	credPath := filepath.Join(m.App().ConfigDir, "credentials.json")
-	doc := StatusJSON{Version: 1, Selected: sel.Name, ChosenBy: sel.ChosenBy, Profiles: []StatusJSONRow{}}
+	doc := statusJSON{Version: 1, Selected: sel.Name, ChosenBy: sel.ChosenBy, Profiles: []statusJSONRow{}}
 	for _, r := range rows {
-		jr := StatusJSONRow{
+		jr := statusJSONRow{
 			Profile: r.Name, Active: r.Active, Selected: r.Name == sel.Name && sel.Name != "",
 			Server: r.Server, Issuer: r.Issuer, Account: r.Account, Storage: string(r.Storage),
 			TokenSource: string(r.Source), TokenSourceDetail: r.SourceDetail, TokenState: string(r.State),
@@ -127,14 +127,14 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 	return printStatus(o.IO, doc, o.Now())
 }
 
-func cleanStatusRow(r StatusJSONRow) StatusJSONRow {
+func cleanStatusRow(r statusJSONRow) statusJSONRow {
 	for _, p := range []*string{&r.Profile, &r.Server, &r.Issuer, &r.Account, &r.CredentialsPath, &r.TokenSourceDetail, &r.Note} {
 		*p = textsafe.Clean(*p)
 	}
 	return r
 }
 
-func printStatus(ios *IOStreams, doc StatusJSON, now time.Time) error {
+func printStatus(ios *ioStreams, doc statusJSON, now time.Time) error {
 	tty := ios.IsStdoutTTY()
 	t := newTable(ios.Out, tty)
 	if tty {

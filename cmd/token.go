@@ -14,11 +14,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// DefaultMinTTL is token's default --min-ttl.
-const DefaultMinTTL = 5 * time.Minute
+// defaultMinTTL is token's default --min-ttl.
+const defaultMinTTL = 5 * time.Minute
 
-// TokenOptions are the inputs of `authdeck token`.
-type TokenOptions struct {
+// tokenOptions are the inputs of `authdeck token`.
+type tokenOptions struct {
 	Out      io.Writer
 	Profiles func() (*profiles.Manager, error)
 	Cwd      func() (string, error)
@@ -34,15 +34,15 @@ type TokenOptions struct {
 	ErrOut io.Writer
 }
 
-// NewCmdToken builds `authdeck token`. runF replaces tokenRun in tests.
-func NewCmdToken(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
+// newCmdToken builds `authdeck token`. runF replaces tokenRun in tests.
+func newCmdToken(f *factory, runF func(*tokenOptions) error) *cobra.Command {
 	c := newTokenCmd(f, runF)
 	c.Use = "token"
 	return c
 }
 
-func newTokenCmd(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
-	opts := &TokenOptions{Out: f.IO.Out, ErrOut: f.IO.ErrOut, Profiles: f.Profiles, Cwd: f.Cwd, Getenv: f.Getenv}
+func newTokenCmd(f *factory, runF func(*tokenOptions) error) *cobra.Command {
+	opts := &tokenOptions{Out: f.IO.Out, ErrOut: f.IO.ErrOut, Profiles: f.Profiles, Cwd: f.Cwd, Getenv: f.Getenv}
 	c := &cobra.Command{
 		Short: "Print the access token (and nothing else) on stdout",
 		Long: `Print the active (or chosen) profile's access token on stdout, followed by a
@@ -58,10 +58,10 @@ Token sources, first match wins: --token-file, the server's configured env var,
 			g := f.Globals()
 			opts.Profile, opts.TokenFile = g.Profile, g.TokenFile
 			if opts.MinTTL < 0 {
-				return FlagErrorf("--min-ttl must not be negative")
+				return flagErrorf("--min-ttl must not be negative")
 			}
 			if opts.Key != "token" && opts.SaveTo == "" {
-				return FlagErrorf("--key goes with --save-to")
+				return flagErrorf("--key goes with --save-to")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -69,23 +69,23 @@ Token sources, first match wins: --token-file, the server's configured env var,
 			return tokenRun(c.Context(), opts)
 		},
 	}
-	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", DefaultMinTTL, "refresh first when the token expires within `DURATION`")
+	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", defaultMinTTL, "refresh first when the token expires within `DURATION`")
 	c.Flags().StringVar(&opts.SaveTo, "save-to", "", "write the token into the JSON secret `FILE` (0600, other keys kept) instead of printing it")
 	c.Flags().StringVar(&opts.Key, "key", "token", "with --save-to: the `KEY` to store the token under")
 	return c
 }
 
-// NewCmdTokens builds the `authdeck tokens` group: print and revoke.
-func NewCmdTokens(f *Factory) *cobra.Command {
+// newCmdTokens builds the `authdeck tokens` group: print and revoke.
+func newCmdTokens(f *factory) *cobra.Command {
 	c := &cobra.Command{Use: "tokens", Short: "Token commands: print, revoke", Args: cobra.NoArgs}
 	p := newTokenCmd(f, nil)
 	p.Use = "print"
-	r := NewCmdRevoke(f, nil)
+	r := newCmdRevoke(f, nil)
 	c.AddCommand(p, r)
 	return c
 }
 
-func tokenRun(ctx context.Context, o *TokenOptions) error {
+func tokenRun(ctx context.Context, o *tokenOptions) error {
 	m, err := o.Profiles()
 	if err != nil {
 		return err
@@ -145,8 +145,8 @@ func fastToken(ctx context.Context, h Host, args []string) (code int, ok bool) {
 // parseFastToken accepts exactly: [globals] (token | tokens print) [flags],
 // where the flags are --profile, --token-file and (after the command)
 // --min-ttl, as "--flag value" or "--flag=value".
-func parseFastToken(args []string) (*TokenOptions, bool) {
-	o := &TokenOptions{MinTTL: DefaultMinTTL}
+func parseFastToken(args []string) (*tokenOptions, bool) {
+	o := &tokenOptions{MinTTL: defaultMinTTL}
 	seen := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -175,7 +175,7 @@ func parseFastToken(args []string) (*TokenOptions, bool) {
 
 // setTokenFlag sets one flag of the fast path; --min-ttl belongs to the
 // token command and is only accepted after it.
-func setTokenFlag(o *TokenOptions, name, value string, afterCmd bool) bool {
+func setTokenFlag(o *tokenOptions, name, value string, afterCmd bool) bool {
 	switch name {
 	case "--profile":
 		o.Profile = value

@@ -33,11 +33,11 @@ func isRemote(getenv func(string) string) bool {
 // asks for the browser; otherwise the browser is used only when the server
 // cannot do the device flow but can do the browser sign-in. Over SSH the
 // device flow is therefore kept whenever the server has it.
-func useWeb(o *LoginOptions, s profiles.Server) (bool, error) {
+func useWeb(o *loginOptions, s profiles.Server) (bool, error) {
 	name := textsafe.Clean(s.Name)
 	if o.Web {
 		if !s.SupportsWeb() {
-			return false, FlagErrorf("server %q has no authorization endpoint, so --web is not possible; drop --web to use the device flow, or configure it with `%s servers add %s --auth-url URL --token-url URL ...`",
+			return false, flagErrorf("server %q has no authorization endpoint, so --web is not possible; drop --web to use the device flow, or configure it with `%s servers add %s --auth-url URL --token-url URL ...`",
 				name, o.AppName, name)
 		}
 		return true, nil
@@ -52,7 +52,7 @@ func useWeb(o *LoginOptions, s profiles.Server) (bool, error) {
 // webLogin runs the browser sign-in: it prints (and opens) the authorization
 // URL, offers to read the redirected address from stdin when the browser
 // may run elsewhere, waits, and saves the login like the device flow.
-func webLogin(ctx context.Context, o *LoginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
+func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
 	c := clientFor(m, s)
 	flow, err := c.StartWeb(ctx, auth.WebOptions{AppName: o.AppName})
 	if err != nil {

@@ -326,7 +326,7 @@ func TestLoginWebChoice(t *testing.T) {
 		e.env["SSH_TTY"] = "/dev/pts/1"
 		e.addWebServer(t, f, tc.withDevice)
 		cfg, _ := e.manager(t).Load(context.Background())
-		got, err := useWeb(&LoginOptions{IO: e.f.IO, AppName: "authdeck", Web: tc.web}, cfg.Servers[0])
+		got, err := useWeb(&loginOptions{IO: e.f.IO, AppName: "authdeck", Web: tc.web}, cfg.Servers[0])
 		if err != nil || got != tc.want {
 			t.Errorf("%s: useWeb = %v, %v; want %v", tc.name, got, err, tc.want)
 		}
@@ -431,9 +431,9 @@ func TestLoginWebCtrlC(t *testing.T) {
 		cancel() // the user presses Ctrl-C instead of signing in
 		return nil
 	}
-	root := NewRootCmd(e.f)
+	root := newRootCmd(e.f)
 	root.SetArgs([]string{"login", "--json"})
-	if code := Execute(ctx, root, e.f); code != ExitCancel {
+	if code := execute(ctx, root, e.f); code != ExitCancel {
 		t.Fatalf("Ctrl-C during login --web: exit %d, want 2\n%s", code, e.outputs())
 	}
 	evs := jsonEvents(t, e.out.String())

@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// WhoamiOptions are the inputs of `authdeck whoami`.
-type WhoamiOptions struct {
-	IO       *IOStreams
+// whoamiOptions are the inputs of `authdeck whoami`.
+type whoamiOptions struct {
+	IO       *ioStreams
 	Profiles func() (*profiles.Manager, error)
 	Cwd      func() (string, error)
 	Now      func() time.Time
@@ -25,9 +25,9 @@ type WhoamiOptions struct {
 	JSON      bool
 }
 
-// NewCmdWhoami builds `authdeck whoami`. runF replaces whoamiRun in tests.
-func NewCmdWhoami(f *Factory, runF func(*WhoamiOptions) error) *cobra.Command {
-	opts := &WhoamiOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, Now: f.Now}
+// newCmdWhoami builds `authdeck whoami`. runF replaces whoamiRun in tests.
+func newCmdWhoami(f *factory, runF func(*whoamiOptions) error) *cobra.Command {
+	opts := &whoamiOptions{IO: f.IO, Profiles: f.Profiles, Cwd: f.Cwd, Now: f.Now}
 	c := &cobra.Command{
 		Use:   "whoami",
 		Short: "Show who the chosen profile is signed in as, asking the server",
@@ -53,9 +53,9 @@ a token the server rejects is an error.`,
 	return c
 }
 
-// WhoamiJSON is the stable --json document of whoami (version 1). It holds
+// whoamiJSON is the stable --json document of whoami (version 1). It holds
 // no secret.
-type WhoamiJSON struct {
+type whoamiJSON struct {
 	Version     int        `json:"version"`
 	Profile     string     `json:"profile"`
 	Server      string     `json:"server"`
@@ -71,7 +71,7 @@ type WhoamiJSON struct {
 	Scopes      []string   `json:"scopes,omitempty"`
 }
 
-func whoamiRun(ctx context.Context, o *WhoamiOptions) error {
+func whoamiRun(ctx context.Context, o *whoamiOptions) error {
 	m, err := o.Profiles()
 	if err != nil {
 		return err
@@ -96,7 +96,7 @@ func whoamiRun(ctx context.Context, o *WhoamiOptions) error {
 	} else if w, err = m.WhoAmI(ctx, sel.Name); err != nil {
 		return err
 	}
-	doc := WhoamiJSON{
+	doc := whoamiJSON{
 		Version: 1, Profile: w.Profile.Name, Server: w.Server.Name, Issuer: w.Server.Issuer,
 		TokenSource: string(w.Source), Storage: string(w.Profile.Storage), Scopes: w.Scopes,
 	}
@@ -196,7 +196,7 @@ func whoamiExternal(ctx context.Context, m *profiles.Manager, cfg *profiles.Conf
 		case 0:
 			return nil, fmt.Errorf("no server is configured to check the token from %s with; add its server with `%s servers add`", from, m.App().Name)
 		default:
-			return nil, FlagErrorf("several servers are configured (%s), so it is not known which one the token from %s is for; choose a profile of its server with --profile",
+			return nil, flagErrorf("several servers are configured (%s), so it is not known which one the token from %s is for; choose a profile of its server with --profile",
 				serverNames(cfg), from)
 		}
 	}
@@ -211,7 +211,7 @@ func whoamiExternal(ctx context.Context, m *profiles.Manager, cfg *profiles.Conf
 	return &profiles.WhoAmI{Profile: e.profile, Server: e.server, Identity: id, Source: e.source}, nil
 }
 
-func cleanWhoami(d WhoamiJSON) WhoamiJSON {
+func cleanWhoami(d whoamiJSON) whoamiJSON {
 	for _, p := range []*string{&d.Profile, &d.Server, &d.Issuer, &d.Account, &d.Subject, &d.Username, &d.Email, &d.Name} {
 		*p = textsafe.Clean(*p)
 	}
@@ -219,7 +219,7 @@ func cleanWhoami(d WhoamiJSON) WhoamiJSON {
 }
 
 // writeJSON writes v as indented JSON on stdout.
-func writeJSON(io *IOStreams, v any) error {
+func writeJSON(io *ioStreams, v any) error {
 	enc := json.NewEncoder(io.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
@@ -227,7 +227,7 @@ func writeJSON(io *IOStreams, v any) error {
 
 // formatTime is relative on a terminal ("in 55m", "3h ago") and RFC 3339 in
 // a pipe.
-func formatTime(io *IOStreams, t, now time.Time) string {
+func formatTime(io *ioStreams, t, now time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}

@@ -29,12 +29,12 @@ type accountsClockMsg struct{ at time.Time }
 // accountsClockEvery is how often the accounts screen's times refresh.
 const accountsClockEvery = 15 * time.Second
 
-// Model is the root of the program: it routes messages, lays out the
+// model is the root of the program: it routes messages, lays out the
 // header, the active screen, a status line and the help footer, and owns
-// the global keys. It implements tea.Model and help.KeyMap.
-type Model struct {
+// the global keys. It implements tea.model and help.KeyMap.
+type model struct {
 	ctx  context.Context
-	deps Deps
+	deps deps
 	opt  Options
 	c    common
 
@@ -59,15 +59,15 @@ type Model struct {
 	quitting bool
 }
 
-// New builds the program's root model. It does no I/O: profiles load in a
+// newModel builds the program's root model. It does no I/O: profiles load in a
 // command started by Init. dark says whether the terminal background is
 // dark (it decides how the QR code is drawn).
-func New(ctx context.Context, d Deps, opt Options, dark bool) Model {
+func newModel(ctx context.Context, d deps, opt Options, dark bool) model {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	c := common{styles: DefaultStyles(), keys: defaultKeyMap(), dark: dark}
-	m := Model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
+	c := common{styles: defaultStyles(), keys: defaultKeyMap(), dark: dark}
+	m := model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
 	m.accounts = newAccounts(c)
 	m.login = newLogin(c, d)
 	m.login.appName = orDefault(opt.Title, "authdeck")
@@ -89,35 +89,35 @@ func New(ctx context.Context, d Deps, opt Options, dark bool) Model {
 }
 
 // Init starts loading the profiles (and the login, when started on it).
-func (m Model) Init() tea.Cmd { return m.initCmd }
+func (m model) Init() tea.Cmd { return m.initCmd }
 
 // Result is how the program ended, read by Run from the final model.
-func (m Model) Result() Result { return m.result }
+func (m model) Result() Result { return m.result }
 
-func (m Model) loadCmd() tea.Cmd {
+func (m model) loadCmd() tea.Cmd {
 	return loadProfilesCmd(m.ctx, m.deps.Profiles, m.deps.Now, m.accounts.gen)
 }
 
-func (m Model) accountsClock() tea.Cmd {
+func (m model) accountsClock() tea.Cmd {
 	now := m.deps.Now
 	return tea.Tick(accountsClockEvery, func(time.Time) tea.Msg { return accountsClockMsg{at: now()} })
 }
 
 // reload starts a fresh load of the profiles; older loads are dropped.
-func (m *Model) reload() tea.Cmd {
+func (m *model) reload() tea.Cmd {
 	m.accounts.gen++
 	m.accounts.loading = true
 	return m.loadCmd()
 }
 
 // Update routes msg: global keys first, then the screen that owns it.
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := m.update(msg)
 	m.syncKeys()
 	return m, cmd
 }
 
-func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
+func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height, m.ready = msg.Width, msg.Height, true
@@ -224,7 +224,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	return m.updateActive(msg)
 }
 
-func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
+func (m model) updateForm(msg tea.Msg) (model, tea.Cmd) {
 	ctx, ps := m.ctx, m.deps.Profiles
 	var cmd tea.Cmd
 	m.form, cmd = m.form.update(msg, func(s profiles.Server, gen int) tea.Cmd { return addServerCmd(ctx, ps, s, gen) })
@@ -232,7 +232,7 @@ func (m Model) updateForm(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // updateActive forwards msg to the active screen.
-func (m Model) updateActive(msg tea.Msg) (Model, tea.Cmd) {
+func (m model) updateActive(msg tea.Msg) (model, tea.Cmd) {
 	var cmd tea.Cmd
 	switch m.active {
 	case scrAccounts:
@@ -250,12 +250,12 @@ func (m Model) updateActive(msg tea.Msg) (Model, tea.Cmd) {
 }
 
 // typing reports whether keys go to a text field (so q and ? are text).
-func (m Model) typing() bool {
+func (m model) typing() bool {
 	return (m.active == scrAccounts && m.accounts.filtering) || m.active == scrForm ||
 		(m.active == scrLogin && m.login.pasteFocused())
 }
 
-func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+func (m model) onKey(msg tea.KeyMsg) (model, tea.Cmd) {
 	k := m.c.keys
 	if key.Matches(msg, k.ForceQuit) {
 		return m.quit()
@@ -290,7 +290,7 @@ func (m Model) onKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 }
 
 // quit stops any login (no poll continues) and forgets a shown token.
-func (m Model) quit() (Model, tea.Cmd) {
+func (m model) quit() (model, tea.Cmd) {
 	m.login = m.login.stop()
 	m.token = m.token.clear()
 	m.quitting = true
@@ -340,7 +340,7 @@ func actionResult(msg actionDoneMsg) string {
 }
 
 // contentSize is the size left for the active screen.
-func (m Model) contentSize() (int, int) {
+func (m model) contentSize() (int, int) {
 	w := max(1, m.width-m.c.styles.App.GetHorizontalFrameSize())
 	helpH := lipgloss.Height(m.helpView())
 	// header, blank line, status line, help.
@@ -349,7 +349,7 @@ func (m Model) contentSize() (int, int) {
 }
 
 // layout resizes every screen (not only the active one).
-func (m *Model) layout() {
+func (m *model) layout() {
 	m.help.Width = max(1, m.width-m.c.styles.App.GetHorizontalFrameSize())
 	m.help.ShowAll = m.fullHelp
 	w, h := m.contentSize()
@@ -364,7 +364,7 @@ func (m *Model) layout() {
 }
 
 // syncKeys enables exactly the bindings that work now.
-func (m *Model) syncKeys() {
+func (m *model) syncKeys() {
 	k := m.c.keys
 	typing := m.typing()
 	k.Help.SetEnabled(!typing && m.confirm == nil)
@@ -377,7 +377,7 @@ func (m *Model) syncKeys() {
 }
 
 // ShortHelp implements help.KeyMap: the active screen's keys, then global.
-func (m Model) ShortHelp() []key.Binding {
+func (m model) ShortHelp() []key.Binding {
 	var out []key.Binding
 	for _, g := range m.FullHelp() {
 		out = append(out, g...)
@@ -386,7 +386,7 @@ func (m Model) ShortHelp() []key.Binding {
 }
 
 // FullHelp implements help.KeyMap.
-func (m Model) FullHelp() [][]key.Binding {
+func (m model) FullHelp() [][]key.Binding {
 	k := m.c.keys
 	global := []key.Binding{k.Help, k.Quit}
 	if m.confirm != nil {
@@ -421,7 +421,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	}
 }
 
-func (m Model) helpView() string {
+func (m model) helpView() string {
 	if m.fullHelp {
 		return m.help.FullHelpView(m.FullHelp())
 	}
@@ -466,7 +466,7 @@ func (m Model) helpView() string {
 	return v
 }
 
-func (m Model) title() string {
+func (m model) title() string {
 	t := m.opt.Title
 	if t == "" {
 		t = "authdeck"
@@ -489,7 +489,7 @@ func (m Model) title() string {
 }
 
 // View renders the whole screen. It only reads the model.
-func (m Model) View() string {
+func (m model) View() string {
 	if m.quitting {
 		return ""
 	}

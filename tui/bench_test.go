@@ -29,7 +29,7 @@ func BenchmarkFirstFrame(b *testing.B) {
 	fx := newFixture(1000)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		m := New(context.Background(), fx.deps, Options{}, true)
+		m := newModel(context.Background(), fx.deps, Options{}, true)
 		_ = m.Init()
 		m, _ = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 		_ = m.View()
@@ -44,7 +44,7 @@ func BenchmarkFirstFrameLoaded(b *testing.B) {
 	msg := profilesLoadedMsg{gen: 1, statuses: fx.ps.statuses, cfg: &cfg, at: t0}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		m := New(context.Background(), fx.deps, Options{}, true)
+		m := newModel(context.Background(), fx.deps, Options{}, true)
 		_ = m.Init()
 		m, _ = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 		m, _ = send(m, msg)

@@ -16,7 +16,7 @@ import (
 // key map.
 type common struct {
 	width, height int
-	styles        *Styles
+	styles        *styles
 	keys          *keyMap
 	dark          bool
 }

@@ -43,8 +43,8 @@ type webFlow interface {
 	Close() error
 }
 
-// Deps are the TUI's collaborators. Every field is set by Run (or a test).
-type Deps struct {
+// deps are the TUI's collaborators. Every field is set by Run (or a test).
+type deps struct {
 	Profiles profileService
 	// Flow returns the protocol client of a server.
 	Flow func(profiles.Server) deviceFlow

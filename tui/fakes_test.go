@@ -255,7 +255,7 @@ type fixture struct {
 	ps     *fakeProfiles
 	flow   *fakeFlow
 	clock  *fakeClock
-	deps   Deps
+	deps   deps
 	opens  []string
 	copies []string
 	mu     sync.Mutex
@@ -270,7 +270,7 @@ func newFixture(n int) *fixture {
 	fx.ps = &fakeProfiles{cfg: profiles.Config{Servers: []profiles.Server{testServer(), {Name: "github", ClientID: "Iv1.abc", Endpoints: auth.Endpoints{DeviceAuthURL: "https://github.com/login/device/code", TokenURL: "https://github.com/login/oauth/access_token"}}}},
 		statuses: sampleStatuses(n), saveInfo: profiles.SaveInfo{Storage: profiles.StorageKeyring}}
 	fx.flow = &fakeFlow{code: testCode(), answers: []pollAnswer{{err: auth.ErrAuthorizationPending}}}
-	fx.deps = Deps{
+	fx.deps = deps{
 		Profiles: fx.ps,
 		Flow:     func(profiles.Server) deviceFlow { return fx.flow },
 		Now:      fx.clock.Now,
@@ -320,14 +320,14 @@ func run(t testing.TB, cmd tea.Cmd) []tea.Msg {
 }
 
 // send runs one Update on the root model.
-func send(m Model, msg tea.Msg) (Model, tea.Cmd) {
+func send(m model, msg tea.Msg) (model, tea.Cmd) {
 	nm, cmd := m.Update(msg)
-	return nm.(Model), cmd
+	return nm.(model), cmd
 }
 
 // settle sends msg and then every message its commands produce, until
 // quiet, returning the final model and every message seen.
-func settle(t testing.TB, m Model, msg tea.Msg) (Model, []tea.Msg) {
+func settle(t testing.TB, m model, msg tea.Msg) (model, []tea.Msg) {
 	t.Helper()
 	var seen []tea.Msg
 	queue := []tea.Msg{msg}
@@ -368,9 +368,9 @@ func press(s string) tea.KeyMsg {
 }
 
 // startModel builds a model, applies a size and runs Init's commands.
-func startModel(t testing.TB, fx *fixture, opt Options, w, h int) Model {
+func startModel(t testing.TB, fx *fixture, opt Options, w, h int) model {
 	t.Helper()
-	m := New(context.Background(), fx.deps, opt, true)
+	m := newModel(context.Background(), fx.deps, opt, true)
 	m, _ = send(m, tea.WindowSizeMsg{Width: w, Height: h})
 	for _, msg := range run(t, m.Init()) {
 		m, _ = settle(t, m, msg)

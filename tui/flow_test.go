@@ -39,12 +39,12 @@ func waitText(t *testing.T, tm *teatest.TestModel, texts ...string) {
 func TestFlowLoginHappyPath(t *testing.T) {
 	fx := fastFixture(0)
 	fx.flow.answers = []pollAnswer{{err: auth.ErrAuthorizationPending}, {err: auth.ErrAuthorizationPending}, {tok: &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}}
-	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
 	waitText(t, tm, "Logged in as alice")
 	tm.Send(press("enter")) // to the accounts screen
 	waitText(t, tm, "Profiles (1)")
 	tm.Send(press("q"))
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
 	res, err := fm.finish()
 	if err != nil || res.LoggedIn == nil || res.LoggedIn.Name != "alice" {
 		t.Fatalf("result %+v, %v", res, err)
@@ -57,7 +57,7 @@ func TestFlowLoginHappyPath(t *testing.T) {
 func TestFlowDenyThenRetry(t *testing.T) {
 	fx := fastFixture(0)
 	fx.flow.answers = []pollAnswer{{err: auth.ErrAccessDenied}}
-	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
 	waitText(t, tm, "Access denied", "r retry")
 	fx.flow.mu.Lock()
 	fx.flow.answers = []pollAnswer{{err: auth.ErrAccessDenied}, {tok: &oauth2.Token{AccessToken: "at"}}}
@@ -73,10 +73,10 @@ func TestFlowDenyThenRetry(t *testing.T) {
 
 func TestFlowEscStopsPolling(t *testing.T) {
 	fx := fastFixture(0)
-	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
 	waitText(t, tm, "Last answer: pending")
 	tm.Send(press("esc"))
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
 	if _, err := fm.finish(); err != ErrCancelled {
 		t.Fatalf("finish: %v", err)
 	}
@@ -89,7 +89,7 @@ func TestFlowEscStopsPolling(t *testing.T) {
 
 func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
 	fx := fastFixture(3)
-	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{}, true), teatest.WithInitialTermSize(100, 30))
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{}, true), teatest.WithInitialTermSize(100, 30))
 	waitText(t, tm, "user002")
 	tm.Send(press("down"))
 	tm.Send(press("enter"))

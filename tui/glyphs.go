@@ -174,11 +174,11 @@ func glyphWidthOf(groups []string, sep bool) int {
 	return w
 }
 
-// RenderBigCode draws code in big block glyphs within maxWidth cells,
+// renderBigCode draws code in big block glyphs within maxWidth cells,
 // wrapping between groups when one line is too wide. ok is false when the
 // code has characters outside the font or a single group does not fit; the
 // caller then shows the plain code only.
-func RenderBigCode(code string, maxWidth int) (s string, ok bool) {
+func renderBigCode(code string, maxWidth int) (s string, ok bool) {
 	if !canRenderGlyphs(code) {
 		return "", false
 	}
@@ -233,9 +233,9 @@ func lookAlikeName(r rune) string {
 	return ""
 }
 
-// LookAlikes returns a note for each look-alike character in code (upper
+// lookAlikes returns a note for each look-alike character in code (upper
 // case, each once, in order of appearance).
-func LookAlikes(code string) []string {
+func lookAlikes(code string) []string {
 	var out []string
 	seen := map[rune]bool{}
 	for _, r := range strings.ToUpper(code) {
@@ -247,9 +247,9 @@ func LookAlikes(code string) []string {
 	return out
 }
 
-// LookAlikesShort is LookAlikes in a compact form for narrow terminals:
+// lookAlikesShort is LookAlikes in a compact form for narrow terminals:
 // "B, S are letters; 0 is a digit".
-func LookAlikesShort(code string) string {
+func lookAlikesShort(code string) string {
 	var letters, digits []string
 	seen := map[rune]bool{}
 	for _, r := range strings.ToUpper(code) {

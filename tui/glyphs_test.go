@@ -47,7 +47,7 @@ func TestLookAlikeGlyphsDiffer(t *testing.T) {
 }
 
 func TestRenderBigCode(t *testing.T) {
-	s, ok := RenderBigCode("AB-12", 80)
+	s, ok := renderBigCode("AB-12", 80)
 	if !ok {
 		t.Fatal("not rendered")
 	}
@@ -68,7 +68,7 @@ func TestRenderBigCode(t *testing.T) {
 		}
 	}
 	// Too narrow for one line: one group per line.
-	s, ok = RenderBigCode("ABCD-EFGH", 30)
+	s, ok = renderBigCode("ABCD-EFGH", 30)
 	if !ok || len(strings.Split(s, "\n")) != 2*glyphRows+1 {
 		t.Fatalf("wrapped render ok=%v:\n%s", ok, s)
 	}
@@ -78,13 +78,13 @@ func TestRenderBigCode(t *testing.T) {
 		}
 	}
 	// Too narrow for even one group, or characters outside the font.
-	if _, ok := RenderBigCode("ABCD-EFGH", 20); ok {
+	if _, ok := renderBigCode("ABCD-EFGH", 20); ok {
 		t.Error("rendered into 20 cells")
 	}
-	if _, ok := RenderBigCode("abcd-efgh", 80); ok {
+	if _, ok := renderBigCode("abcd-efgh", 80); ok {
 		t.Error("rendered lower case (the glyphs would lose the case)")
 	}
-	if _, ok := RenderBigCode("AB\x1bC", 80); ok {
+	if _, ok := renderBigCode("AB\x1bC", 80); ok {
 		t.Error("rendered an escape")
 	}
 	// No separator: grouped in fours for reading.
@@ -97,7 +97,7 @@ func TestRenderBigCode(t *testing.T) {
 }
 
 func TestLookAlikes(t *testing.T) {
-	got := LookAlikes("B0O-5S1l")
+	got := lookAlikes("B0O-5S1l")
 	want := []string{
 		"B is the letter B (not 8)", "0 is the digit zero (not O)", "O is the letter O (not zero)",
 		"5 is the digit five (not S)", "S is the letter S (not 5)", "1 is the digit one (not I or L)", "L is the letter L (not 1 or I)",
@@ -105,10 +105,10 @@ func TestLookAlikes(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("LookAlikes = %q", got)
 	}
-	if got := LookAlikes("WDJC-MHTX"); len(got) != 0 {
+	if got := lookAlikes("WDJC-MHTX"); len(got) != 0 {
 		t.Fatalf("no look-alikes expected, got %q", got)
 	}
-	if got := LookAlikesShort("BB0-2SZ"); got != "B, S, Z are letters; 0, 2 are digits" {
+	if got := lookAlikesShort("BB0-2SZ"); got != "B, S, Z are letters; 0, 2 are digits" {
 		t.Fatalf("short = %q", got)
 	}
 }

@@ -52,7 +52,7 @@ type (
 // sign-in (authorization code with PKCE on a loopback redirect).
 type loginModel struct {
 	common
-	deps   Deps
+	deps   deps
 	server profiles.Server
 	save   profiles.SaveOptions
 	flow   deviceFlow
@@ -100,7 +100,7 @@ type loginModel struct {
 	progress progress.Model
 }
 
-func newLogin(c common, d Deps) loginModel {
+func newLogin(c common, d deps) loginModel {
 	sp := spinner.New(spinner.WithSpinner(spinner.Line))
 	pr := progress.New(progress.WithSolidFill(string(lipgloss.Color("7"))), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
 	return loginModel{common: c, deps: d, spinner: sp, progress: pr, paste: newPasteInput(), cancel: func() {}}
@@ -448,10 +448,10 @@ func (m loginModel) waitingView() string {
 	}
 	var info []string
 	info = append(info, "Code: "+s.Code.Render(code))
-	if notes := LookAlikes(code); len(notes) > 0 {
+	if notes := lookAlikes(code); len(notes) > 0 {
 		note := "Look-alikes: " + strings.Join(notes, "; ")
 		if lipgloss.Width(note) > tw {
-			note = "Look-alikes: " + LookAlikesShort(code)
+			note = "Look-alikes: " + lookAlikesShort(code)
 		}
 		info = append(info, s.Faint.Render(wrapWords(note, tw)))
 	}
@@ -471,7 +471,7 @@ func (m loginModel) waitingView() string {
 	left := []string{"Enter this code on the verification page:"}
 	// The big glyphs when they fit, with a blank line below them when
 	// there is room for it.
-	if big, ok := RenderBigCode(code, tw); ok {
+	if big, ok := renderBigCode(code, tw); ok {
 		lines := strings.Count(strings.Join(info, "\n"), "\n") + 1
 		gh := lipgloss.Height(big)
 		switch {

@@ -67,9 +67,9 @@ func renderQR(c *qr.Code, darkBackground bool) string {
 	return b.String()
 }
 
-// QRView returns the QR code of text drawn for a space of maxW x maxH
+// qrView returns the QR code of text drawn for a space of maxW x maxH
 // cells, or "" when it does not fit or cannot be encoded.
-func QRView(text string, maxW, maxH int, darkBackground bool) string {
+func qrView(text string, maxW, maxH int, darkBackground bool) string {
 	if text == "" {
 		return ""
 	}

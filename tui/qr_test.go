@@ -89,13 +89,13 @@ func TestQRViewShrinksOrOmits(t *testing.T) {
 	url := "http://127.0.0.1:4444/device?user_code=BCDF-GHSZ"
 	c, _ := qrMatrix(url)
 	w, h := qrSize(c)
-	if QRView(url, w, h, true) == "" {
+	if qrView(url, w, h, true) == "" {
 		t.Fatal("omitted although it fits exactly")
 	}
-	if QRView(url, w-1, h, true) != "" || QRView(url, w, h-1, true) != "" {
+	if qrView(url, w-1, h, true) != "" || qrView(url, w, h-1, true) != "" {
 		t.Fatal("drawn in too small a space")
 	}
-	if QRView("", 100, 100, true) != "" {
+	if qrView("", 100, 100, true) != "" {
 		t.Fatal("drew an empty text")
 	}
 	// The login screen omits it (with a note) at 60x20 and shows it at 120x40.

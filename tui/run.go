@@ -76,7 +76,7 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 		now = time.Now
 	}
 	remote := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
-	d := Deps{
+	d := deps{
 		Profiles:            m,
 		Flow:                managerFlow(m),
 		StartWeb:            managerWeb(m),
@@ -93,9 +93,9 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 	dark := termenv.HasDarkBackground()
 	lipgloss.SetHasDarkBackground(dark)
 
-	p := tea.NewProgram(New(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx))
+	p := tea.NewProgram(newModel(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx))
 	final, err := p.Run()
-	fm, _ := final.(Model)
+	fm, _ := final.(model)
 	// A browser sign-in still open (quit mid-flow) closes its listener
 	// before Run returns.
 	if fm.login.webFlow != nil {
@@ -111,7 +111,7 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 }
 
 // finish turns the final model into Run's result.
-func (m Model) finish() (Result, error) {
+func (m model) finish() (Result, error) {
 	res := m.result
 	if m.opt.Start != ScreenLogin || res.LoggedIn != nil {
 		return res, nil

@@ -2,8 +2,8 @@ package tui
 
 import "github.com/charmbracelet/lipgloss"
 
-// Styles are all the styles of the program, built once by DefaultStyles.
-type Styles struct {
+// styles are all the styles of the program, built once by defaultStyles.
+type styles struct {
 	App        lipgloss.Style
 	Header     lipgloss.Style
 	Title      lipgloss.Style
@@ -26,9 +26,9 @@ type Styles struct {
 	Status     lipgloss.Style
 }
 
-// DefaultStyles returns the styles built from the palette. It mutates no
+// defaultStyles returns the styles built from the palette. It mutates no
 // global state.
-func DefaultStyles() *Styles {
+func defaultStyles() *styles {
 	// The semantic palette. Adaptive colours pick the light or dark variant from
 	// the background detected once, before the program starts. Colour is never
 	// the only signal: every state also has a word or symbol.
@@ -40,7 +40,7 @@ func DefaultStyles() *Styles {
 	colSelBg := lipgloss.AdaptiveColor{Light: "#DDD8F8", Dark: "#3B3163"}
 	colBorder := lipgloss.AdaptiveColor{Light: "#C0C0C0", Dark: "#505050"}
 	s := lipgloss.NewStyle
-	return &Styles{
+	return &styles{
 		App:        s().Padding(0, 1),
 		Header:     s().Bold(true),
 		Title:      s().Bold(true).Foreground(colPrimary),

@@ -35,7 +35,7 @@ func hasMsg[T any](msgs []tea.Msg) (T, bool) {
 
 func TestFirstFrameIsPlaceholderAndInitDoesNoIO(t *testing.T) {
 	fx := newFixture(3)
-	m := New(context.Background(), fx.deps, Options{}, true)
+	m := newModel(context.Background(), fx.deps, Options{}, true)
 	if got := m.View(); !strings.Contains(got, "starting") {
 		t.Fatalf("view before size = %q, want a placeholder", got)
 	}
@@ -417,7 +417,7 @@ func TestHelpToggleRelaysOut(t *testing.T) {
 
 // --- login ---
 
-func loginModelAt(t *testing.T, fx *fixture, w, h int) Model {
+func loginModelAt(t *testing.T, fx *fixture, w, h int) model {
 	t.Helper()
 	return startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, w, h)
 }

@@ -17,7 +17,7 @@ import (
 
 // startWeb builds a model on the login screen of a web-only server and
 // runs the start of the browser sign-in.
-func startWeb(t *testing.T, fx *fixture, w, h int) Model {
+func startWeb(t *testing.T, fx *fixture, w, h int) model {
 	t.Helper()
 	m := startModel(t, fx.withWeb(), Options{Start: ScreenLogin, Server: webServer()}, w, h)
 	if m.login.state != loginWaiting || !m.login.web {
@@ -309,14 +309,14 @@ func TestWebLoginPasteOverSSH(t *testing.T) {
 
 func TestFlowWebLogin(t *testing.T) {
 	fx := fastFixture(0).withWeb()
-	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: webServer()}, true), teatest.WithInitialTermSize(100, 40))
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: webServer()}, true), teatest.WithInitialTermSize(100, 40))
 	waitText(t, tm, "Waiting for the browser", "left")
 	fx.web(0).finish(&oauth2.Token{AccessToken: "at-web", Expiry: time.Now().Add(time.Hour)}, nil)
 	waitText(t, tm, "Logged in as alice")
 	tm.Send(press("enter"))
 	waitText(t, tm, "Profiles (1)")
 	tm.Send(press("q"))
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
 	if res, err := fm.finish(); err != nil || res.LoggedIn == nil || res.LoggedIn.Name != "alice" {
 		t.Fatalf("result %+v, %v", res, err)
 	}
@@ -324,10 +324,10 @@ func TestFlowWebLogin(t *testing.T) {
 
 func TestFlowWebLoginEsc(t *testing.T) {
 	fx := fastFixture(0).withWeb()
-	tm := teatest.NewTestModel(t, New(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: webServer()}, true), teatest.WithInitialTermSize(100, 40))
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: webServer()}, true), teatest.WithInitialTermSize(100, 40))
 	waitText(t, tm, "Waiting for the browser")
 	tm.Send(press("esc"))
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
 	if _, err := fm.finish(); err != ErrCancelled {
 		t.Fatalf("finish: %v", err)
 	}

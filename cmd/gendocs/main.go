@@ -28,7 +28,21 @@ func main() {
 }
 
 func run(md, man, comp string) error {
-	root := docgen.Prepare(cmd.NewRootCmd(cmd.NewFactory("dev")))
+	// The command tree of authdeck's own identity. The pages must not
+	// depend on who builds them: the environment is empty but for a
+	// configuration directory that is never read (New does no I/O).
+	h := cmd.Authdeck("dev")
+	h.Getenv = func(k string) string {
+		if k == "AUTHDECK_CONFIG_DIR" {
+			return os.TempDir()
+		}
+		return ""
+	}
+	kit, err := cmd.New(h)
+	if err != nil {
+		return err
+	}
+	root := docgen.Prepare(kit.RootCmd())
 	if md != "" {
 		names, err := docgen.Markdown(root, md)
 		if err != nil {
