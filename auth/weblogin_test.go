@@ -34,7 +34,7 @@ type webFakeToken struct {
 	nonce     string // nonce to put in the ID token
 	aud       string // ID token audience; "" means the client ID
 	noIDToken bool
-	scope     string // the granted scope to answer with; "" sends none
+	scope     string                           // the granted scope to answer with; "" sends none
 	answer    func(w http.ResponseWriter) bool // overrides the answer when it returns true
 	block     chan struct{}                    // when set, requests wait for it to close
 	forms     []url.Values
