@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,10 +15,11 @@ import (
 	"time"
 )
 
-// sessionCookie names the verification page's session cookie. It carries
-// only a random session id; the CSRF token lives server-side and in the
-// form.
-const sessionCookie = "authdeck_dev_session"
+// sessionCookiePrefix starts the name of the verification page's session
+// cookie. It carries only a random session id; the CSRF token lives
+// server-side and in the form. The full name ends in the server's port
+// (see Server.sessionCookie).
+const sessionCookiePrefix = "authdeck_dev_session_"
 
 // pageCSS is the only style of the verification page. It is inline, and the
 // Content-Security-Policy allows exactly this text by its hash.
@@ -250,7 +252,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(s.sessionCookie()); err == nil {
 		if se := s.state.sessions[c.Value]; se != nil && now.Before(se.created.Add(sessionTTL)) {
 			return se
 		}
@@ -271,7 +273,7 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
 	se := &session{csrf: randomToken("", 24), created: now}
 	s.state.sessions[id] = se
 	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
+		Name:     s.sessionCookie(),
 		Value:    id,
 		Path:     "/", // the verification page and the consent page
 		MaxAge:   int(sessionTTL / time.Second),
@@ -281,9 +283,22 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
 	return se
 }
 
+// sessionCookie is this server's session cookie name. Browsers keep
+// cookies per host, not per port, so two dev servers on 127.0.0.1 (a demo
+// and a dev-server, say) would overwrite each other's cookie under one
+// name, and the first one's form would then be refused. The port in the
+// name keeps them apart.
+func (s *Server) sessionCookie() string {
+	_, port, err := net.SplitHostPort(s.host)
+	if err != nil || port == "" {
+		port = "0"
+	}
+	return sessionCookiePrefix + port
+}
+
 // existingSession returns the browser's session or nil; it never makes one.
 func (s *Server) existingSession(r *http.Request) *session {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(s.sessionCookie())
 	if err != nil {
 		return nil
 	}

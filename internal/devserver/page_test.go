@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -50,7 +51,7 @@ func TestPageHeadersAndCSPHash(t *testing.T) {
 	}
 	var c *http.Cookie
 	for _, k := range resp.Cookies() {
-		if k.Name == sessionCookie {
+		if k.Name == s.sessionCookie() {
 			c = k
 		}
 	}
@@ -248,5 +249,39 @@ func TestHostHeaderChecked(t *testing.T) {
 		if w.Code != want {
 			t.Errorf("Host %q: %d, want %d", host, w.Code, want)
 		}
+	}
+}
+
+// Two dev servers on 127.0.0.1 in one browser: cookies are kept per host,
+// not per port, so under one cookie name the second server's session would
+// replace the first's and the first's form would be refused.
+func TestTwoServersOneCookieJar(t *testing.T) {
+	s1, s2 := start(t, Options{}), start(t, Options{})
+	if s1.sessionCookie() == s2.sessionCookie() {
+		t.Fatalf("both servers name their cookie %s", s1.sessionCookie())
+	}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	get := func(s *Server) string {
+		t.Helper()
+		resp, err := hc.Get(s.DeviceURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	da := deviceAuth(t, s1)
+	csrf1 := csrfOf(t, get(s1)) // the first server's form is open...
+	get(s2)                     // ...when the second server's page is opened
+	resp, err := hc.PostForm(s1.DeviceURL(), url.Values{"csrf": {csrf1}, "user_code": {str(da, "user_code")}, "action": {"continue"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-page="confirm"`) {
+		t.Fatalf("the first server's form after opening the second's page: %d\n%s", resp.StatusCode, body)
 	}
 }
