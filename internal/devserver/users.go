@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -61,6 +62,12 @@ func LoadUsers(path string) ([]User, error) {
 		return nil, fmt.Errorf("users file %s lists no users; add at least one, e.g. [[users]] login = \"alice\" (TOML) or {\"users\":[{\"login\":\"alice\"}]} (JSON)", path)
 	}
 	if err := validateUsers(users); err != nil {
+		var be *badCharError
+		if errors.As(err, &be) {
+			if line := lineOfRune(data, be.r); line > 0 {
+				return nil, fmt.Errorf("users file %s: line %d: %w", path, line, err)
+			}
+		}
 		return nil, fmt.Errorf("users file %s: %w", path, err)
 	}
 	return users, nil
@@ -135,6 +142,55 @@ func lineOf(data []byte, offset int64) int {
 	return bytes.Count(data[:offset], []byte("\n")) + 1
 }
 
+// badCharError is a name or email with a control or format character in
+// it: C0 and C1 controls (escape sequences for a terminal) and Unicode
+// format characters such as U+202E RIGHT-TO-LEFT OVERRIDE, which make text
+// read differently from what it is.
+type badCharError struct {
+	user  int
+	login string
+	field string
+	r     rune
+}
+
+func (e *badCharError) Error() string {
+	return fmt.Sprintf("user %d (%s): the %s contains the control character U+%04X (control and format characters such as escape codes or U+202E would change how it is shown); remove it", e.user, e.login, e.field, e.r)
+}
+
+// badRune returns the first control or format character in s.
+func badRune(s string) (rune, bool) {
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// lineOfRune is the line of the first occurrence of r in data, literal or
+// written as a JSON or TOML escape (\u202e, \U0000202E); 0 when not found.
+func lineOfRune(data []byte, r rune) int {
+	best := -1
+	cands := []string{string(r), fmt.Sprintf(`\u%04x`, r), fmt.Sprintf(`\u%04X`, r), fmt.Sprintf(`\U%08x`, r), fmt.Sprintf(`\U%08X`, r)}
+	switch r {
+	case '\b':
+		cands = append(cands, `\b`)
+	case '\f':
+		cands = append(cands, `\f`)
+	case '\x1b':
+		cands = append(cands, `\e`)
+	}
+	for _, c := range cands {
+		if i := bytes.Index(data, []byte(c)); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return 0
+	}
+	return lineOf(data, int64(best))
+}
+
 // validateUsers checks logins (unique, 1–64 of a-z 0-9 . _ -) and emails.
 func validateUsers(users []User) error {
 	seen := map[string]bool{}
@@ -152,8 +208,14 @@ func validateUsers(users []User) error {
 			return fmt.Errorf("user %d: login %q appears twice", n, u.Login)
 		}
 		seen[u.Login] = true
-		if len(u.Name) > 200 || strings.ContainsFunc(u.Name, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-			return fmt.Errorf("user %d (%s): name must be at most 200 characters without control characters", n, u.Login)
+		if r, bad := badRune(u.Name); bad {
+			return &badCharError{user: n, login: u.Login, field: "name", r: r}
+		}
+		if len(u.Name) > 200 {
+			return fmt.Errorf("user %d (%s): name must be at most 200 characters", n, u.Login)
+		}
+		if r, bad := badRune(u.Email); bad {
+			return &badCharError{user: n, login: u.Login, field: "email", r: r}
 		}
 		if u.Email != "" {
 			a, err := mail.ParseAddress(u.Email)

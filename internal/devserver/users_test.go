@@ -53,7 +53,11 @@ func TestLoadUsersErrors(t *testing.T) {
 		{"badlogin.toml", "[[users]]\nlogin = \"Al ice\"\n", `login "Al ice" must be`},
 		{"dup.toml", "[[users]]\nlogin = \"a\"\n[[users]]\nlogin = \"a\"\n", `user 2: login "a" appears twice`},
 		{"mail.toml", "[[users]]\nlogin = \"a\"\nemail = \"not-an-email\"\n", "is not an email address"},
-		{"ctrl.toml", "[[users]]\nlogin = \"a\"\nname = \"A\\u001b[31m\"\n", "control characters"},
+		{"ctrl.toml", "[[users]]\nlogin = \"a\"\nname = \"A\\u001b[31m\"\n", "line 3: user 1 (a): the name contains the control character U+001B"},
+		{"c1.toml", "[[users]]\nlogin = \"a\"\n\n[[users]]\nlogin = \"b\"\nname = \"B\\u009b31m\"\n", "line 6: user 2 (b): the name contains the control character U+009B"},
+		{"rlo.json", "{\"users\": [\n{\"login\": \"a\",\n \"name\": \"evil\u202egnp.exe\"}]}", "line 3: user 1 (a): the name contains the control character U+202E"},
+		{"rlo-escaped.json", "{\"users\": [\n{\"login\": \"a\", \"name\": \"x\\u202Ey\"}]}", "line 2: user 1 (a): the name contains the control character U+202E"},
+		{"zwsp-email.toml", "[[users]]\nlogin = \"a\"\nemail = \"a\u200b@example.com\"\n", "line 3: user 1 (a): the email contains the control character U+200B"},
 	} {
 		p := writeFile(t, c.name, c.content)
 		_, err := LoadUsers(p)
