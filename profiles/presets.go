@@ -79,7 +79,7 @@ func presetDefs() map[string]presetDef {
 					"The device flow must be enabled in the OAuth app's settings (\"Enable Device Flow\").",
 					"Token answers are form-encoded unless the request sends Accept: application/json, and errors come with HTTP 200.",
 					"No refresh token unless the app opts in to expiring user tokens (GitHub Apps); OAuth app tokens do not expire.",
-					"No revocation endpoint usable by a device app (revoking needs the client secret): revoke forgets the token locally; revoke it at https://github.com/settings/applications.",
+					"No revocation endpoint usable by a device app (revoking needs the client secret): revoke refuses and forgets nothing; run logout to forget the token locally, and revoke it at https://github.com/settings/applications.",
 					"No OpenID Connect: the account is read from the REST API's /user.",
 				},
 			},
@@ -135,7 +135,7 @@ func presetDefs() map[string]presetDef {
 				Quirks: []string{
 					"\"Allow public client flows\" must be on in the app registration (Authentication page).",
 					"The device answer carries a ready-made message; the older v1 endpoint sends numbers as strings.",
-					"No RFC 7009 revocation endpoint: revoke forgets the tokens locally (sign-in sessions are revoked in the Entra admin center or with Graph's revokeSignInSessions).",
+					"No RFC 7009 revocation endpoint: revoke refuses and forgets nothing; run logout to forget the tokens locally (sign-in sessions are revoked in the Entra admin center or with Graph's revokeSignInSessions).",
 					"The issuer of common, organizations and consumers is a template, so no issuer is set for them.",
 				},
 			},
@@ -268,7 +268,7 @@ func presetDefs() map[string]presetDef {
 					"CLI Auth must be enabled for the environment; the client ID is the environment's (client_...).",
 					"The token answer has no expires_in: the expiry is the access token's (a JWT) exp claim.",
 					"The verification page is on the AuthKit domain, not api.workos.com.",
-					"No userinfo endpoint on the User Management API (the account comes from the token's claims) and no RFC 7009 revocation: revoke forgets the tokens locally.",
+					"No userinfo endpoint on the User Management API (the account comes from the token's claims) and no RFC 7009 revocation: revoke refuses and forgets nothing; run logout to forget the tokens locally.",
 				},
 			},
 			build: func(opt PresetOptions) (auth.Endpoints, error) {
@@ -419,7 +419,7 @@ func Preset(name string, opt PresetOptions) (Server, error) {
 		return Server{}, fmt.Errorf("preset %s: --client-id contains spaces or control characters; paste it again", key)
 	}
 	if def.info.NeedsSecret && opt.ClientSecret == "" {
-		return Server{}, fmt.Errorf("preset %s needs --client-secret: %s issues one with every client ID, even for installed apps, and refuses requests without it", key, def.info.Title)
+		return Server{}, fmt.Errorf("preset %s needs a client secret: %s issues one with every client ID, even for installed apps, and refuses requests without it; give it with --client-secret-file PATH or the client-secret environment variable (not --client-secret, which other users can see in the process list)", key, def.info.Title)
 	}
 	e, err := def.build(opt)
 	if err != nil {

@@ -214,7 +214,7 @@ func TestPresetErrors(t *testing.T) {
 		{"no client id", "github", PresetOptions{}, []string{"needs --client-id", "GitHub"}},
 		{"blank client id", "okta", PresetOptions{ClientID: "  ", Domain: "a.okta.com"}, []string{"needs --client-id"}},
 		{"client id with newline", "github", PresetOptions{ClientID: "abc\ndef"}, []string{"--client-id contains"}},
-		{"google without secret", "google", PresetOptions{ClientID: "x"}, []string{"needs --client-secret", "Google"}},
+		{"google without secret", "google", PresetOptions{ClientID: "x"}, []string{"needs a client secret", "Google", "--client-secret-file", "environment variable"}},
 		{"auth0 without domain", "auth0", PresetOptions{ClientID: "x"}, []string{"needs --domain", "auth0.com"}},
 		{"okta without domain", "okta", PresetOptions{ClientID: "x"}, []string{"needs --domain"}},
 		{"keycloak without domain", "keycloak", PresetOptions{ClientID: "x", Tenant: "r"}, []string{"needs --domain"}},
@@ -333,6 +333,32 @@ func TestPresetsDocumented(t *testing.T) {
 		}
 		if !strings.Contains(doc, "`"+strings.Join(info.Scopes, " ")+"`") {
 			t.Errorf("README.md does not list %s's default scopes %q", info.Name, info.Scopes)
+		}
+	}
+}
+
+// TestPresetRevokeQuirksTrue: a preset without a revocation endpoint must
+// not claim that revoke forgets the token, since Manager.Revoke then
+// refuses and forgets nothing; its quirks point to logout instead.
+func TestPresetRevokeQuirksTrue(t *testing.T) {
+	for _, info := range Presets() {
+		opt := PresetOptions{ClientID: "id", ClientSecret: "s", Domain: "tenant.example.com", Tenant: "realm"}
+		if info.Domain == "" {
+			opt.Domain = ""
+		}
+		if info.Tenant == "" {
+			opt.Tenant = ""
+		}
+		s, err := Preset(info.Name, opt)
+		if err != nil {
+			t.Fatalf("%s: %v", info.Name, err)
+		}
+		quirks := strings.Join(info.Quirks, "\n")
+		if strings.Contains(quirks, "revoke forgets") {
+			t.Errorf("%s: a quirk says revoke forgets the token; Manager.Revoke forgets only after revoking at the server:\n%s", info.Name, quirks)
+		}
+		if s.RevocationURL == "" && !strings.Contains(quirks, "logout") {
+			t.Errorf("%s has no revocation endpoint but its quirks do not point to logout:\n%s", info.Name, quirks)
 		}
 	}
 }
