@@ -71,6 +71,11 @@ type Options struct {
 	// sooner than that after the previous poll of the same code. By default
 	// the provider sends no interval and never answers slow_down.
 	PollInterval time.Duration
+	// SlowDownPolls, when positive, makes the token endpoint answer the
+	// first SlowDownPolls device_code polls (of any device code) with HTTP
+	// 400 {"error":"slow_down"}, however slowly they come, before the
+	// provider sees them. Their arrival times are in [Stats.DevicePolls].
+	SlowDownPolls int
 }
 
 // Provider is a running oidc-provider. Its fields are read-only.
@@ -135,6 +140,7 @@ func Start(t testing.TB, opt Options) *Provider {
 		"OIDC_ACCESS_TTL="+seconds(opt.AccessTTL, time.Hour),
 		"OIDC_DEVICE_TTL="+seconds(opt.DeviceCodeTTL, 10*time.Minute),
 		"OIDC_DEVICE_INTERVAL="+seconds(opt.PollInterval, 0),
+		"OIDC_SLOW_DOWN_POLLS="+strconv.Itoa(max(opt.SlowDownPolls, 0)),
 		"OIDC_CLIENT_SECRET="+secret, // env, never argv: argv is visible to every user
 	)
 	cmd := exec.Command("node", "server.js")

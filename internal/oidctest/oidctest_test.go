@@ -488,6 +488,31 @@ func TestPollIntervalAndSlowDown(t *testing.T) {
 	}
 }
 
+// TestSlowDownPolls: the first SlowDownPolls device polls answer slow_down
+// however slowly they come, even for an approved code; the next one gets the
+// tokens, and every poll's arrival is recorded.
+func TestSlowDownPolls(t *testing.T) {
+	t.Parallel()
+	p := Start(t, Options{SlowDownPolls: 2})
+	status, body := postForm(t, p, "/device/auth", url.Values{"client_id": {p.ClientID}, "scope": {Scopes}})
+	if status != http.StatusOK {
+		t.Fatalf("device authorization: HTTP %d %v", status, body)
+	}
+	p.Approve(t, body["user_code"].(string))
+	poll := url.Values{"client_id": {p.ClientID}, "grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {body["device_code"].(string)}}
+	for i := range 2 {
+		if status, body := postForm(t, p, "/token", poll); status != http.StatusBadRequest || body["error"] != "slow_down" {
+			t.Fatalf("poll %d: HTTP %d %v, want slow_down", i+1, status, body)
+		}
+	}
+	if status, body := postForm(t, p, "/token", poll); status != http.StatusOK || body["access_token"] == nil {
+		t.Fatalf("third poll of an approved code: HTTP %d %v, want tokens", status, body)
+	}
+	if polls := p.Stats(t).DevicePolls; len(polls) != 3 {
+		t.Fatalf("DevicePolls = %v, want 3", polls)
+	}
+}
+
 // TestWebClientLoopbackPKCE walks the authorization code flow of the web
 // client with a loopback redirect on an arbitrary port, as a browser would.
 func TestWebClientLoopbackPKCE(t *testing.T) {

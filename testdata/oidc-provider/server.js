@@ -10,6 +10,9 @@
 //                        "interval", and a device_code poll arriving sooner
 //                        than that after the previous poll of the same code
 //                        gets "slow_down" (RFC 8628 section 3.5)
+//   OIDC_SLOW_DOWN_POLLS when > 0: the first N device_code polls (of any code)
+//                        get "slow_down", whatever their pace, before the
+//                        provider sees them
 //
 // Once it listens, it prints one JSON line on stdout:
 //   {"issuer":"http://127.0.0.1:PORT","port":PORT}
@@ -41,6 +44,7 @@ const port = intFromEnv('OIDC_PORT', 0);
 const accessTTL = intFromEnv('OIDC_ACCESS_TTL', 3600);
 const deviceTTL = intFromEnv('OIDC_DEVICE_TTL', 600);
 const deviceInterval = intFromEnv('OIDC_DEVICE_INTERVAL', 0);
+let slowDownPolls = intFromEnv('OIDC_SLOW_DOWN_POLLS', 0);
 const clientSecret = process.env.OIDC_CLIENT_SECRET || randomBytes(24).toString('base64url');
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -194,7 +198,7 @@ server.listen(port, '127.0.0.1', () => {
       return;
     }
 
-    if (deviceInterval > 0 && ctx.is('application/x-www-form-urlencoded')) {
+    if ((deviceInterval > 0 || slowDownPolls > 0) && ctx.is('application/x-www-form-urlencoded')) {
       // Read the body here (oidc-provider then uses ctx.request.body) to see
       // which device code is polled before the token endpoint runs.
       const chunks = [];
@@ -205,7 +209,9 @@ server.listen(port, '127.0.0.1', () => {
         const now = Date.now();
         const prev = lastPoll.get(body.device_code);
         lastPoll.set(body.device_code, now);
-        if (prev !== undefined && now - prev < deviceInterval * 1000) {
+        const forced = slowDownPolls > 0;
+        if (forced) slowDownPolls -= 1;
+        if (forced || (deviceInterval > 0 && prev !== undefined && now - prev < deviceInterval * 1000)) {
           countTokenRequest(body.grant_type);
           ctx.status = 400;
           ctx.set('Cache-Control', 'no-store');
