@@ -40,8 +40,9 @@ func (c *Client) tokenAnswer(r *response) (fields, *OAuthError, error) {
 // parseTokenResponse turns a token endpoint's answer into a token. Errors
 // are those of tokenAnswer (an OAuth error comes back as *OAuthError), or a
 // clear error when a success lacks an access token or has a token type other
-// than Bearer. The returned token's Extra holds every field of the answer
-// (id_token and scope among them).
+// than Bearer. The expiry is expires_in from now, or the access token's JWT
+// exp claim when the answer has no expires_in (WorkOS). The returned token's
+// Extra holds every field of the answer (id_token and scope among them).
 func (c *Client) parseTokenResponse(r *response) (*oauth2.Token, error) {
 	f, oe, err := c.tokenAnswer(r)
 	if err != nil {
@@ -72,9 +73,17 @@ func (c *Client) tokenFromFields(r *response, f fields) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: invalid token response: %w", r.URL, err)
 	}
-	if ok && d > 0 {
+	switch {
+	case ok && d > 0:
 		t.Expiry = c.now().Add(d)
 		t.ExpiresIn = int64(d.Seconds())
+	case !ok:
+		// No expires_in (WorkOS): a JWT access token's exp is its expiry.
+		// Without either the token is taken to never expire, and is only
+		// refreshed when a server rejects it.
+		if exp, ok := jwtExp(t.AccessToken); ok {
+			t.Expiry = exp
+		}
 	}
 	extra := make(map[string]any, len(f))
 	for k, v := range f {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,69 @@ func TestIdentityFromIDToken(t *testing.T) {
 	}
 	if auth.IDToken(nil) != "" {
 		t.Fatal("IDToken(nil)")
+	}
+}
+
+// WorkOS sends no expires_in with tokens: the expiry is the access token's
+// JWT exp, at login and at refresh.
+func TestWorkOSTokenExpiryFromJWT(t *testing.T) {
+	srv, c, clk := newFake(t, authtest.Options{Dialect: authtest.WorkOS, AccessTTL: 7 * time.Minute, Interval: time.Second})
+	ctx := ctxT(t)
+	dc, err := c.StartDevice(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Approve()
+	tok, err := c.WaitDevice(ctx, dc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := tok.Extra("expires_in"); v != nil {
+		t.Fatalf("the WorkOS dialect sent expires_in %v", v)
+	}
+	want := clk.Now().Add(7 * time.Minute).Truncate(time.Second)
+	if !tok.Expiry.Equal(want) {
+		t.Fatalf("login Expiry = %v, want %v (the JWT exp)", tok.Expiry, want)
+	}
+	clk.Advance(6 * time.Minute)
+	next, err := c.Refresh(ctx, tok.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := clk.Now().Add(7 * time.Minute).Truncate(time.Second); !next.Expiry.Equal(want) {
+		t.Fatalf("refresh Expiry = %v, want %v (the JWT exp)", next.Expiry, want)
+	}
+}
+
+// Without expires_in and without a JWT access token the token has no
+// expiry; an opaque token is not mistaken for a JWT, and an explicit
+// expires_in wins over exp.
+func TestTokenExpiryFallbacks(t *testing.T) {
+	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	at := jwt(`{"exp":` + strconv.FormatInt(exp.Unix(), 10) + `}`)
+	cases := []struct {
+		name, body string
+		want       time.Time
+	}{
+		{"jwt exp", `{"access_token":"` + at + `","token_type":"Bearer","refresh_token":"r"}`, exp},
+		{"opaque", `{"access_token":"opaque","token_type":"Bearer","refresh_token":"r"}`, time.Time{}},
+		{"expires_in wins", `{"access_token":"` + at + `","token_type":"Bearer","expires_in":60,"refresh_token":"r"}`, time.Time{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c, clk := newFake(t, authtest.Options{})
+			srv.Inject(authtest.PathToken, authtest.Raw(200, "application/json", tc.body))
+			tok, err := c.Refresh(ctxT(t), "r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.want
+			if tc.name == "expires_in wins" {
+				want = clk.Now().Add(time.Minute)
+			}
+			if !tok.Expiry.Equal(want) {
+				t.Fatalf("Expiry = %v, want %v", tok.Expiry, want)
+			}
+		})
 	}
 }

@@ -65,9 +65,10 @@ const (
 	Entra Dialect = "entra"
 	// Auth0 answers 403 for pending, denial and expiry, and 429 for slow_down.
 	Auth0 Dialect = "auth0"
-	// WorkOS sends no expires_in (the device code is a JWT whose exp is the
-	// expiry) and a verification page on another host (localhost instead of
-	// 127.0.0.1, so it is still reachable).
+	// WorkOS sends no expires_in, neither with device codes nor with
+	// tokens: the device code and the access token are JWTs whose exp is
+	// the expiry. Its verification page is on another host (localhost
+	// instead of 127.0.0.1, so it is still reachable).
 	WorkOS Dialect = "workos"
 )
 
@@ -747,6 +748,11 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, form url.V
 func (s *Server) issueLocked(family, scope, keepRefresh string, ttl time.Duration) map[string]any {
 	now := s.opts.Now()
 	at := s.newID("at")
+	if s.opts.Dialect == WorkOS {
+		// WorkOS access tokens are JWTs whose exp is the only expiry
+		// the client gets (no expires_in).
+		at = fakeJWT(map[string]any{"exp": now.Add(ttl).Unix(), "jti": at, "sub": "sub-" + s.opts.User})
+	}
 	sub := "sub-" + s.opts.User
 	s.access[at] = &accessInfo{family: family, sub: sub, scope: scope, expires: now.Add(ttl)}
 	body := map[string]any{
@@ -774,6 +780,8 @@ func (s *Server) issueLocked(family, scope, keepRefresh string, ttl time.Duratio
 		delete(body, "expires_in")
 	case Entra:
 		body["expires_in"] = fmt.Sprint(body["expires_in"])
+	case WorkOS:
+		delete(body, "expires_in")
 	}
 	return body
 }
