@@ -86,6 +86,9 @@ loopback); Go drops the Authorization header on redirects to another host.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			if !c.Flags().Changed("min-ttl") {
+				opts.MinTTL = 0 // profiles' default: 5m, at most half the token's life
+			}
 			return apiRun(c.Context(), opts)
 		},
 	}

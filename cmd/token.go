@@ -1,10 +1,10 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -27,6 +27,9 @@ type tokenOptions struct {
 	Profile   string
 	TokenFile string
 	MinTTL    time.Duration
+	// minTTLSet: --min-ttl was given, so it is honoured as is; otherwise
+	// profiles' default applies (5m, at most half the token's life).
+	minTTLSet bool
 	// SaveTo, when set, writes the token into this JSON secret file under
 	// Key instead of printing it (ErrOut gets a note).
 	SaveTo string
@@ -57,6 +60,7 @@ Token sources, first match wins: --token-file, the server's configured env var,
 		RunE: func(c *cobra.Command, args []string) error {
 			g := f.Globals()
 			opts.Profile, opts.TokenFile = g.Profile, g.TokenFile
+			opts.minTTLSet = c.Flags().Changed("min-ttl")
 			if opts.MinTTL < 0 {
 				return flagErrorf("--min-ttl must not be negative")
 			}
@@ -93,7 +97,11 @@ func tokenRun(ctx context.Context, o *tokenOptions) error {
 	// One read of the config chooses the profile (flag, env, directory
 	// file, active) and finds its token.
 	cwd, _ := o.Cwd()
-	res, err := m.Token(ctx, o.Profile, profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile, Cwd: cwd})
+	minTTL := time.Duration(0) // profiles' default
+	if o.minTTLSet {
+		minTTL = cmp.Or(o.MinTTL, profiles.NoMinTTL) // an explicit 0 means no margin
+	}
+	res, err := m.Token(ctx, o.Profile, profiles.TokenOptions{MinTTL: minTTL, TokenFile: o.TokenFile, Cwd: cwd})
 	if err != nil {
 		return err
 	}
@@ -123,7 +131,7 @@ func fastToken(ctx context.Context, h Host, args []string) (code int, ok bool) {
 	if err != nil {
 		return 0, false
 	}
-	o.Out, o.Getenv, o.Cwd = h.Stdout, h.Getenv, os.Getwd
+	o.Out, o.Getenv, o.Cwd = h.Stdout, h.Getenv, h.Getwd
 	o.Profiles = func() (*profiles.Manager, error) {
 		dir, err := h.configDir()
 		if err != nil {
@@ -186,7 +194,7 @@ func setTokenFlag(o *tokenOptions, name, value string, afterCmd bool) bool {
 		if err != nil || d < 0 || !afterCmd {
 			return false
 		}
-		o.MinTTL = d
+		o.MinTTL, o.minTTLSet = d, true
 	default:
 		return false
 	}

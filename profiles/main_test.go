@@ -51,7 +51,11 @@ func runChild(role string) error {
 		return nil
 	case "token":
 		minTTL := time.Minute
-		if v := os.Getenv("PROFILES_TEST_MINTTL"); v != "" {
+		switch v := os.Getenv("PROFILES_TEST_MINTTL"); v {
+		case "":
+		case "default":
+			minTTL = 0
+		default:
 			if minTTL, err = time.ParseDuration(v); err != nil {
 				return err
 			}

@@ -23,15 +23,26 @@ const maxTokenFile = 1 << 20
 // skew, time in flight), as in x/oauth2.
 const expiryDelta = 10 * time.Second
 
+// NoMinTTL, as TokenOptions.MinTTL, asks for no margin at all: the stored
+// token is refreshed only once it has expired (an explicit `--min-ttl 0`;
+// a zero MinTTL means the default).
+const NoMinTTL time.Duration = -1
+
 // TokenOptions tune Token.
 type TokenOptions struct {
-	// MinTTL: refresh first when the token expires within it. It is capped
-	// at half the token's lifetime as issued (expiry minus the time it was
-	// obtained), so a server whose tokens live no longer than MinTTL (a
-	// 5-minute Keycloak token against the 5-minute default) does not get a
-	// refresh on every call: a token is refreshed once half its life has
-	// passed, and a token refreshed a moment ago counts as fresh. Secrets
-	// saved before the obtained time was kept are not capped.
+	// MinTTL: refresh first when the token expires within it.
+	//
+	// Zero means the default: DefaultMinTTL, capped at half the token's
+	// lifetime as issued (expiry minus the time it was obtained), so a
+	// server whose tokens live no longer than the default (a 5-minute
+	// Keycloak token) does not get a refresh on every call: such a token
+	// is refreshed once half its life has passed, and a token refreshed a
+	// moment ago counts as fresh. Secrets saved before the obtained time
+	// was kept are not capped.
+	//
+	// Any other value is the caller's explicit choice and is honoured as
+	// given: a MinTTL longer than the token's whole life refreshes on every
+	// call, as asked. NoMinTTL (any negative value) means no margin.
 	MinTTL time.Duration
 	// TokenFile overrides everything (--token-file): plain text, or JSON
 	// with a "token" key.
@@ -45,6 +56,22 @@ type TokenOptions struct {
 	// directory file found from Cwd when set, the active profile) over the
 	// same read of the config.
 	Cwd string
+
+	// capMinTTL caps a non-default MinTTL at half the token's lifetime
+	// too (TokenSource, whose margin is a default, not a person's choice).
+	capMinTTL bool
+}
+
+// margin is the refresh margin opt asks for, and whether it is capped at
+// half the token's lifetime.
+func (opt TokenOptions) margin() (time.Duration, bool) {
+	switch {
+	case opt.MinTTL == 0:
+		return DefaultMinTTL, true
+	case opt.MinTTL < 0:
+		return 0, false
+	}
+	return opt.MinTTL, opt.capMinTTL
 }
 
 // TokenResult is a usable token and where it came from.
@@ -131,16 +158,20 @@ func (m *Manager) Token(ctx context.Context, profile string, opt TokenOptions) (
 	if !p.SignedIn() {
 		return nil, fmt.Errorf("profile %q is signed out; run `%s login --profile %s` to sign in again: %w", name, m.name(), name, ErrNotLoggedIn)
 	}
-	return m.storedToken(ctx, p, srv, opt.MinTTL, opt.Rejected)
+	minTTL, capped := opt.margin()
+	return m.storedToken(ctx, p, srv, minTTL, capped, opt.Rejected)
 }
 
 // fresh: usable for at least ttl more, ttl capped at half the token's
-// lifetime (see TokenOptions.MinTTL).
-func (m *Manager) fresh(s *Secret, ttl time.Duration) bool {
+// lifetime when capped (see TokenOptions.MinTTL).
+func (m *Manager) fresh(s *Secret, ttl time.Duration, capped bool) bool {
 	if s.Expiry.IsZero() {
 		return true
 	}
-	return m.now().Add(capTTL(ttl, s.Lifetime())).Before(s.Expiry)
+	if capped {
+		ttl = capTTL(ttl, s.Lifetime())
+	}
+	return m.now().Add(ttl).Before(s.Expiry)
 }
 
 // capTTL is ttl, at most half of lifetime when lifetime is known.
@@ -166,7 +197,7 @@ func (m *Manager) readSecret(ctx context.Context, p Profile) (*Secret, error) {
 	return sec, err
 }
 
-func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL time.Duration, rejected string) (*TokenResult, error) {
+func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL time.Duration, capped bool, rejected string) (*TokenResult, error) {
 	res := &TokenResult{Profile: p.Name, Source: sourceOf(p.Storage)}
 	if p.Storage == StorageFile {
 		res.SourceDetail = m.files.Path()
@@ -175,7 +206,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if err != nil {
 		return nil, err
 	}
-	if rejected == "" && m.fresh(sec, minTTL) || rejected != "" && sec.AccessToken != rejected && m.fresh(sec, expiryDelta) {
+	if rejected == "" && m.fresh(sec, minTTL, capped) || rejected != "" && sec.AccessToken != rejected && m.fresh(sec, expiryDelta, true) {
 		res.Token = sec.Token()
 		return res, nil
 	}
@@ -194,13 +225,13 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if rejected != "" {
 		seen = rejected
 	}
-	if rejected == "" && m.fresh(cur, minTTL) || cur.AccessToken != seen && m.fresh(cur, expiryDelta) {
+	if rejected == "" && m.fresh(cur, minTTL, capped) || cur.AccessToken != seen && m.fresh(cur, expiryDelta, true) {
 		// Another process refreshed while we waited for the lock.
 		res.Token = cur.Token()
 		return res, nil
 	}
 	if cur.RefreshToken == "" {
-		if m.fresh(cur, expiryDelta) {
+		if m.fresh(cur, expiryDelta, true) {
 			res.Token = cur.Token() // expiring soon, but nothing to refresh with
 			return res, nil
 		}
@@ -216,7 +247,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 		if errors.As(err, &oe) && oe.Code == "invalid_grant" {
 			return nil, fmt.Errorf("the login of profile %q has expired or was revoked (%s); run `%s login --profile %s` again: %w", p.Name, oe.Error(), m.name(), p.Name, ErrNotLoggedIn)
 		}
-		if m.fresh(cur, expiryDelta) {
+		if m.fresh(cur, expiryDelta, true) {
 			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
 			res.Token = cur.Token()
 			return res, nil
@@ -295,7 +326,13 @@ func readTokenFile(path string) (string, error) {
 // TokenSource is an oauth2.TokenSource over Token, for HTTP clients
 // (oauth2.NewClient). It keeps the last token in memory while it is good
 // for more than minTTL, so a client does not read the keyring per request.
+// minTTL is a margin, not a person's choice: zero means DefaultMinTTL, and
+// either way it is capped at half the token's lifetime as the default
+// MinTTL of Token is, so short-lived tokens are not refreshed per request.
 func (m *Manager) TokenSource(ctx context.Context, profile string, minTTL time.Duration) oauth2.TokenSource {
+	if minTTL == 0 {
+		minTTL = DefaultMinTTL
+	}
 	return &tokenSource{m: m, ctx: ctx, profile: profile, minTTL: minTTL}
 }
 
@@ -317,7 +354,7 @@ func (s *tokenSource) Token() (*oauth2.Token, error) {
 		t := *s.last
 		return &t, nil
 	}
-	r, err := s.m.Token(s.ctx, s.profile, TokenOptions{MinTTL: s.minTTL})
+	r, err := s.m.Token(s.ctx, s.profile, TokenOptions{MinTTL: s.minTTL, capMinTTL: true})
 	if err != nil {
 		return nil, err
 	}

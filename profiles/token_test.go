@@ -172,13 +172,8 @@ func TestTokenRefreshPersistsRotation(t *testing.T) {
 	if sec.Obtained.IsZero() || sec.Lifetime() <= 0 {
 		t.Fatalf("the refreshed secret has no obtained time: %+v", sec.Obtained)
 	}
-	// A second forced refresh works only with the newest refresh token.
-	// (MinTTL is capped at half the token's life: as a secret from an
-	// older release, without an obtained time, it is not.)
-	sec.Obtained = time.Time{}
-	if err := m.keyring.Set(ctx, secretKey(p.ID), sec); err != nil {
-		t.Fatal(err)
-	}
+	// A second forced refresh (an explicit MinTTL longer than the token's
+	// life is honoured) works only with the newest refresh token.
 	r2, err := m.Token(ctx, "alice", TokenOptions{MinTTL: 2 * time.Hour})
 	if err != nil || !r2.Refreshed || f.refreshCount() != 2 {
 		t.Fatalf("second refresh: %+v %v (refreshes %d)", r2, err, f.refreshCount())
@@ -264,9 +259,9 @@ func TestTokenSourceForHTTPClients(t *testing.T) {
 }
 
 // TestShortLivedTokenRefreshedOnce: with tokens that live 2 minutes and the
-// default MinTTL of 5 minutes, a refreshed token counts as fresh (MinTTL is
-// capped at half its lifetime): after one refresh, 20 goroutines and 4
-// processes asking with MinTTL 5m send no further refresh, and all get the
+// default MinTTL of 5 minutes, a refreshed token counts as fresh (the
+// default is capped at half its lifetime): after one refresh, 20 goroutines
+// and 4 processes asking with the default send no further refresh, and all get the
 // token of that one refresh. The token is refreshed again once half its
 // life has passed.
 func TestShortLivedTokenRefreshedOnce(t *testing.T) {
@@ -276,7 +271,7 @@ func TestShortLivedTokenRefreshedOnce(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	app.Now = clock.now
 	m, _, _ := loggedIn(t, f, app, time.Now().Add(-time.Minute), true)
-	first, err := m.Token(ctxT(t), "alice", TokenOptions{MinTTL: DefaultMinTTL})
+	first, err := m.Token(ctxT(t), "alice", TokenOptions{})
 	if err != nil || !first.Refreshed {
 		t.Fatalf("first call: %+v %v", first, err)
 	}
@@ -288,7 +283,7 @@ func TestShortLivedTokenRefreshedOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := child(app.ConfigDir, "token", "PROFILES_TEST_PROFILE=alice", "PROFILES_TEST_MINTTL=5m")
+			cmd := child(app.ConfigDir, "token", "PROFILES_TEST_PROFILE=alice", "PROFILES_TEST_MINTTL=default")
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
@@ -303,7 +298,7 @@ func TestShortLivedTokenRefreshedOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := open(t, app).Token(ctxT(t), "alice", TokenOptions{MinTTL: DefaultMinTTL})
+			r, err := open(t, app).Token(ctxT(t), "alice", TokenOptions{})
 			if err != nil {
 				errs <- err
 				return
@@ -334,7 +329,7 @@ func TestShortLivedTokenRefreshedOnce(t *testing.T) {
 	}
 	// Past half its life (61s of 120s), the token is refreshed again.
 	clock.advance(61 * time.Second)
-	r, err := m.Token(ctxT(t), "alice", TokenOptions{MinTTL: DefaultMinTTL})
+	r, err := m.Token(ctxT(t), "alice", TokenOptions{})
 	if err != nil || !r.Refreshed || f.refreshCount() != 2 {
 		t.Fatalf("past half its life: %+v %v (refreshes %d)", r, err, f.refreshCount())
 	}
@@ -377,4 +372,50 @@ func TestTokenRejectedRefreshes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExplicitMinTTLHonoured: only the default MinTTL is capped at half the
+// token's life. A token living 4 minutes, obtained 1 minute ago (3 minutes
+// left): the default (5m, capped to 2m) keeps it; an explicit 200s, within
+// the default but beyond half its life, refreshes it; NoMinTTL keeps it
+// until it has expired; TokenSource's margin is capped like the default.
+func TestExplicitMinTTLHonoured(t *testing.T) {
+	f := newFakeAS(t)
+	f.accessTTL = 4 * time.Minute
+	app := testApp(t)
+	clock := &testClock{t: time.Now()}
+	app.Now = clock.now
+	m, _, _ := loggedIn(t, f, app, time.Now().Add(-time.Minute), false)
+	ctx := ctxT(t)
+	first, err := m.Token(ctx, "alice", TokenOptions{})
+	if err != nil || !first.Refreshed {
+		t.Fatalf("expired token: %+v %v", first, err)
+	}
+	clock.advance(time.Minute)
+	check := func(what string, opt TokenOptions, refresh bool) {
+		t.Helper()
+		before := f.refreshCount()
+		r, err := m.Token(ctx, "alice", opt)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if r.Refreshed != refresh || (f.refreshCount() > before) != refresh {
+			t.Fatalf("%s: refreshed %v (server saw %d new), want %v", what, r.Refreshed, f.refreshCount()-before, refresh)
+		}
+	}
+	check("default", TokenOptions{}, false)
+	check("NoMinTTL", TokenOptions{MinTTL: NoMinTTL}, false)
+	ts := m.TokenSource(ctx, "alice", 0)
+	if _, err := ts.Token(); err != nil || f.refreshCount() != 1 {
+		t.Fatalf("TokenSource with the default margin: %v (refreshes %d)", err, f.refreshCount())
+	}
+	if _, err := m.TokenSource(ctx, "alice", time.Hour).Token(); err != nil || f.refreshCount() != 1 {
+		t.Fatalf("TokenSource with a 1h margin is capped like the default: %v (refreshes %d)", err, f.refreshCount())
+	}
+	check("explicit 200s", TokenOptions{MinTTL: 200 * time.Second}, true)
+	// The new token (3 minutes left on the test clock) is kept for an
+	// explicit 150s, although that is more than half its life.
+	check("explicit 150s", TokenOptions{MinTTL: 150 * time.Second}, false)
+	clock.advance(4*time.Minute + time.Second)
+	check("NoMinTTL, expired", TokenOptions{MinTTL: NoMinTTL}, true)
 }
