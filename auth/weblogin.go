@@ -35,6 +35,14 @@ func (e Endpoints) SupportsDevice() bool { return e.DeviceAuthURL != "" && e.Tok
 // false and SupportsWeb is true.
 func (e Endpoints) SupportsWeb() bool { return e.AuthURL != "" && e.TokenURL != "" }
 
+// WebOffersPaste is the one rule for when a browser sign-in offers to
+// finish with the address the browser ended on, pasted by the user: when
+// the session is remote (SSH: a browser opened here is not the user's) or
+// no browser can be opened here (the user opens the address in one of
+// their choosing, which may run on another machine). In both cases the
+// browser may not reach the loopback listener (RFC 8252 §7.3).
+func WebOffersPaste(remote, canOpenBrowser bool) bool { return remote || !canOpenBrowser }
+
 // DefaultWebTimeout ends a browser sign-in when WebOptions.Timeout is zero.
 const DefaultWebTimeout = 10 * time.Minute
 
@@ -73,6 +81,14 @@ type WebOptions struct {
 	Timeout time.Duration
 	// AppName is shown on the pages served to the browser; empty shows none.
 	AppName string
+	// OnIgnored, when set, is told about each request to the listener that
+	// was answered with an error page and otherwise ignored (the flow goes
+	// on): a callback with a wrong or missing state, a second callback, a
+	// wrong Host header or method. reason is one short sentence without
+	// any value from the request (no code, no state). It is called from the
+	// listener's goroutine before the error page is sent, so it must not
+	// block for long.
+	OnIgnored func(reason string)
 
 	// listen replaces net.Listen in tests.
 	listen func(network, address string) (net.Listener, error)
@@ -92,6 +108,7 @@ type WebOptions struct {
 // deny) the user's sign-in.
 type WebFlow struct {
 	app      string
+	ignored  func(reason string)
 	c        Client        // a copy: later changes to the caller's Client do not apply
 	cfg      oauth2.Config // builds the authorization URL
 	verifier string
@@ -172,7 +189,8 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 		timeout = DefaultWebTimeout
 	}
 	f := &WebFlow{
-		app: opt.AppName,
+		app:     opt.AppName,
+		ignored: opt.OnIgnored,
 		cfg: oauth2.Config{
 			ClientID:    c.ClientID,
 			Endpoint:    c.Endpoints.OAuth2(),
@@ -524,14 +542,17 @@ func (f *WebFlow) result() (*oauth2.Token, error) {
 func (f *WebFlow) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Host != f.host:
+		f.ignore("a request addressed to another host name (another site may be probing this computer)")
 		writeWebPage(w, f.app, webPage{Status: http.StatusMisdirectedRequest, Title: "Wrong address",
 			Lines: []string{"This listener only answers at " + f.host + "."}}, false)
 		return
 	case r.URL.Path != WebCallbackPath:
+		// Not reported: browsers ask for /favicon.ico on their own.
 		writeWebPage(w, f.app, webPage{Status: http.StatusNotFound, Title: "Not found",
 			Lines: []string{"Nothing is served here. This listener only waits for the sign-in's answer."}}, false)
 		return
 	case r.Method != http.MethodGet:
+		f.ignore("a callback sent with " + methodName(r.Method) + " instead of GET")
 		w.Header().Set("Allow", http.MethodGet)
 		writeWebPage(w, f.app, webPage{Status: http.StatusMethodNotAllowed, Title: "Method not allowed",
 			Lines: []string{"The sign-in's answer arrives as a GET request."}}, false)
@@ -539,6 +560,11 @@ func (f *WebFlow) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	if !f.stateMatches(q.Get("state")) {
+		if q.Has("state") {
+			f.ignore("a callback with the wrong state (not from this sign-in; possibly forged)")
+		} else {
+			f.ignore("a callback without a state (not from this sign-in; possibly forged)")
+		}
 		writeWebPage(w, f.app, webPage{Status: http.StatusBadRequest, Title: "Not the sign-in in progress",
 			Lines: []string{
 				"This answer does not belong to the sign-in that is waiting (its state does not match), so it was ignored.",
@@ -547,6 +573,7 @@ func (f *WebFlow) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !f.claim(true) {
+		f.ignore("a second callback after the sign-in's answer (a reload or a replay)")
 		writeWebPage(w, f.app, webPage{Status: http.StatusConflict, Title: "Already answered",
 			Lines: []string{"This sign-in has already received its answer. You can close this tab."}}, true)
 		return
@@ -566,6 +593,23 @@ func (f *WebFlow) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if fl, ok := w.(http.Flusher); ok {
 		fl.Flush()
 	}
+}
+
+// ignore reports an ignored request to WebOptions.OnIgnored.
+func (f *WebFlow) ignore(reason string) {
+	if f.ignored != nil {
+		f.ignored(reason)
+	}
+}
+
+// methodName is an HTTP method fit to show: the standard ones by name,
+// anything else as "another method".
+func methodName(m string) string {
+	switch m {
+	case http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "another method"
 }
 
 // webResultPage is the page for the flow's result.

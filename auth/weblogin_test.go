@@ -903,3 +903,76 @@ func TestEndpointsSupports(t *testing.T) {
 		}
 	}
 }
+
+// webIgnored collects what OnIgnored was told.
+type webIgnored struct {
+	mu      sync.Mutex
+	reasons []string
+}
+
+func (w *webIgnored) add(r string) { w.mu.Lock(); w.reasons = append(w.reasons, r); w.mu.Unlock() }
+
+func (w *webIgnored) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.reasons...)
+}
+
+func TestWebLoginOnIgnored(t *testing.T) {
+	fake := newWebFakeToken(t)
+	var ign webIgnored
+	flow, q := webStart(t, fake, nil, WebOptions{OnIgnored: ign.add})
+	release := make(chan struct{})
+	fake.mu.Lock()
+	fake.block = release
+	fake.mu.Unlock()
+	waited := webWait(context.Background(), flow)
+	base := strings.TrimSuffix(flow.RedirectURL(), "/callback")
+
+	webBrowser(t, http.MethodGet, base+"/favicon.ico") // browsers do this on their own: not reported
+	webBrowser(t, http.MethodGet, webCallback(flow, url.Values{"code": {"secret-code"}, "state": {"forged-state"}}))
+	webBrowser(t, http.MethodGet, webCallback(flow, url.Values{"code": {"secret-code"}}))
+	webBrowser(t, http.MethodPost, webCallback(flow, url.Values{"code": {"secret-code"}, "state": {q.Get("state")}}))
+	req, _ := http.NewRequest(http.MethodGet, webCallback(flow, url.Values{"code": {"good-code"}, "state": {q.Get("state")}}), nil)
+	req.Host = "rebind.example.test"
+	if res, err := http.DefaultTransport.RoundTrip(req); err == nil {
+		res.Body.Close()
+	}
+	webAssertRunning(t, flow)
+	want := []string{"wrong state", "without a state", "POST instead of GET", "another host name"}
+	got := ign.list()
+	if len(got) != len(want) {
+		t.Fatalf("OnIgnored told %d times, want %d: %q", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if !strings.Contains(got[i], w) {
+			t.Errorf("reason %d = %q, want it to mention %q", i, got[i], w)
+		}
+		for _, secret := range []string{"secret-code", "forged-state", q.Get("state"), "rebind"} {
+			if strings.Contains(got[i], secret) {
+				t.Errorf("reason %q repeats a value from the request (%q)", got[i], secret)
+			}
+		}
+	}
+
+	// A second callback while the first is being exchanged.
+	genuine := webCallback(flow, url.Values{"code": {"good-code"}, "state": {q.Get("state")}})
+	first := make(chan int, 1)
+	go func() { s, _, _ := webBrowser(t, http.MethodGet, genuine); first <- s }()
+	for deadline := time.Now().Add(10 * time.Second); len(fake.requests()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the genuine callback never reached the token endpoint")
+		}
+	}
+	webBrowser(t, http.MethodGet, genuine)
+	close(release)
+	if s := <-first; s != http.StatusOK {
+		t.Errorf("genuine callback: HTTP %d", s)
+	}
+	if r := webAwait(t, waited); r.err != nil {
+		t.Fatalf("Wait: %v", r.err)
+	}
+	if got := ign.list(); len(got) != 5 || !strings.Contains(got[4], "second callback") {
+		t.Errorf("after a second callback OnIgnored was told %q", got)
+	}
+}

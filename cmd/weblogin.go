@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
@@ -54,7 +55,12 @@ func useWeb(o *loginOptions, s profiles.Server) (bool, error) {
 // may run elsewhere, waits, and saves the login like the device flow.
 func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
 	c := clientFor(m, s)
-	flow, err := c.StartWeb(ctx, auth.WebOptions{AppName: o.AppName})
+	// The listener's goroutine, the browser opener and the paste reader
+	// all write to stderr: one lock keeps their lines whole.
+	w := &syncWriter{w: o.IO.ErrOut}
+	flow, err := c.StartWeb(ctx, auth.WebOptions{AppName: o.AppName, OnIgnored: func(reason string) {
+		fmt.Fprintf(w, "%s ignored %s; still waiting for this sign-in.\n", o.IO.Warn("!"), reason)
+	}})
 	if err != nil {
 		return fmt.Errorf("starting the browser sign-in to %s: %w", textsafe.Clean(s.Name), err)
 	}
@@ -64,8 +70,7 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 	canOpen := !o.NoBrowser && !remote && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser()
 	// Paste when the browser may not reach our listener: another machine
 	// (SSH), or a browser the user starts themselves.
-	paste := remote || !canOpen
-	w := o.IO.ErrOut
+	paste := auth.WebOffersPaste(remote, canOpen)
 	if o.JSON {
 		ev.emit(browserURLEvent{
 			Event: "browser_url", Server: s.Name, URL: flow.AuthURL(), RedirectURI: flow.RedirectURL(),
@@ -75,6 +80,9 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 	fmt.Fprintf(w, "Open this address in a browser to sign in to %s:\n  %s\n", textsafe.Clean(s.Name), flow.AuthURL())
 	if paste {
 		fmt.Fprintf(w, "If that browser runs on another machine, it ends on an address starting with\n  %s\nthat does not load: copy that whole address from its address bar, paste it here and press Enter.\n", flow.RedirectURL())
+	}
+	if remote && o.Web && s.SupportsDevice() {
+		fmt.Fprintf(w, "Or press Ctrl-C and run without --web to use the device flow, which needs no address pasted back.\n")
 	}
 	fmt.Fprintf(w, "Waiting for the browser (until %s)...\n", flow.Deadline().Local().Format("15:04:05"))
 
@@ -109,6 +117,18 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 		fmt.Fprintf(w, "%s could not read the account's identity (%s); saving the login anyway.\n", o.IO.Warn("Warning:"), textsafe.Clean(warn.Error()))
 	}
 	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
+}
+
+// syncWriter serialises writes from several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 // readPastedURLs hands each line of in to the flow until one ends it. The

@@ -448,3 +448,73 @@ func TestLoginWebCtrlC(t *testing.T) {
 		t.Errorf("the loopback listener still answers after Ctrl-C (HTTP %d)", res.StatusCode)
 	}
 }
+
+// TestLoginWebForgedCallbackAndSSHHint: over SSH with --web against a
+// server that also has the device flow, the hint names the device flow; a
+// forged callback to the listener is reported on stderr and the sign-in
+// goes on (the genuine pasted address still finishes it).
+func TestLoginWebForgedCallbackAndSSHHint(t *testing.T) {
+	f := newWebFake(t)
+	e := newTestEnv(t, nil)
+	e.addWebServer(t, f, true)
+	e.env["SSH_CONNECTION"] = "10.0.0.1 5000 10.0.0.2 22"
+	stdinR, stdinW := io.Pipe()
+	defer stdinW.Close()
+	lw := &lineWriter{lines: make(chan string, 16)}
+	e.f.IO.In, e.f.IO.Out = stdinR, lw
+	errLog := &syncBuffer{}
+	e.f.IO.ErrOut = errLog
+
+	done := make(chan int, 1)
+	go func() { done <- e.run("login --web --json") }()
+	var bu map[string]any
+	select {
+	case line := <-lw.lines:
+		if err := json.Unmarshal([]byte(line), &bu); err != nil || bu["event"] != "browser_url" {
+			t.Fatalf("first event %q, want browser_url", line)
+		}
+	case code := <-done:
+		t.Fatalf("login ended early: exit %d\n%s", code, errLog.String())
+	}
+	forged := bu["redirect_uri"].(string) + "?state=forged&code=x"
+	res, err := http.Get(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("forged callback: HTTP %d", res.StatusCode)
+	}
+	// OnIgnored writes before the page is sent, so the line is there now.
+	stderr := errLog.String()
+	for _, want := range []string{"ignored a callback with the wrong state", "still waiting for this sign-in", "run without --web to use the device flow"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "forged") && !strings.Contains(stderr, "possibly forged") {
+		t.Errorf("stderr repeats the forged state:\n%s", stderr)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("the forged callback ended the login: exit %d\n%s", code, errLog.String())
+	default:
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = hc.Get(bu["url"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if _, err := io.WriteString(stdinW, res.Header.Get("Location")+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("login: exit %d\n%s", code, errLog.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("login did not finish after the paste")
+	}
+}

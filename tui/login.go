@@ -138,7 +138,8 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 	m.now = m.deps.Now()
 	first := startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen)
 	if m.web {
-		first = startWebCmd(m.ctx, m.deps.StartWeb, server, auth.WebOptions{AppName: m.appName}, m.deps.Now, m.gen)
+		opt, watch := m.webOptions()
+		first = tea.Batch(startWebCmd(m.ctx, m.deps.StartWeb, server, opt, m.deps.Now, m.gen), watch)
 	}
 	return m, tea.Batch(closeWebCmd(old, nil), first, m.spinner.Tick)
 }
@@ -218,6 +219,8 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		return m.onWebResult(msg.tok, msg.err)
 	case webPastedMsg:
 		return m.onWebPasted(msg)
+	case webIgnoredMsg:
+		return m.onWebIgnored(msg)
 	case loginSavedMsg:
 		if msg.gen != m.gen || m.state != loginSaving {
 			return m, nil
@@ -370,7 +373,7 @@ func (m loginModel) updateKeys(k *loginKeys) {
 	} else {
 		k.ShowURL.SetHelp("u", "URL only")
 	}
-	k.Paste.SetEnabled(m.web && waiting && m.deps.Remote && !typing)
+	k.Paste.SetEnabled(m.web && waiting && m.webPaste() && !typing)
 	k.Submit.SetEnabled(typing)
 	k.StopTyping.SetEnabled(typing)
 	k.Retry.SetEnabled(m.state == loginFailed)

@@ -61,10 +61,75 @@ func (m loginModel) onWebStarted(msg webStartedMsg) (loginModel, tea.Cmd) {
 	m.state = loginWaiting
 	m.sizePaste()
 	cmds := []tea.Cmd{waitWebCmd(m.ctx, f, m.gen), clockCmd(m.gen, m.deps.Now)}
-	if !m.noBrowser && !m.deps.Remote && m.deps.OpenURL != nil {
+	if m.webCanOpen() {
 		cmds = append(cmds, openURLCmd(m.deps.OpenURL, f.AuthURL()))
 	}
 	return m, tea.Batch(cmds...)
+}
+
+// webCanOpen reports whether the browser sign-in opens a browser here:
+// not over SSH (it would open on the wrong machine), not with --no-browser,
+// and only when there is a way to open one.
+func (m loginModel) webCanOpen() bool {
+	return !m.noBrowser && !m.deps.Remote && m.deps.OpenURL != nil
+}
+
+// webPaste reports whether the browser sign-in offers to paste the address
+// the browser ended on: the rule cmd's plain login uses too.
+func (m loginModel) webPaste() bool { return auth.WebOffersPaste(m.deps.Remote, m.webCanOpen()) }
+
+// webDeviceHint reports whether to say the device flow would avoid the
+// paste: the browser sign-in was asked for (--web) over SSH, and the server
+// has the device flow.
+func (m loginModel) webDeviceHint() bool {
+	return m.deps.Remote && m.wantWeb && m.server.SupportsDevice()
+}
+
+// webIgnoredMsg reports a request the browser sign-in's listener answered
+// with an error page and ignored (auth.WebOptions.OnIgnored). ch is where
+// the next one comes from.
+type webIgnoredMsg struct {
+	gen    int
+	reason string
+	ch     <-chan string
+}
+
+// webOptions are the options of a new browser sign-in, with the command
+// that reports the requests its listener ignores (re-armed by
+// onWebIgnored until the attempt's context ends).
+func (m loginModel) webOptions() (auth.WebOptions, tea.Cmd) {
+	ch := make(chan string, 16)
+	opt := auth.WebOptions{AppName: m.appName, OnIgnored: func(reason string) {
+		select {
+		case ch <- reason:
+		default: // a flood: the notice already says it
+		}
+	}}
+	return opt, watchIgnoredCmd(m.ctx, ch, m.gen)
+}
+
+// watchIgnoredCmd waits for the next ignored request, or the attempt's end.
+func watchIgnoredCmd(ctx context.Context, ch <-chan string, gen int) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case r := <-ch:
+			return webIgnoredMsg{gen: gen, reason: r, ch: ch}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// onWebIgnored shows an ignored request as the screen's notice; the flow
+// goes on.
+func (m loginModel) onWebIgnored(msg webIgnoredMsg) (loginModel, tea.Cmd) {
+	if msg.gen != m.gen || !m.web || !m.active() {
+		return m, nil
+	}
+	if m.state == loginWaiting || m.state == loginStarting {
+		m.notice = "! Ignored " + clean(msg.reason) + "; still waiting."
+	}
+	return m, watchIgnoredCmd(m.ctx, msg.ch, m.gen)
 }
 
 // onWebResult handles how the flow ended (or a pasted address's token).
@@ -129,7 +194,7 @@ func (m loginModel) onWebKey(msg tea.KeyMsg) (bool, loginModel, tea.Cmd) {
 		return true, m, cmd
 	}
 	switch {
-	case m.deps.Remote && (msg.Paste || (msg.Type == tea.KeyRunes && len(msg.Runes) > 1)):
+	case m.webPaste() && (msg.Paste || (msg.Type == tea.KeyRunes && len(msg.Runes) > 1)):
 		// A paste anywhere on the screen goes to the field (several
 		// characters in one read are a paste in a terminal without
 		// bracketed paste).
@@ -227,8 +292,15 @@ func (m loginModel) webWaitingView() string {
 	if m.webFlow != nil {
 		redirect = clean(m.webFlow.RedirectURL())
 	}
-	if m.deps.Remote {
-		lines = append(lines, "", wrapWords("Over SSH the browser cannot reach this machine: it ends on an address starting with "+redirect+" that does not load. Copy that whole address and paste it here (p), then press enter.", tw))
+	if m.webPaste() {
+		if m.deps.Remote {
+			lines = append(lines, "", wrapWords("Over SSH the browser cannot reach this machine: it ends on an address starting with "+redirect+" that does not load. Copy that whole address and paste it here (p), then press enter.", tw))
+		} else {
+			lines = append(lines, "", wrapWords("If the browser runs on another machine, it ends on an address starting with "+redirect+" that does not load. Copy that whole address and paste it here (p), then press enter.", tw))
+		}
+		if m.webDeviceHint() {
+			lines = append(lines, wrapWords("Or press esc and run without --web to use the device flow, which needs no address pasted back.", tw))
+		}
 		lines = append(lines, m.paste.View())
 		if m.pasting {
 			lines = append(lines, s.Faint.Render("Checking the address…"))

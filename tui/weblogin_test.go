@@ -401,3 +401,93 @@ func TestSystemCopyFallsBackToOSC52(t *testing.T) {
 		t.Fatalf("wrote %q", out.String())
 	}
 }
+
+// The paste is offered by one rule (auth.WebOffersPaste), as in the plain
+// CLI: over SSH, and also when no browser can be opened here.
+func TestWebLoginPasteRule(t *testing.T) {
+	both := webServer()
+	both.DeviceAuthURL = "http://127.0.0.1:4444/device"
+	for _, tc := range []struct {
+		name        string
+		remote      bool
+		noBrowser   bool
+		noOpener    bool
+		web         bool
+		server      profiles.Server
+		paste, hint bool
+	}{
+		{"local with a browser", false, false, false, false, webServer(), false, false},
+		{"local, --no-browser", false, true, false, false, webServer(), true, false},
+		{"local, no way to open one", false, false, true, false, webServer(), true, false},
+		{"SSH, web-only server", true, false, false, false, webServer(), true, false},
+		{"SSH, --web on a server with the device flow", true, false, false, true, both, true, true},
+		{"local, --web on a server with the device flow", false, false, false, true, both, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(0).withWeb()
+			fx.deps.Remote = tc.remote
+			if tc.noOpener {
+				fx.deps.OpenURL = nil
+			}
+			m := startModel(t, fx, Options{Start: ScreenLogin, Server: tc.server, NoBrowser: tc.noBrowser, Web: tc.web}, 100, 40)
+			if m.login.state != loginWaiting || !m.login.web {
+				t.Fatalf("state %v web %v", m.login.state, m.login.web)
+			}
+			if got := m.login.webPaste(); got != tc.paste || got != auth.WebOffersPaste(tc.remote, !tc.remote && !tc.noBrowser && !tc.noOpener) {
+				t.Errorf("webPaste = %v, want %v", got, tc.paste)
+			}
+			v := m.View()
+			if got := strings.Contains(v, "p paste address") && strings.Contains(v, "paste it here (p)"); got != tc.paste {
+				t.Errorf("paste offered = %v, want %v:\n%s", got, tc.paste, v)
+			}
+			if got := strings.Contains(v, "run without --web to use the device flow"); got != tc.hint {
+				t.Errorf("device-flow hint shown = %v, want %v:\n%s", got, tc.hint, v)
+			}
+			if tc.paste {
+				// A paste anywhere goes to the field.
+				m, _ = send(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("http://x"), Paste: true})
+				if !m.login.pasteFocused() {
+					t.Error("a paste did not focus the field")
+				}
+			}
+		})
+	}
+}
+
+// A request the listener ignored (a forged callback) is shown as a notice;
+// the flow goes on and the next report is awaited.
+func TestWebLoginIgnoredNotice(t *testing.T) {
+	fx := newFixture(0)
+	m := startWeb(t, fx, 100, 40)
+	opt, watch := m.login.webOptions()
+	if opt.OnIgnored == nil || opt.AppName != "authdeck" {
+		t.Fatalf("options %+v", opt)
+	}
+	if fx.webOpts[0].OnIgnored == nil {
+		t.Fatal("the started flow has no OnIgnored")
+	}
+	opt.OnIgnored("a callback with the wrong state (not from this sign-in; possibly forged)")
+	msg, ok := watch().(webIgnoredMsg)
+	if !ok || msg.gen != m.login.gen {
+		t.Fatalf("watch gave %#v", msg)
+	}
+	m, cmd := send(m, msg)
+	if m.login.state != loginWaiting || cmd == nil {
+		t.Fatalf("state %v, re-armed %v", m.login.state, cmd != nil)
+	}
+	v := m.View()
+	if !strings.Contains(v, "! Ignored a callback with the wrong state") || !strings.Contains(v, "still waiting") {
+		t.Errorf("view lacks the notice:\n%s", v)
+	}
+	if f := fx.web(0); f.closes.Load() != 0 {
+		t.Error("the notice closed the flow")
+	}
+	// One from an earlier attempt is dropped, and not re-armed.
+	stale := msg
+	stale.gen--
+	stale.reason = "stale"
+	m, cmd = send(m, stale)
+	if cmd != nil || strings.Contains(m.View(), "stale") {
+		t.Errorf("a stale report was shown or re-armed:\n%s", m.View())
+	}
+}
