@@ -104,6 +104,14 @@ func (f *FileSecrets) parse(data []byte) (*credentialsDoc, error) {
 	if err := dec.Decode(doc); err != nil {
 		return nil, &ParseError{Path: f.path, Line: jsonErrLine(data, err), Err: fmt.Errorf("not valid credentials JSON: %w", err)}
 	}
+	// One JSON value and nothing else: junk after it (a second document
+	// from a bad merge, a truncated edit) would be dropped by the next
+	// write, and what it held lost.
+	if rest := bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		at := len(data) - len(rest)
+		// the text itself is not quoted: it may hold tokens
+		return nil, &ParseError{Path: f.path, Line: bytes.Count(data[:at], []byte("\n")) + 1, Err: errors.New("unexpected text after the end of the JSON document (a second document, or a bad edit?)")}
+	}
 	if doc.Version > credentialsVersion {
 		return nil, &ParseError{Path: f.path, Err: fmt.Errorf("version %d was written by a newer release; upgrade", doc.Version)}
 	}

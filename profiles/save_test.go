@@ -185,3 +185,59 @@ func TestCredentialsFileParseErrorNotOverwritten(t *testing.T) {
 		t.Fatal("the unparseable credentials file was changed")
 	}
 }
+
+// TestCredentialsFileTrailingJunkRejected: a valid document followed by
+// anything but white space (a second document from a bad merge, a stray
+// brace) is a ParseError naming the file and the line of the junk, for
+// every operation, and the file is never rewritten (the next write would
+// drop what the junk holds). The junk itself is not quoted: it may hold
+// tokens.
+func TestCredentialsFileTrailingJunkRejected(t *testing.T) {
+	good := "{\"version\": 1,\n \"secrets\": {\"k\": {\"a\": \"at-1\"}}}"
+	for name, tc := range map[string]struct {
+		content string
+		line    int
+	}{
+		"second document": {good + "\n{\"version\": 1, \"secrets\": {\"k2\": {\"a\": \"secret-at-2\"}}}\n", 3},
+		"stray brace":     {good + "\n\n}\n", 4},
+		"same line":       {good + " x", 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeAS(t)
+			app := testApp(t)
+			m := open(t, app)
+			addFakeServer(t, m, f)
+			if err := os.WriteFile(m.CredentialsPath(), []byte(tc.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx := ctxT(t)
+			fs := m.files
+			_, _, saveErr := m.SaveLogin(ctx, "test", f.issue(time.Now().Add(time.Hour)), alice(), SaveOptions{Insecure: true})
+			for op, err := range map[string]error{
+				"set":    fs.Set(ctx, "k", &Secret{AccessToken: "a"}),
+				"delete": fs.Delete(ctx, "k"),
+				"get":    func() error { _, err := fs.Get(ctx, "k"); return err }(),
+				"login":  saveErr,
+			} {
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.Path != fs.Path() || pe.Line != tc.line {
+					t.Fatalf("%s: %v, want *ParseError at %s:%d", op, err, fs.Path(), tc.line)
+				}
+				if strings.Contains(err.Error(), "secret-at-2") || !strings.Contains(err.Error(), fs.Path()) {
+					t.Fatalf("%s: %q should name the file and not quote the junk", op, err)
+				}
+			}
+			if got := mustRead(t, fs.Path()); string(got) != tc.content {
+				t.Fatal("the credentials file with trailing junk was changed")
+			}
+		})
+	}
+	// Trailing white space is fine.
+	fs := NewFileSecrets(t.TempDir())
+	if err := os.WriteFile(fs.Path(), []byte(good+"\n \t\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := fs.Get(ctxT(t), "k"); err != nil || s.AccessToken != "at-1" {
+		t.Fatalf("a document with trailing white space: %+v %v", s, err)
+	}
+}
