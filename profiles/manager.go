@@ -233,6 +233,7 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 			return err
 		}
 		p.Storage = info.Storage
+		p.StorageFallback = info.FallbackReason
 		if idx >= 0 {
 			cfg.Profiles[idx] = p
 		} else {
@@ -437,6 +438,7 @@ func (m *Manager) forgetLocked(ctx context.Context, p Profile) error {
 		for i := range cfg.Profiles {
 			if cfg.Profiles[i].ID == p.ID {
 				cfg.Profiles[i].Storage = StorageNone
+				cfg.Profiles[i].StorageFallback = ""
 				cfg.Profiles[i].TokenExpiry = time.Time{}
 				cfg.Profiles[i].TokenObtained = time.Time{}
 				cfg.Profiles[i].HasRefresh = false

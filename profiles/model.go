@@ -78,6 +78,10 @@ type Profile struct {
 	Username string  `toml:"username,omitempty"`
 	Email    string  `toml:"email,omitempty"`
 	Storage  Storage `toml:"storage,omitempty"`
+	// StorageFallback says why the secret is in the credentials file
+	// although the keyring was wanted (the keyring's error at the login or
+	// refresh that fell back); "" otherwise.
+	StorageFallback string `toml:"storage_fallback,omitempty"`
 	// Scopes granted, as the server reported them.
 	Scopes []string `toml:"scopes,omitempty"`
 	// TokenExpiry and HasRefresh mirror the stored secret so listing does

@@ -81,6 +81,10 @@ type TokenResult struct {
 	Source       Source
 	SourceDetail string
 	Refreshed    bool
+	// FallbackReason is set when a refreshed token could not be saved in
+	// the keyring and went to the credentials file (SourceDetail): the
+	// keyring's error. Tell the user, as after a login that fell back.
+	FallbackReason string
 }
 
 // envToken is the environment override for srv's profiles: the server's
@@ -217,6 +221,19 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 		return nil, err
 	}
 	defer unlock()
+	// The secret may have moved while we waited (a refresh whose keyring
+	// save fell back to the file): read it where the config now says.
+	if cfg, err := m.Load(ctx); err == nil {
+		for _, q := range cfg.Profiles {
+			if q.ID == p.ID {
+				p = q
+			}
+		}
+	}
+	res.Source, res.SourceDetail = sourceOf(p.Storage), ""
+	if p.Storage == StorageFile {
+		res.SourceDetail = m.files.Path()
+	}
 	cur, err := m.readSecret(ctx, p)
 	if err != nil {
 		return nil, err
@@ -259,8 +276,9 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken
 	}
-	if err := m.store(p.Storage).Set(ctx, secretKey(p.ID), next); err != nil {
-		return nil, fmt.Errorf("the token of profile %q was refreshed but the new one could not be saved (%w); if the next call fails, run `%s login` again", p.Name, err, m.name())
+	storage, fallback, err := m.saveRefreshed(ctx, p, next)
+	if err != nil {
+		return nil, err
 	}
 	if err := m.Update(ctx, func(cfg *Config) error {
 		for i := range cfg.Profiles {
@@ -268,12 +286,25 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 				cfg.Profiles[i].TokenExpiry = next.Expiry
 				cfg.Profiles[i].TokenObtained = next.Obtained
 				cfg.Profiles[i].HasRefresh = next.RefreshToken != ""
+				if fallback != "" {
+					cfg.Profiles[i].Storage = storage
+					cfg.Profiles[i].StorageFallback = fallback
+				}
 			}
 		}
 		return nil
 	}); err != nil {
-		m.log.Warn("could not record the new token expiry in the config", "profile", p.Name, "err", err)
+		if fallback != "" {
+			m.log.Error("the refreshed token was saved in the credentials file, but the config could not be updated to say so; the next call may use the old token from the keyring", "profile", p.Name, "path", m.files.Path(), "err", err)
+		} else {
+			m.log.Warn("could not record the new token expiry in the config", "profile", p.Name, "err", err)
+		}
 	}
+	res.Source = sourceOf(storage)
+	if storage == StorageFile {
+		res.SourceDetail = m.files.Path()
+	}
+	res.FallbackReason = fallback
 	m.log.Debug("token refreshed", "profile", p.Name, "expires", next.Expiry)
 	res.Token = tok
 	if res.Token.RefreshToken == "" {
@@ -281,6 +312,31 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	}
 	res.Refreshed = true
 	return res, nil
+}
+
+// saveRefreshed stores a refreshed secret where p's secret lives. When
+// that is the keyring and it fails (a timeout, a locked collection), the
+// secret goes to the credentials file instead, as a login's would: with
+// rotation the old refresh token is spent, so losing the new one would
+// sign the user out (or, if the old one were reused, revoke the login).
+// It returns the storage used and, after a fallback, the keyring's error.
+// The caller holds p's lock.
+func (m *Manager) saveRefreshed(ctx context.Context, p Profile, next *Secret) (Storage, string, error) {
+	key := secretKey(p.ID)
+	kerr := m.store(p.Storage).Set(ctx, key, next)
+	if kerr == nil {
+		return p.Storage, "", nil
+	}
+	if p.Storage != StorageKeyring || ctx.Err() != nil {
+		return "", "", fmt.Errorf("the token of profile %q was refreshed but the new one could not be saved in %s (%w); if the next call fails, run `%s login --profile %s` again", p.Name, m.where(p.Storage), kerr, m.name(), p.Name)
+	}
+	m.log.Warn("keyring unusable after a refresh; saving the new tokens in the credentials file", "profile", p.Name, "path", m.files.Path(), "err", kerr)
+	if err := m.files.Set(ctx, key, next); err != nil {
+		return "", "", fmt.Errorf("the token of profile %q was refreshed but the new one could not be saved: the keyring failed (%v) and so did the credentials file (%w); run `%s login --profile %s` again", p.Name, kerr, err, m.name(), p.Name)
+	}
+	// The keyring's copy (now holding a spent refresh token) is left: the
+	// keyring is not answering, and the config no longer points there.
+	return StorageFile, kerr.Error(), nil
 }
 
 // readTokenFile reads a token from a plain-text file or a JSON file with a
