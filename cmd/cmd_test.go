@@ -740,3 +740,49 @@ func TestLoginWarnsWhenVerificationHostDiffers(t *testing.T) {
 		t.Errorf("no host warning:\n%s", e.err)
 	}
 }
+
+// TestLoginJSONSlowDown: a slow_down answer is a poll event with result
+// "slow_down" and the interval raised by 5 s (RFC 8628 section 3.5), and the
+// next poll waits that long.
+func TestLoginJSONSlowDown(t *testing.T) {
+	const interval = 10 * time.Millisecond
+	srv := authtest.NewServer(t, authtest.Options{Interval: interval})
+	e := newTestEnv(t, srv)
+	e.addServer(t)
+	srv.Script(authtest.Pending(), authtest.SlowDown(0))
+	srv.Approve()
+	if code := e.run("login --json --no-browser"); code != 0 {
+		t.Fatalf("login --json: exit %d\n%s", code, e.outputs())
+	}
+	var polls []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(e.out.String()), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		if ev["event"] == "poll" {
+			polls = append(polls, ev)
+		}
+	}
+	if len(polls) != 2 || polls[0]["result"] != "pending" || polls[1]["result"] != "slow_down" {
+		t.Fatalf("poll events = %v, want pending then slow_down", polls)
+	}
+	want := (interval + 5*time.Second).Seconds()
+	if got := polls[1]["interval"]; got != want {
+		t.Errorf("slow_down event interval = %v, want %v (the old one plus 5 s)", got, want)
+	}
+	if got := polls[0]["interval"]; got != interval.Seconds() {
+		t.Errorf("pending event interval = %v, want %v", got, interval.Seconds())
+	}
+	// The poll after slow_down came no sooner than the raised interval.
+	reqs := srv.Polls()
+	if len(reqs) != 3 {
+		t.Fatalf("%d polls reached the server, want 3", len(reqs))
+	}
+	if gap := reqs[2].Time.Sub(reqs[1].Time); gap < interval+5*time.Second {
+		t.Errorf("the poll after slow_down came %s after it, want at least %s", gap, interval+5*time.Second)
+	}
+	if n := srv.TooFast(); n != 0 {
+		t.Errorf("%d polls came sooner than the interval in force", n)
+	}
+}
