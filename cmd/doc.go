@@ -3,19 +3,34 @@
 //
 // A host application describes itself with a Host (its name, keyring
 // service, configuration directory, environment variable names, default
-// server, title, logger, environment and streams) and gets a Kit from New:
+// server, title, logger, environment, working directory and streams) and
+// gets a Kit from New:
 //
 //   - Kit.Commands: fresh login, logout, whoami, token, profiles, revoke and
 //     status cobra commands to mount under the host's own root command;
+//     their help, output and errors go to the host's Stdout and Stderr;
 //   - Kit.TokenSource and Kit.HTTPClient: the signed-in profile's access
 //     token for the host's own API calls, refreshed and persisted as needed;
 //   - Kit.RunTUI: the full-screen account manager;
 //   - Kit.Manager: the profiles manager, for anything else.
 //
 // authdeck itself is the first such host: Main builds its Host (Authdeck)
-// from the process's streams and environment and runs Kit.RootCmd. Nothing
-// else in the module reads the process environment, writes to os.Stdout or
-// os.Stderr, or exits the process.
+// from the process's streams, environment and working directory and runs
+// Kit.RootCmd.
+//
+// What the library touches is what the Host hands it: the environment
+// through Host.Getenv (commands run by exec, and the browser opener, are
+// looked up in that PATH, not the process's), the working directory
+// through Host.Getwd (nil: no per-directory file), the streams through
+// Host.Stdin, Stdout and Stderr, logs through Host.Logger (log/slog; never
+// a secret). Only Main reads the process's environment and streams, and
+// nothing in the library exits the process. internal/apicheck's tests
+// enforce this on auth, profiles, tui, cmd and the internal packages they
+// import. Known exceptions, listed there with what closes them: the
+// full-screen program (tui.Run) still draws on the process's terminal
+// (os.Stdin and os.Stdout) and looks its clipboard tool up in the
+// process's PATH; the OS keyring libraries talk to the session's D-Bus,
+// macOS Keychain or Windows Credential Manager on their own.
 //
 // Exit codes (ExitCode): 0 ok, 1 error, 2 cancelled, 4 not logged in.
 package cmd

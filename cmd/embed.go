@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/execenv"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
@@ -81,9 +81,15 @@ type Host struct {
 	// os.Getenv to honour the process's.
 	Getenv func(string) string
 	// Environ lists the environment handed to the commands that exec runs
-	// (RootCmd only); nil means an empty one. Pass os.Environ to hand on the
-	// process's.
+	// (RootCmd only; they are looked up in its PATH) and to the system's
+	// browser opener; nil means an empty one for exec, and for the opener
+	// the variables a desktop session needs, read through Getenv. Pass
+	// os.Environ to hand on the process's.
 	Environ func() []string
+	// Getwd returns the working directory, where the per-directory file
+	// (DirFile) is looked for, in it and its parents; nil means no working
+	// directory, so no directory file is used. Pass os.Getwd.
+	Getwd func() (string, error)
 	// Stdin, Stdout and Stderr are the streams of the commands; nil means
 	// an empty input and discarded output. Terminal detection works when
 	// they are *os.File.
@@ -184,6 +190,9 @@ func (h Host) withDefaults() (Host, error) {
 	if h.Getenv == nil {
 		h.Getenv = func(string) string { return "" }
 	}
+	if h.Getwd == nil {
+		h.Getwd = func() (string, error) { return "", nil }
+	}
 	if h.Stdin == nil {
 		h.Stdin = strings.NewReader("")
 	}
@@ -194,7 +203,7 @@ func (h Host) withDefaults() (Host, error) {
 		h.Stderr = io.Discard
 	}
 	if h.OpenBrowser == nil {
-		h.OpenBrowser = systemOpener(runtime.GOOS)
+		h.OpenBrowser = systemOpener(runtime.GOOS, h.Getenv, h.Environ)
 	}
 	return h, nil
 }
@@ -267,9 +276,31 @@ func (h Host) profilesApp(dir string) profiles.App {
 	}
 }
 
+// openerEnv are the variables handed to the browser opener when the host
+// gives no Environ: what xdg-open, open and rundll32 need to reach the
+// user's desktop session and browser.
+var openerEnv = []string{"PATH", "HOME", "USER", "LANG", "DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY",
+	"XDG_RUNTIME_DIR", "XDG_CURRENT_DESKTOP", "XDG_SESSION_TYPE", "XDG_CONFIG_HOME", "XDG_DATA_DIRS",
+	"DBUS_SESSION_BUS_ADDRESS", "BROWSER", "SystemRoot", "USERPROFILE", "APPDATA", "TMPDIR", "TEMP", "TMP"}
+
 // systemOpener opens URLs with the platform's opener, discarding what it
-// prints (it must never mix with data on stdout).
-func systemOpener(goos string) func(string) error {
+// prints (it must never mix with data on stdout). The opener is looked up
+// in getenv's PATH and runs with environ (nil: openerEnv through getenv),
+// never the process's own environment.
+func systemOpener(goos string, getenv func(string) string, environ func() []string) func(string) error {
+	env := func() []string {
+		if environ != nil {
+			return environ()
+		}
+		var out []string
+		for _, k := range openerEnv {
+			if v := getenv(k); v != "" {
+				out = append(out, k+"="+v)
+			}
+		}
+		return out
+	}
+	lookPath := execenv.LookPathFunc(getenv)
 	return func(url string) error {
 		if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
 			return fmt.Errorf("refusing to open %q: not an http(s) URL", textsafe.Clean(url))
@@ -285,12 +316,13 @@ func systemOpener(goos string) func(string) error {
 		}
 		var errs []error
 		for _, c := range cands {
-			p, err := exec.LookPath(c[0])
+			p, err := lookPath(c[0])
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			cmd := exec.Command(p, append(c[1:], url)...)
+			cmd.Env = append([]string{}, env()...) // non-nil: never the process's
 			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 			if err := cmd.Run(); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", c[0], err))
@@ -312,7 +344,7 @@ func newFactory(h Host) (*factory, error) {
 	f := &factory{AppName: h.Name, Version: h.Version, Host: h}
 	f.Getenv = h.Getenv                                        // depends on nothing
 	f.Now = time.Now                                           // depends on nothing
-	f.Cwd = os.Getwd                                           // depends on nothing
+	f.Cwd = h.Getwd                                            // depends on nothing
 	f.IO = newIOStreams(h.Stdin, h.Stdout, h.Stderr, h.Getenv) // depends on Getenv
 	f.ConfigDir = h.configDir                                  // depends on Getenv
 	f.Profiles = managerFunc(f)                                // depends on ConfigDir, Host
@@ -465,8 +497,18 @@ func (k *Kit) Commands() []*cobra.Command {
 			f.hookLogin(c)
 		}
 		selfReporting(f, c)
+		setStreams(c, f.IO)
 	}
 	return cmds
+}
+
+// setStreams makes c (and its subcommands, which inherit them) read and
+// write the host's streams, help and usage included, instead of cobra's
+// default os.Stdin, os.Stdout and os.Stderr.
+func setStreams(c *cobra.Command, s *ioStreams) {
+	c.SetIn(s.In)
+	c.SetOut(s.Out)
+	c.SetErr(s.ErrOut)
 }
 
 // forCommands is a copy of the factory for one set of commands (each set
@@ -482,11 +524,14 @@ func (k *Kit) forCommands() *factory {
 func (k *Kit) RootCmd() *cobra.Command { return newRootCmd(k.forCommands()) }
 
 // Execute runs root (the host's root command, or RootCmd) and returns the
-// exit code: 0 ok, 1 error, 2 cancelled, 4 not logged in. Errors not yet
+// exit code: 0 ok, 1 error, 2 cancelled, 4 not logged in. root reads and
+// writes the host's Stdin, Stdout and Stderr (Execute sets them, so that
+// help and usage of the host's own commands go there too). Errors not yet
 // printed by a Kit command are printed on the host's Stderr. It never exits
 // the process.
 func (k *Kit) Execute(ctx context.Context, root *cobra.Command) int {
 	root.SilenceErrors, root.SilenceUsage = true, true
+	setStreams(root, k.f.IO)
 	return execute(ctx, root, k.f)
 }
 

@@ -578,3 +578,160 @@ func TestAuthdeckIsAHost(t *testing.T) {
 		t.Errorf("RunTUI without a terminal: %v", err)
 	}
 }
+
+// captureProcessStreams points os.Stdout and os.Stderr at pipes until the
+// returned function is called; it restores them and returns what was
+// written to each.
+func captureProcessStreams(t *testing.T) func() (stdout, stderr string) {
+	t.Helper()
+	type capture struct {
+		w    *os.File
+		done chan string
+	}
+	start := func() capture {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := capture{w: w, done: make(chan string, 1)}
+		go func() {
+			b, _ := io.ReadAll(r)
+			r.Close()
+			c.done <- string(b)
+		}()
+		return c
+	}
+	oldOut, oldErr := os.Stdout, os.Stderr
+	co, ce := start(), start()
+	os.Stdout, os.Stderr = co.w, ce.w
+	restored := false
+	restore := func() (string, string) {
+		if !restored {
+			restored = true
+			os.Stdout, os.Stderr = oldOut, oldErr
+			co.w.Close()
+			ce.w.Close()
+		}
+		return <-co.done, <-ce.done
+	}
+	t.Cleanup(func() {
+		if !restored {
+			restore()
+		}
+	})
+	return restore
+}
+
+// TestKitCommandsUseHostStreams: help, usage and errors of the Kit's
+// commands go to the host's streams, never to the process's, whether the
+// host runs its root with Kit.Execute or with cobra's own Execute, and
+// whether or not its root command sets streams of its own.
+func TestKitCommandsUseHostStreams(t *testing.T) {
+	out, errb := &hostBuffer{}, &hostBuffer{}
+	k, err := New(Host{Name: "acme", ConfigDir: t.TempDir(), Stdout: out, Stderr: errb, Secrets: profiles.NewMemSecrets()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newRoot := func() *cobra.Command {
+		root := &cobra.Command{Use: "acme", Short: "a host application"}
+		root.AddCommand(k.Commands()...)
+		return root
+	}
+	finish := captureProcessStreams(t)
+
+	// cobra's own Execute on a root with no streams set.
+	root := newRoot()
+	root.SetArgs([]string{"login", "--help"})
+	if err := root.Execute(); err != nil {
+		t.Errorf("login --help: %v", err)
+	}
+	loginHelp := out.String()
+	out.Reset()
+
+	// Kit.Execute: help of a Kit command, of the host's root, and an
+	// unknown flag.
+	root = newRoot()
+	root.SetArgs([]string{"status", "--help"})
+	codeHelp := k.Execute(context.Background(), root)
+	statusHelp := out.String()
+	out.Reset()
+	root = newRoot()
+	root.SetArgs([]string{"--help"})
+	k.Execute(context.Background(), root)
+	rootHelp := out.String()
+	root = newRoot()
+	root.SetArgs([]string{"login", "--bogus"})
+	codeFlag := k.Execute(context.Background(), root)
+
+	procOut, procErr := finish()
+	if procOut != "" || procErr != "" {
+		t.Errorf("the Kit wrote to the process's streams:\nstdout %q\nstderr %q", procOut, procErr)
+	}
+	if !strings.Contains(loginHelp, "acme login") || !strings.Contains(loginHelp, "--profile") {
+		t.Errorf("login --help on the host's Stdout = %q", loginHelp)
+	}
+	if codeHelp != ExitOK || !strings.Contains(statusHelp, "acme status") {
+		t.Errorf("status --help: exit %d, host's Stdout %q", codeHelp, statusHelp)
+	}
+	if !strings.Contains(rootHelp, "login") || !strings.Contains(rootHelp, "Usage:") {
+		t.Errorf("acme --help on the host's Stdout = %q", rootHelp)
+	}
+	if codeFlag != ExitError || !strings.Contains(errb.String(), "unknown flag: --bogus") || !strings.Contains(errb.String(), "Run 'acme login --help'") {
+		t.Errorf("login --bogus: exit %d, host's Stderr %q", codeFlag, errb.String())
+	}
+}
+
+// TestKitDirFileThroughHostGetwd: the per-directory file is looked for from
+// the directory Host.Getwd returns (here a nested directory under the
+// file), never the process's; without Getwd no directory file is used.
+func TestKitDirFileThroughHostGetwd(t *testing.T) {
+	srv := startDevServer(t)
+	secrets := profiles.NewMemSecrets()
+	e := newEmbedded(t, "acme", srv, secrets)
+	e.login(t, srv, "alice")
+	e.login(t, srv, "bob", "--profile", "acme-bob")
+	ctx := context.Background()
+	cfg, err := e.kit.Manager().Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := "acme-bob"
+	if cfg.Active == other {
+		other = cfg.Profiles[0].Name
+	}
+	want, err := e.kit.Manager().Token(ctx, other, profiles.TokenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	work := t.TempDir()
+	nested := filepath.Join(work, "a", "b")
+	if err := os.MkdirAll(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, ".acme"), []byte(other+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(nested) // the process's directory too: only Getwd may lead there
+	kit := func(getwd func() (string, error)) *Kit {
+		k, err := New(Host{Name: "acme", ConfigDir: e.dir, Secrets: secrets, Getwd: getwd})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	tok, err := kit(func() (string, error) { return nested, nil }).TokenSource(ctx, "").Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken != want.Token.AccessToken {
+		t.Errorf("with Getwd under %s/.acme: not the token of %s", work, other)
+	}
+	tok, err = kit(nil).TokenSource(ctx, "").Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken == want.Token.AccessToken {
+		t.Errorf("without Getwd the directory file chose %s (the active profile is %s)", other, cfg.Active)
+	}
+}

@@ -91,7 +91,7 @@ one that lasts long enough.`,
 }
 
 func execRun(ctx context.Context, o *execOptions) error {
-	path, code, err := execenv.LookPath(o.Args[0])
+	path, code, err := execenv.LookPath(o.Args[0], execenv.Getenv(o.Environ)) // the command's PATH, not the process's
 	if err != nil {
 		fmt.Fprintf(o.IO.ErrOut, "%s: %s\n", o.AppName, textsafe.Clean(err.Error()))
 		return &exitStatusError{Code: code}

@@ -26,7 +26,7 @@ type globalFlags struct {
 // streams, environment and signals: it hands them to New as authdeck's Host.
 func Main(version string) int {
 	h := Authdeck(version)
-	h.Getenv, h.Environ = os.Getenv, os.Environ
+	h.Getenv, h.Environ, h.Getwd = os.Getenv, os.Environ, os.Getwd
 	h.Stdin, h.Stdout, h.Stderr = os.Stdin, os.Stdout, os.Stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -124,9 +124,7 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 			return f.runAccounts(c.Context())
 		},
 	}
-	root.SetOut(f.IO.Out)
-	root.SetErr(f.IO.ErrOut)
-	root.SetIn(f.IO.In)
+	setStreams(root, f.IO)
 	root.SetVersionTemplate(`{{.Name}} version {{.Version}}` + "\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{Err: err} })
 	root.PersistentFlags().StringVar(&g.Profile, "profile", "", profileFlagUsage(f.Host))

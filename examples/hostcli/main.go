@@ -26,7 +26,8 @@ func main() {
 	defer stop()
 	host := cmd.Host{
 		Name: "acme", Title: "Acme accounts",
-		Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, Environ: os.Environ, Getwd: os.Getwd,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 	}
 	if issuer := os.Getenv("ACME_ISSUER"); issuer != "" {
 		host.DefaultServer = &profiles.Server{Name: "acme", ClientID: os.Getenv("ACME_CLIENT_ID"),

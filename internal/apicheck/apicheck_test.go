@@ -9,17 +9,37 @@ import (
 // libraries are the packages other Go programs embed.
 var libraries = []string{"auth", "profiles", "tui", "cmd"}
 
+// root is the module's root, from this package's directory.
+var root = filepath.Join("..", "..")
+
 func libDir(t *testing.T, pkg string) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", pkg)
+	dir := filepath.Join(root, pkg)
 	if !exists(dir) {
 		t.Fatalf("%s not found from %s", pkg, dir)
 	}
 	return dir
 }
 
+// libraryPackages are the libraries and the internal packages they import,
+// which run inside the host's process as much as the libraries do.
+func libraryPackages(t *testing.T) []string {
+	t.Helper()
+	deps, err := InternalDeps(root, libraries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(append([]string(nil), libraries...), deps...)
+}
+
+// membersPending are the packages whose undocumented struct fields and
+// interface methods are reported but do not fail the test yet: their
+// files are being edited by others. Empty it once the log is clean.
+var membersPending = map[string]bool{"profiles": true, "tui": true}
+
 // TestExportedIdentifiersDocumented fails on any exported identifier of
-// the library packages without a doc comment.
+// the library packages without a doc comment, struct fields and interface
+// methods included.
 func TestExportedIdentifiersDocumented(t *testing.T) {
 	for _, pkg := range libraries {
 		found, err := Undocumented(libDir(t, pkg))
@@ -27,30 +47,59 @@ func TestExportedIdentifiersDocumented(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range found {
+			member := strings.HasPrefix(f.What, "field ") || strings.HasPrefix(f.What, "interface method ")
+			if member && membersPending[pkg] {
+				t.Logf("undocumented (pending): %s", f)
+				continue
+			}
 			t.Errorf("undocumented: %s", f)
 		}
 	}
 }
 
+// TestInternalDepsFollowsImports: the internal packages the libraries
+// import are scanned too, transitively, and test-only helpers are not.
+func TestInternalDepsFollowsImports(t *testing.T) {
+	deps, err := InternalDeps(root, libraries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(deps, " ")
+	for _, want := range []string{"internal/textsafe", "internal/execenv", "internal/secretfile"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("InternalDeps = %q, lacks %s (imported by the libraries)", got, want)
+		}
+	}
+	for _, not := range []string{"internal/oidctest", "internal/keyringtest", "internal/apicheck"} {
+		if strings.Contains(got, not) {
+			t.Errorf("InternalDeps = %q, has %s (only tests import it)", got, not)
+		}
+	}
+}
+
 // allowedProcessUses are the only places where the library may touch the
-// process: the binary's entry point, and the constructor of the process's
-// streams that only it calls. Every other entry is a known gap, named with
-// what closes it.
+// process: the binary's entry point, which hands the process to New.
+// Every other entry is a known gap, named with what closes it.
 var allowedProcessUses = map[string]string{
 	"cmd Main os.Stdin":   "the binary's entry point hands the process to New",
 	"cmd Main os.Stdout":  "the binary's entry point hands the process to New",
 	"cmd Main os.Stderr":  "the binary's entry point hands the process to New",
 	"cmd Main os.Getenv":  "the binary's entry point hands the process to New",
+	"cmd Main os.Getwd":   "the binary's entry point hands the process to New",
 	"tui Run os.Stdout":   "GAP: clipboard OSC 52 goes to os.Stdout; needs tui.Options.Output (Bubble Tea's output too)",
 	"cmd Main os.Environ": "the binary's entry point hands the process to New",
+	"tui Run bubbletea.NewProgram without WithInput and WithOutput": "GAP: Bubble Tea reads os.Stdin and writes os.Stdout; needs the host's streams in tui.Options",
+	"tui systemCopy os/exec.LookPath":                               "GAP: the clipboard tool is looked up in the process's PATH; pass execenv.LookPathFunc(getenv) instead",
 }
 
-// TestNoProcessAccess fails when a library package writes to os.Stdout or
-// os.Stderr, reads os.Stdin or the environment, exits, or logs through the
-// standard logger, outside the allowed places.
+// TestNoProcessAccess fails when a library package (or an internal
+// package it imports) writes to os.Stdout or os.Stderr, reads os.Stdin,
+// the environment or the working directory, looks a command up in the
+// process's PATH, runs Bubble Tea on the process's terminal, exits, or
+// logs through the standard logger, outside the allowed places.
 func TestNoProcessAccess(t *testing.T) {
 	seen := map[string]bool{}
-	for _, pkg := range libraries {
+	for _, pkg := range libraryPackages(t) {
 		found, err := ProcessUses(libDir(t, pkg))
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +110,7 @@ func TestNoProcessAccess(t *testing.T) {
 				seen[key] = true
 				continue
 			}
-			t.Errorf("%s: a library must not use %s; take it from the Host (streams, Getenv, Logger) instead", f, f.What)
+			t.Errorf("%s: a library must not use %s; take it from the Host (streams, Getenv, Getwd, Environ, Logger) instead", f, f.What)
 		}
 	}
 	for key, why := range allowedProcessUses {
@@ -83,7 +132,8 @@ func TestChecksFindProblems(t *testing.T) {
 	for _, f := range und {
 		names = append(names, f.What)
 	}
-	want := "type Bare,func Naked,method Bare.Method,const Loose,var Global"
+	want := "type Bare,field Bare.Field,func Naked,method Bare.Method,const Loose,var Global," +
+		"field Options.Bare,field Options.Stringer,interface method Store.Put"
 	if strings.Join(names, ",") != want {
 		t.Errorf("Undocumented = %q, want %q", strings.Join(names, ","), want)
 	}
@@ -95,7 +145,9 @@ func TestChecksFindProblems(t *testing.T) {
 	for _, f := range uses {
 		got = append(got, f.Func+":"+f.What)
 	}
-	wantUses := "Naked:os.Stdout,Naked:os.Getenv,Naked:fmt.Println,Naked:os.Exit,Bare.Method:log.Printf"
+	wantUses := "Naked:os.Stdout,Naked:os.Getenv,Naked:fmt.Println,Naked:os.Exit,Bare.Method:log.Printf," +
+		"Implicit:os.Getwd,Implicit:os/exec.LookPath," + `Implicit:os/exec.Command("xdg-open") looks in PATH,` +
+		"Implicit:bubbletea.NewProgram without WithInput and WithOutput,Implicit:github.com/muesli/termenv.HasDarkBackground"
 	if strings.Join(got, ",") != wantUses {
 		t.Errorf("ProcessUses = %q, want %q", strings.Join(got, ","), wantUses)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -113,11 +114,13 @@ func ExitCode(ps *os.ProcessState) (int, bool) {
 	return 0, false
 }
 
-// LookPath finds the command to run and explains a failure the way a shell
+// LookPath finds the command to run in the PATH that getenv gives (nil
+// means an empty environment: only a name with a path separator is
+// found), never the process's own, and explains a failure the way a shell
 // would, with the exit code a shell uses (127 not found, 126 not
 // executable).
-func LookPath(name string) (string, int, error) {
-	p, err := exec.LookPath(name)
+func LookPath(name string, getenv func(string) string) (string, int, error) {
+	p, err := lookPath(name, getenv)
 	if err == nil {
 		return p, 0, nil
 	}
@@ -131,4 +134,128 @@ func LookPath(name string) (string, int, error) {
 		return "", 126, fmt.Errorf("%s is in the current directory, which is not searched; run ./%s", name, name)
 	}
 	return "", 127, fmt.Errorf("%s: %v", name, err)
+}
+
+// LookPathFunc returns exec.LookPath over the environment getenv reads
+// (nil: an empty one), for code that takes a look-up function.
+func LookPathFunc(getenv func(string) string) func(string) (string, error) {
+	return func(name string) (string, error) { return lookPath(name, getenv) }
+}
+
+// Getenv reads a variable from the list environ returns ("K=V" entries,
+// the last one winning, names compared case-insensitively on Windows); nil
+// means an empty environment.
+func Getenv(environ func() []string) func(string) string {
+	return func(name string) string {
+		if environ == nil {
+			return ""
+		}
+		v := ""
+		for _, kv := range environ() {
+			k, val, ok := strings.Cut(kv, "=")
+			if ok && (k == name || (runtime.GOOS == "windows" && strings.EqualFold(k, name))) {
+				v = val
+			}
+		}
+		return v
+	}
+}
+
+// lookPath is exec.LookPath with PATH (and PATHEXT on Windows) read
+// through getenv instead of the process's environment. Its errors are
+// *exec.Error wrapping exec.ErrNotFound, exec.ErrDot or the stat error.
+func lookPath(name string, getenv func(string) string) (string, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	if runtime.GOOS == "windows" {
+		return lookPathWindows(name, getenv)
+	}
+	if strings.Contains(name, "/") {
+		if err := executable(name); err != nil {
+			return "", &exec.Error{Name: name, Err: err}
+		}
+		return name, nil
+	}
+	for _, dir := range filepath.SplitList(getenv("PATH")) {
+		if dir == "" {
+			dir = "." // an empty entry is the current directory
+		}
+		p := filepath.Join(dir, name)
+		if executable(p) != nil {
+			continue
+		}
+		if !filepath.IsAbs(p) {
+			return p, &exec.Error{Name: name, Err: exec.ErrDot}
+		}
+		return p, nil
+	}
+	return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
+}
+
+// executable: file is a regular file with an execute bit.
+func executable(file string) error {
+	st, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return fmt.Errorf("%s is a directory: %w", file, os.ErrPermission)
+	}
+	if runtime.GOOS != "windows" && st.Mode()&0o111 == 0 {
+		return os.ErrPermission
+	}
+	return nil
+}
+
+// lookPathWindows tries the extensions of PATHEXT (default .com, .exe,
+// .bat, .cmd) in each directory of PATH; the current directory is not
+// searched.
+func lookPathWindows(name string, getenv func(string) string) (string, error) {
+	var exts []string
+	for _, e := range strings.Split(strings.ToLower(getenv("PATHEXT")), ";") {
+		if strings.HasPrefix(e, ".") {
+			exts = append(exts, e)
+		}
+	}
+	if len(exts) == 0 {
+		exts = []string{".com", ".exe", ".bat", ".cmd"}
+	}
+	try := func(p string) (string, error) {
+		ext := strings.ToLower(filepath.Ext(p))
+		for _, e := range exts {
+			if ext == e {
+				if err := executable(p); err != nil {
+					return "", err
+				}
+				return p, nil
+			}
+		}
+		for _, e := range exts {
+			if executable(p+e) == nil {
+				return p + e, nil
+			}
+		}
+		return "", exec.ErrNotFound
+	}
+	if strings.ContainsAny(name, `:\/`) {
+		p, err := try(name)
+		if err != nil {
+			return "", &exec.Error{Name: name, Err: err}
+		}
+		return p, nil
+	}
+	path := getenv("PATH")
+	if path == "" {
+		path = getenv("Path")
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue
+		}
+		if p, err := try(filepath.Join(dir, name)); err == nil {
+			return p, nil
+		}
+	}
+	return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
 }

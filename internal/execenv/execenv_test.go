@@ -118,7 +118,57 @@ func TestRunStartError(t *testing.T) {
 	if _, err := Run(c, nil); err == nil {
 		t.Fatal("no error for a missing binary")
 	}
-	if _, code, err := LookPath("authdeck-no-such-command-xyz"); code != 127 || err == nil || !strings.Contains(err.Error(), "command not found") {
+	if _, code, err := LookPath("authdeck-no-such-command-xyz", os.Getenv); code != 127 || err == nil || !strings.Contains(err.Error(), "command not found") {
 		t.Errorf("LookPath: %d %v", code, err)
+	}
+}
+
+// TestLookPathUsesGivenPATH: the command is looked up in the PATH of the
+// environment given, not the process's, and failures get a shell's exit
+// codes.
+func TestLookPathUsesGivenPATH(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	write := func(d, name string, mode os.FileMode) string {
+		p := filepath.Join(d, name)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tool := write(dir, "authdeck-test-tool", 0o755)
+	write(other, "authdeck-test-plain", 0o644)
+	env := func(path string) func(string) string {
+		return Getenv(func() []string { return []string{"PATH=/nonexistent", "PATH=" + path} })
+	}
+	if p, code, err := LookPath("authdeck-test-tool", env(other+string(os.PathListSeparator)+dir)); err != nil || code != 0 || p != tool {
+		t.Errorf("in the given PATH: %q %d %v, want %q", p, code, err, tool)
+	}
+	t.Setenv("PATH", dir)
+	if _, code, err := LookPath("authdeck-test-tool", env(other)); code != 127 || err == nil {
+		t.Errorf("found through the process's PATH: %d %v", code, err)
+	}
+	if _, code, err := LookPath("authdeck-test-tool", nil); code != 127 || err == nil {
+		t.Errorf("nil getenv (an empty environment): %d %v", code, err)
+	}
+	if p, code, err := LookPath(tool, nil); err != nil || code != 0 || p != tool {
+		t.Errorf("a path needs no PATH: %q %d %v", p, code, err)
+	}
+	if _, code, err := LookPath(filepath.Join(other, "authdeck-test-plain"), nil); code != 126 || err == nil || !strings.Contains(err.Error(), "permission denied") {
+		t.Errorf("not executable: %d %v", code, err)
+	}
+	if _, code, err := LookPath("authdeck-test-plain", env(other)); code != 127 || err == nil {
+		t.Errorf("a non-executable file in PATH is skipped: %d %v", code, err)
+	}
+	if _, code, err := LookPath("authdeck-test-tool", env("relative-dir"+string(os.PathListSeparator))); code != 127 || err == nil {
+		t.Errorf("relative entries: %d %v", code, err)
+	}
+	t.Chdir(dir)
+	if _, code, err := LookPath("authdeck-test-tool", env(":")); code != 126 || err == nil || !strings.Contains(err.Error(), "current directory") {
+		t.Errorf("found only through the current directory: %d %v", code, err)
+	}
+	if got := LookPathFunc(env(dir)); got == nil {
+		t.Fatal("LookPathFunc returned nil")
+	} else if p, err := got("authdeck-test-tool"); err != nil || p != tool {
+		t.Errorf("LookPathFunc: %q %v", p, err)
 	}
 }

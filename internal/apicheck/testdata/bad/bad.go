@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/muesli/termenv"
 )
 
-type Bare struct{}
+type Bare struct{ Field int }
 
 func Naked() {
 	fmt.Fprintln(os.Stdout, os.Getenv("X"))
@@ -21,6 +25,18 @@ func (Bare) Method() { log.Printf("x") }
 func Documented() {
 	os := struct{ Stdout int }{} // a local variable, not the package
 	_ = os.Stdout
+}
+
+// Implicit reaches the process without naming os.
+func Implicit() {
+	wd, _ := os.Getwd()
+	p, _ := exec.LookPath("xdg-open")
+	_ = exec.Command("xdg-open", wd).Run()
+	_ = exec.Command(p, wd).Run() // a resolved path: fine
+	_ = tea.NewProgram(nil, tea.WithAltScreen())
+	_ = tea.NewProgram(nil, tea.WithInput(nil), tea.WithOutput(nil)) // fine
+	_ = termenv.HasDarkBackground()
+	_ = termenv.NewOutput(nil).HasDarkBackground() // fine
 }
 
 const Loose = 1
@@ -39,6 +55,28 @@ const (
 	B = 2
 )
 
-type hidden struct{}
+type hidden struct{ Exported int }
 
 func (hidden) Exported() {}
+
+// Options has documented and bare fields.
+type Options struct {
+	// Named is documented.
+	Named string
+	Trail string // documented too
+	// In, Out and Err are the streams, documented together.
+	In  int
+	Out int
+	Err int
+
+	Bare   int
+	hidden int
+	fmt.Stringer
+}
+
+// Store has a documented and a bare method.
+type Store interface {
+	// Get is documented.
+	Get() int
+	Put(int)
+}
