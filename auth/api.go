@@ -13,14 +13,14 @@ import (
 // across providers (Google's verification_url, Entra's string numbers,
 // WorkOS's missing expires_in).
 type DeviceCode struct {
-	DeviceCode              string        `json:"-"` // secret: never printed
-	UserCode                string        `json:"user_code"`
-	VerificationURI         string        `json:"verification_uri"`
-	VerificationURIComplete string        `json:"verification_uri_complete,omitempty"`
-	Message                 string        `json:"message,omitempty"`
-	IssuedAt                time.Time     `json:"issued_at"`
-	ExpiresAt               time.Time     `json:"expires_at"`
-	Interval                time.Duration `json:"interval"` // 5s when the server sends none
+	DeviceCode              string        `json:"-"`                                   // secret: never printed
+	UserCode                string        `json:"user_code"`                           // the code the user types at VerificationURI
+	VerificationURI         string        `json:"verification_uri"`                    // the page where the user enters UserCode
+	VerificationURIComplete string        `json:"verification_uri_complete,omitempty"` // VerificationURI with the code filled in, if the server sends one
+	Message                 string        `json:"message,omitempty"`                   // the server's own instructions (Entra), control characters stripped
+	IssuedAt                time.Time     `json:"issued_at"`                           // when the response was received
+	ExpiresAt               time.Time     `json:"expires_at"`                          // when the device code stops being valid
+	Interval                time.Duration `json:"interval"`                            // 5s when the server sends none
 }
 
 // Attempt reports one poll of the device flow to WaitDevice's callback.
@@ -35,11 +35,11 @@ type Attempt struct {
 // Identity is who a token belongs to, from userinfo or ID-token claims. All
 // strings are stripped of control characters.
 type Identity struct {
-	Subject  string         `json:"sub"`
+	Subject  string         `json:"sub"`                // the sub claim: the account's stable identifier at the server
 	Username string         `json:"username,omitempty"` // preferred_username, login, or email
-	Email    string         `json:"email,omitempty"`
-	Name     string         `json:"name,omitempty"`
-	Claims   map[string]any `json:"claims,omitempty"`
+	Email    string         `json:"email,omitempty"`    // the email claim
+	Name     string         `json:"name,omitempty"`     // the name claim (a display name)
+	Claims   map[string]any `json:"claims,omitempty"`   // every claim received, as decoded from JSON
 }
 
 // Display is the best short name for the identity.
@@ -59,12 +59,12 @@ func (id *Identity) Display() string {
 
 // Introspection is an RFC 7662 response.
 type Introspection struct {
-	Active    bool   `json:"active"`
-	Scope     string `json:"scope,omitempty"`
-	ClientID  string `json:"client_id,omitempty"`
-	Subject   string `json:"sub,omitempty"`
-	TokenType string `json:"token_type,omitempty"`
-	Exp       int64  `json:"exp,omitempty"`
+	Active    bool   `json:"active"`               // whether the server still accepts the token
+	Scope     string `json:"scope,omitempty"`      // space-separated scopes granted to the token
+	ClientID  string `json:"client_id,omitempty"`  // the client the token was issued to
+	Subject   string `json:"sub,omitempty"`        // the account the token belongs to
+	TokenType string `json:"token_type,omitempty"` // such as "Bearer"
+	Exp       int64  `json:"exp,omitempty"`        // expiry, in seconds since the Unix epoch (0 when not sent)
 }
 
 // IDToken returns the id_token that came with t, or "".

@@ -12,13 +12,13 @@ import (
 // servers that publish no metadata; any other URL may be empty when the server
 // lacks that capability (for example GitHub has no revocation endpoint).
 type Endpoints struct {
-	Issuer           string `json:"issuer,omitempty" toml:"issuer,omitempty"`
-	AuthURL          string `json:"authorization_endpoint,omitempty" toml:"auth_url,omitempty"`
-	DeviceAuthURL    string `json:"device_authorization_endpoint,omitempty" toml:"device_url,omitempty"`
-	TokenURL         string `json:"token_endpoint,omitempty" toml:"token_url,omitempty"`
-	RevocationURL    string `json:"revocation_endpoint,omitempty" toml:"revoke_url,omitempty"`
-	UserInfoURL      string `json:"userinfo_endpoint,omitempty" toml:"userinfo_url,omitempty"`
-	IntrospectionURL string `json:"introspection_endpoint,omitempty" toml:"introspect_url,omitempty"`
+	Issuer           string `json:"issuer,omitempty" toml:"issuer,omitempty"`                            // the OpenID issuer, whose metadata Discover reads
+	AuthURL          string `json:"authorization_endpoint,omitempty" toml:"auth_url,omitempty"`          // authorization endpoint (browser sign-in)
+	DeviceAuthURL    string `json:"device_authorization_endpoint,omitempty" toml:"device_url,omitempty"` // device authorization endpoint (RFC 8628)
+	TokenURL         string `json:"token_endpoint,omitempty" toml:"token_url,omitempty"`                 // token endpoint
+	RevocationURL    string `json:"revocation_endpoint,omitempty" toml:"revoke_url,omitempty"`           // token revocation endpoint (RFC 7009)
+	UserInfoURL      string `json:"userinfo_endpoint,omitempty" toml:"userinfo_url,omitempty"`           // OpenID userinfo endpoint, or an API returning the account
+	IntrospectionURL string `json:"introspection_endpoint,omitempty" toml:"introspect_url,omitempty"`    // token introspection endpoint (RFC 7662)
 }
 
 // OAuth2 returns the endpoints in x/oauth2's form, with the client

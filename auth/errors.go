@@ -20,7 +20,9 @@ var (
 // SlowDownError is returned by PollOnce when the server asks the client to
 // poll less often. Interval is the interval now in force: the previous one
 // plus 5 seconds, or the server's own interval if it sent a larger one.
-type SlowDownError struct{ Interval time.Duration }
+type SlowDownError struct {
+	Interval time.Duration // the polling interval now in force
+}
 
 // Error says the new polling interval.
 func (e *SlowDownError) Error() string {
@@ -31,8 +33,8 @@ func (e *SlowDownError) Error() string {
 // (RFC 6749 §5.2). Description is already stripped of control characters.
 type OAuthError struct {
 	Code        string // e.g. "invalid_grant"
-	Description string
-	Status      int // HTTP status
+	Description string // error_description, control characters stripped
+	Status      int    // HTTP status
 }
 
 // Error returns the error code and its description.
@@ -47,9 +49,9 @@ func (e *OAuthError) Error() string {
 // dropped connection, a timeout, or a body that is not the expected JSON
 // (an HTML error page). RetryAfter is the server's Retry-After, if any.
 type TransientError struct {
-	Err        error
-	Status     int
-	RetryAfter time.Duration
+	Err        error         // the underlying failure
+	Status     int           // the HTTP status, 0 when no response came
+	RetryAfter time.Duration // the server's Retry-After, 0 when none
 }
 
 // Error returns the underlying failure, marked temporary.
