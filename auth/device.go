@@ -30,6 +30,20 @@ const (
 	slowDownStep    = 5 * time.Second // RFC 8628 §3.5
 )
 
+// Retries of the device authorization request: a transient failure (5xx,
+// 429, a dropped connection, a timeout, an HTML page) is retried after
+// startBackoff, doubling, or the server's Retry-After when longer, while
+// the waits add up to at most StartRetryBudget and for at most
+// startAttempts requests.
+const (
+	// StartRetryBudget caps the total wait between device authorization
+	// attempts: past it (or when Retry-After asks for more) the transient
+	// error is returned.
+	StartRetryBudget = 30 * time.Second
+	startBackoff     = time.Second
+	startAttempts    = 6
+)
+
 // StartDevice requests a device code (RFC 8628 §3.1). It sends the client
 // secret when one is set, and normalises provider variations: Google's
 // verification_url, Entra's numbers sent as strings, GitHub's form-encoded
@@ -37,10 +51,39 @@ const (
 // when it is one, else DefaultDeviceCodeTTL). Strings meant for display are
 // stripped of control characters; the verification URIs must be http(s) and
 // pass CheckURL.
+//
+// Transient failures are retried with backoff, honouring Retry-After, for
+// at most StartRetryBudget of waiting (a *TransientError after that); any
+// other error, and the end of ctx, stop it at once.
 func (c *Client) StartDevice(ctx context.Context) (*DeviceCode, error) {
 	if c.Endpoints.DeviceAuthURL == "" {
 		return nil, fmt.Errorf("%w: no device authorization endpoint (device_url); the server may not support the device flow", ErrNoEndpoint)
 	}
+	var waited time.Duration
+	backoff := startBackoff
+	for n := 1; ; n++ {
+		dc, err := c.startDeviceOnce(ctx)
+		var te *TransientError
+		if err == nil || !errors.As(err, &te) || ctx.Err() != nil {
+			return dc, err
+		}
+		wait := max(backoff, te.RetryAfter)
+		switch {
+		case te.RetryAfter > StartRetryBudget-waited:
+			return nil, fmt.Errorf("%w (the server asks to retry in %s; try again later)", err, te.RetryAfter.Round(time.Second))
+		case n >= startAttempts || wait > StartRetryBudget-waited:
+			return nil, fmt.Errorf("%w (after %d attempts over %s; try again later)", err, n, waited.Round(time.Second))
+		}
+		if err := c.sleepFor(ctx, wait); err != nil {
+			return nil, err
+		}
+		waited += wait
+		backoff *= 2
+	}
+}
+
+// startDeviceOnce sends one device authorization request.
+func (c *Client) startDeviceOnce(ctx context.Context) (*DeviceCode, error) {
 	form := url.Values{}
 	if len(c.Scopes) > 0 {
 		form.Set("scope", strings.Join(c.Scopes, " "))

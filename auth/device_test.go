@@ -5,7 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -527,4 +529,107 @@ func TestWaitDeviceStallStopsAtExpiry(t *testing.T) {
 	if _, err := c.PollOnce(ctx, dc2); !errors.Is(err, auth.ErrExpiredToken) || ctx.Err() != nil {
 		t.Fatalf("PollOnce: %v, want ErrExpiredToken", err)
 	}
+}
+
+// recordSleeps makes c sleep on clk and records every wait.
+func recordSleeps(c *auth.Client, clk *fakeClock) *[]time.Duration {
+	var mu sync.Mutex
+	waits := &[]time.Duration{}
+	auth.SetSleep(c, func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		*waits = append(*waits, d)
+		mu.Unlock()
+		return clk.Sleep(ctx, d)
+	})
+	return waits
+}
+
+// TestStartDeviceRetriesTransientFailures: a 503, a 429 with Retry-After, a
+// dropped connection and an HTML proxy page on the device authorization
+// request are retried with a doubling backoff that honours Retry-After, and
+// the code finally issued is usable; its lifetime counts from the request
+// that got it.
+func TestStartDeviceRetriesTransientFailures(t *testing.T) {
+	srv, c, clk := newFake(t, authtest.Options{Interval: time.Second, DeviceCodeTTL: 5 * time.Minute})
+	waits := recordSleeps(c, clk)
+	srv.Inject(authtest.PathDevice, authtest.ServerError(503), authtest.RateLimited(3*time.Second), authtest.Drop(), authtest.HTMLPage(502))
+	start := clk.Now()
+	dc, err := c.StartDevice(ctxT(t))
+	if err != nil {
+		t.Fatalf("StartDevice through transient failures: %v", err)
+	}
+	if n := srv.Count(authtest.PathDevice); n != 5 {
+		t.Fatalf("%d device requests, want 5 (4 failures, then the code)", n)
+	}
+	want := []time.Duration{time.Second, 3 * time.Second, 4 * time.Second, 8 * time.Second}
+	if !slices.Equal(*waits, want) {
+		t.Fatalf("waits %v, want %v (doubling from 1s, Retry-After 3s honoured)", *waits, want)
+	}
+	if !dc.IssuedAt.Equal(start.Add(16*time.Second)) || !dc.ExpiresAt.Equal(dc.IssuedAt.Add(5*time.Minute)) {
+		t.Fatalf("IssuedAt %v ExpiresAt %v: the code's life must count from the request that got it", dc.IssuedAt, dc.ExpiresAt)
+	}
+	srv.Approve()
+	if _, err := c.WaitDevice(ctxT(t), dc, nil); err != nil {
+		t.Fatalf("the code from the retried request: %v", err)
+	}
+}
+
+// TestStartDeviceRetryBounded: the retries stop once the waits would pass
+// StartRetryBudget, or at once when Retry-After asks for more than is left;
+// permanent errors are not retried, and the end of ctx stops the wait.
+func TestStartDeviceRetryBounded(t *testing.T) {
+	t.Run("persistent 500", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{})
+		waits := recordSleeps(c, clk)
+		for range 20 {
+			srv.Inject(authtest.PathDevice, authtest.ServerError(500))
+		}
+		_, err := c.StartDevice(ctxT(t))
+		var te *auth.TransientError
+		if !errors.As(err, &te) || !strings.Contains(err.Error(), "try again later") {
+			t.Fatalf("err = %v, want a *TransientError saying to try again later", err)
+		}
+		var total time.Duration
+		for _, w := range *waits {
+			total += w
+		}
+		if total > auth.StartRetryBudget || srv.Count(authtest.PathDevice) != len(*waits)+1 || len(*waits) < 3 {
+			t.Fatalf("%d requests, waits %v (total %v): want a few retries within %v", srv.Count(authtest.PathDevice), *waits, total, auth.StartRetryBudget)
+		}
+	})
+	t.Run("Retry-After beyond the budget", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{})
+		waits := recordSleeps(c, clk)
+		srv.Inject(authtest.PathDevice, authtest.RateLimited(2*time.Minute))
+		_, err := c.StartDevice(ctxT(t))
+		var te *auth.TransientError
+		if !errors.As(err, &te) || te.RetryAfter != 2*time.Minute || !strings.Contains(err.Error(), "retry in 2m0s") {
+			t.Fatalf("err = %v, want the server's Retry-After reported", err)
+		}
+		if len(*waits) != 0 || srv.Count(authtest.PathDevice) != 1 {
+			t.Fatalf("waits %v, %d requests: a Retry-After past the budget is not waited for", *waits, srv.Count(authtest.PathDevice))
+		}
+	})
+	t.Run("permanent error", func(t *testing.T) {
+		srv, c, clk := newFake(t, authtest.Options{ClientSecret: "s"})
+		waits := recordSleeps(c, clk)
+		c.ClientSecret = "wrong"
+		_, err := c.StartDevice(ctxT(t))
+		var oe *auth.OAuthError
+		if !errors.As(err, &oe) || oe.Code != "invalid_client" || len(*waits) != 0 || srv.Count(authtest.PathDevice) != 1 {
+			t.Fatalf("err %v, waits %v, %d requests: invalid_client is not retried", err, *waits, srv.Count(authtest.PathDevice))
+		}
+	})
+	t.Run("context ends the wait", func(t *testing.T) {
+		srv, c, _ := newFake(t, authtest.Options{})
+		ctx, cancel := context.WithCancel(ctxT(t))
+		auth.SetSleep(c, func(context.Context, time.Duration) error { cancel(); return context.Canceled })
+		srv.Inject(authtest.PathDevice, authtest.ServerError(503))
+		if _, err := c.StartDevice(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if srv.Count(authtest.PathDevice) != 1 {
+			t.Fatalf("%d requests after cancel", srv.Count(authtest.PathDevice))
+		}
+	})
 }

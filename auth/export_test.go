@@ -5,5 +5,6 @@ import (
 	"time"
 )
 
-// SetSleep replaces c's sleep for WaitDevice (tests use a fake clock).
+// SetSleep replaces c's sleep for WaitDevice and the retries of
+// StartDevice (tests use a fake clock).
 func SetSleep(c *Client, sleep func(ctx context.Context, d time.Duration) error) { c.sleep = sleep }
