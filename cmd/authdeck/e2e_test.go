@@ -604,15 +604,30 @@ func TestConcurrentTokenRefreshOnce(t *testing.T) {
 	if seen[old] {
 		t.Errorf("a process printed the expired token")
 	}
+	// The newest refresh token is what stayed stored: once the token has
+	// expired again, one more refresh works, reaches the provider exactly
+	// once, and the grant is still alive (spending a stale, rotated refresh
+	// token would have made the provider revoke the whole login).
+	s.waitExpired()
+	before = p.RefreshCount(t)
+	next := s.token("--min-ttl", "1s")
+	if got := p.RefreshCount(t) - before; got != 1 {
+		t.Errorf("the refresh after the race sent %d refresh requests, want exactly 1", got)
+	}
+	if seen[next] || !p.Active(t, next) {
+		t.Errorf("the refresh after the race gave an old or inactive token: the grant was revoked or the stored refresh token was stale")
+	}
 }
 
 // TestKillNeverCorruptsFiles kills the binary with SIGKILL at random moments
 // during login, refresh and logout, and checks after each kill that
-// config.toml and credentials.json still parse and every command still
-// works on what was left behind.
+// config.toml and credentials.json still parse (or are absent) and every
+// command still works on what was left behind. Access tokens live 2s and
+// each refresh starts on an expired one, so the refreshes killed are real
+// refresh_token requests to the provider.
 func TestKillNeverCorruptsFiles(t *testing.T) {
 	t.Parallel()
-	p := oidctest.Start(t, oidctest.Options{PollInterval: time.Second})
+	p := oidctest.Start(t, oidctest.Options{AccessTTL: 2 * time.Second, PollInterval: time.Second})
 	s := newSandbox(t)
 	s.addServer(p)
 	seed := uint64(time.Now().UnixNano())
@@ -626,17 +641,31 @@ func TestKillNeverCorruptsFiles(t *testing.T) {
 		return time.Since(start)
 	}
 	s.login(p)
-	refreshDur := timed("token", "--min-ttl", "2h")
+	s.waitExpired()
+	before := p.RefreshCount(t)
+	refreshDur := timed("token")
+	if got := p.RefreshCount(t) - before; got != 1 {
+		t.Fatalf("token on an expired token sent %d refresh requests, want 1", got)
+	}
 	logoutDur := timed("logout", "--yes")
 	loggedIn := false
 
-	const iterations = 30
+	// Every operation gets killed, in a random order.
+	var ops []string
+	for range 6 {
+		ops = append(ops, "login", "refresh", "refresh", "logout")
+	}
+	rng.Shuffle(len(ops), func(i, j int) { ops[i], ops[j] = ops[j], ops[i] })
 	kills := map[string]int{}
-	for i := range iterations {
-		op := []string{"login", "refresh", "logout"}[rng.IntN(3)]
+	refreshes, killedAfterRefresh := 0, 0
+	for i, op := range ops {
 		if op != "login" && !loggedIn {
 			s.login(p)
 		}
+		if op == "refresh" {
+			s.waitExpired()
+		}
+		before := p.RefreshCount(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		var c *exec.Cmd
 		switch op {
@@ -662,7 +691,7 @@ func TestKillNeverCorruptsFiles(t *testing.T) {
 			// token exchange, userinfo and the save.
 			time.Sleep(time.Duration(rng.Int64N(int64(1400 * time.Millisecond))))
 		case "refresh":
-			c = s.command(ctx, "token", "--min-ttl", "2h")
+			c = s.command(ctx, "token")
 			if err := c.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -677,8 +706,17 @@ func TestKillNeverCorruptsFiles(t *testing.T) {
 		_ = c.Process.Signal(syscall.SIGKILL)
 		err := c.Wait()
 		cancel()
+		killed := false
 		if ee, ok := err.(*exec.ExitError); ok && !ee.Exited() {
 			kills[op]++
+			killed = true
+		}
+		if op == "refresh" {
+			n := p.RefreshCount(t) - before
+			refreshes += n
+			if killed && n > 0 {
+				killedAfterRefresh++
+			}
 		}
 		if err := s.checkFiles(); err != nil {
 			t.Fatalf("iteration %d, after killing %s: %v", i, op, err)
@@ -691,11 +729,22 @@ func TestKillNeverCorruptsFiles(t *testing.T) {
 		if r.code != 0 && r.code != 4 {
 			t.Fatalf("iteration %d, after killing %s: token: %s", i, op, r)
 		}
+		if err := s.checkFiles(); err != nil {
+			t.Fatalf("iteration %d, after token following the killed %s: %v", i, op, err)
+		}
 		loggedIn = r.code == 0
 	}
-	t.Logf("killed mid-run: %v (refresh takes %s, logout %s)", kills, refreshDur, logoutDur)
-	if kills["login"]+kills["refresh"]+kills["logout"] == 0 {
-		t.Errorf("no process was killed before it finished; the test tested nothing")
+	t.Logf("killed mid-run: %v; the killed refresh processes sent %d refresh requests, %d were killed after theirs reached the provider (refresh takes %s, logout %s)",
+		kills, refreshes, killedAfterRefresh, refreshDur, logoutDur)
+	for _, op := range []string{"login", "refresh", "logout"} {
+		if kills[op] == 0 {
+			t.Errorf("no %s was killed before it finished; the test did not test it", op)
+		}
+	}
+	if refreshes == 0 {
+		t.Errorf("no refresh request reached the provider from the refresh processes; they were not refreshing")
+	} else if killedAfterRefresh == 0 {
+		t.Errorf("no refresh process was killed after its refresh request reached the provider; no kill landed during a real refresh")
 	}
 }
 
