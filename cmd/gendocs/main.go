@@ -6,10 +6,13 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authdeck/authdeck/cmd"
@@ -51,12 +54,10 @@ func run(md, man, comp string) error {
 		fmt.Fprintf(os.Stderr, "gendocs: %d Markdown pages in %s\n", len(names), md)
 	}
 	if man != "" {
-		// SOURCE_DATE_EPOCH (set by goreleaser from the commit) keeps
-		// release archives reproducible.
-		var date time.Time
-		if s, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64); err == nil {
-			date = time.Unix(s, 0)
-		}
+		// The pages are dated by the commit, so that release archives are
+		// reproducible.
+		date, from := manDate(os.Getenv, gitCommitTime)
+		fmt.Fprintf(os.Stderr, "gendocs: man pages dated %s (%s)\n", date.UTC().Format(time.DateOnly), from)
 		names, err := docgen.Man(root, man, "authdeck", date)
 		if err != nil {
 			return err
@@ -71,4 +72,31 @@ func run(md, man, comp string) error {
 		fmt.Fprintf(os.Stderr, "gendocs: %d completion scripts in %s\n", len(names), comp)
 	}
 	return nil
+}
+
+// manDate is the date of the man pages and where it came from:
+// SOURCE_DATE_EPOCH when it holds a positive Unix time (reproducible-builds
+// convention; distributions set it), else the time of the commit checked
+// out (git), else today. GoReleaser cannot provide SOURCE_DATE_EPOCH: its
+// global env is templated before it reads the git state, so
+// {{ .CommitTimestamp }} there is the zero time (-62135596800), which is
+// not positive and so ignored.
+func manDate(getenv func(string) string, commitTime func() (string, error)) (time.Time, string) {
+	if s, err := strconv.ParseInt(strings.TrimSpace(getenv("SOURCE_DATE_EPOCH")), 10, 64); err == nil && s > 0 {
+		return time.Unix(s, 0).UTC(), "SOURCE_DATE_EPOCH"
+	}
+	if out, err := commitTime(); err == nil {
+		if s, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64); err == nil && s > 0 {
+			return time.Unix(s, 0).UTC(), "the commit's date"
+		}
+	}
+	return time.Now().UTC(), "today: neither SOURCE_DATE_EPOCH nor a git commit"
+}
+
+// gitCommitTime is the committer time of HEAD, in seconds since the epoch.
+func gitCommitTime() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "log", "-1", "--format=%ct", "HEAD").Output()
+	return string(out), err
 }
