@@ -25,13 +25,25 @@ const DefaultKeyringTimeout = 3 * time.Second
 // Keyring item size. Windows rejects passwords over 2,560 bytes and macOS
 // items over about 3,000 bytes (service, account and password together), so
 // an encoded secret longer than maxKeyringItem is split into chunks of
-// chunkPayload bytes stored as key, key#1, key#2, ...; the first item starts
-// with a header naming the number of chunks and a checksum of the whole.
+// chunkPayload bytes. The item under key holds a header and the first
+// part: "chunked:2:<n>:<sum>:<part 0>", where sum is a checksum of the
+// whole secret; parts 1..n-1 are items "key#<sum>#<i>". The checksum names
+// the generation, so a new secret's chunks never overwrite the current
+// ones: they are written first, then the header (the commit), then the old
+// generation's chunks are deleted. A reader that follows the header sees
+// the old secret or the new one, never a mix, and a writer killed before
+// the header leaves the old secret whole (and some unnamed chunks behind).
+// Headers "chunked:1:..." (chunks "key#<i>", written by older releases)
+// are still read.
 const (
 	maxKeyringItem = 2000
 	chunkPayload   = 1800
 	maxChunks      = 64
-	chunkPrefix    = "chunked:1:"
+	chunkPrefixV1  = "chunked:1:"
+	chunkPrefix    = "chunked:2:"
+	// readRetries: a reader whose chunks vanish (a writer committed a new
+	// generation and deleted the old meanwhile) follows the new header.
+	readRetries = 3
 )
 
 // keyringBackend is the part of go-keyring this package uses; tests replace
@@ -157,33 +169,59 @@ func (k *Keyring) del(ctx context.Context, user string) error {
 	return err
 }
 
-func chunkKey(key string, i int) string { return key + "#" + strconv.Itoa(i) }
+// chunkHeader is the parsed header of a chunked item.
+type chunkHeader struct {
+	n     int    // number of parts, the first included
+	sum   string // checksum of the whole, and (v2) the generation
+	first string // part 0
+	v1    bool   // chunks named key#i (older releases)
+}
+
+// chunkKey is the item of part i (1..n-1) of key's chunked secret.
+func (h chunkHeader) chunkKey(key string, i int) string {
+	if h.v1 {
+		return key + "#" + strconv.Itoa(i)
+	}
+	return key + "#" + h.sum + "#" + strconv.Itoa(i)
+}
 
 // Get returns the secret under key (reassembling chunks), or ErrNotFound.
 func (k *Keyring) Get(ctx context.Context, key string) (*Secret, error) {
 	if err := k.available(); err != nil {
 		return nil, err
 	}
-	v, err := k.get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	if n, sum, first, ok := parseChunkHeader(v); ok {
-		var b strings.Builder
-		b.WriteString(first)
-		for i := 1; i < n; i++ {
-			part, err := k.get(ctx, chunkKey(key, i))
-			if errors.Is(err, ErrNotFound) {
-				return nil, fmt.Errorf("keyring item %q of %q is missing chunk %d of %d; log in again", key, k.service, i, n)
-			}
-			if err != nil {
-				return nil, err
-			}
-			b.WriteString(part)
+	var (
+		v   string
+		err error
+	)
+	for try := 0; ; try++ {
+		v, err = k.get(ctx, key)
+		if itemVanished(err) && try+1 < readRetries {
+			continue // replaced while go-keyring read it: read it again
 		}
-		v = b.String()
-		if checksum(v) != sum {
-			return nil, fmt.Errorf("keyring item %q of %q has chunks that do not belong together; log in again", key, k.service)
+		if err != nil {
+			return nil, err
+		}
+		h, ok := parseChunkHeader(v)
+		if !ok {
+			break
+		}
+		var whole string
+		whole, err = k.assemble(ctx, key, h)
+		if err == nil {
+			v = whole
+			break
+		}
+		var ce *chunkError
+		if !errors.As(err, &ce) || try+1 >= readRetries {
+			return nil, err
+		}
+		// A writer may have committed a new generation (and deleted
+		// this one) since the header was read: follow the header again,
+		// if it changed.
+		again, gerr := k.get(ctx, key)
+		if gerr != nil || again == v {
+			return nil, err
 		}
 	}
 	s := &Secret{}
@@ -193,9 +231,47 @@ func (k *Keyring) Get(ctx context.Context, key string) (*Secret, error) {
 	return s, nil
 }
 
-// Set stores s under key, split into chunks when it is large. Chunks are
-// written before the header that names them, and chunks left over from a
-// larger previous secret are deleted afterwards.
+// chunkError is a chunked item whose parts are missing or do not match.
+type chunkError struct{ msg string }
+
+func (e *chunkError) Error() string { return e.msg }
+
+// assemble reads the parts h names and checks them against its checksum.
+func (k *Keyring) assemble(ctx context.Context, key string, h chunkHeader) (string, error) {
+	var b strings.Builder
+	b.WriteString(h.first)
+	for i := 1; i < h.n; i++ {
+		part, err := k.get(ctx, h.chunkKey(key, i))
+		if errors.Is(err, ErrNotFound) || itemVanished(err) {
+			return "", &chunkError{fmt.Sprintf("keyring item %q of %q is missing chunk %d of %d; log in again", key, k.service, i, h.n)}
+		}
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(part)
+	}
+	if checksum(b.String()) != h.sum {
+		return "", &chunkError{fmt.Sprintf("keyring item %q of %q has chunks that do not belong together; log in again", key, k.service)}
+	}
+	return b.String(), nil
+}
+
+// itemVanished reports the error of an item deleted (or replaced) while
+// go-keyring was reading it: it searches the collection, then reads the
+// object it found, which the Secret Service may have removed meanwhile.
+func itemVanished(err error) bool {
+	if err == nil {
+		return false
+	}
+	// gnome-keyring's UnknownObject and UnknownInterface messages (godbus
+	// errors carry the message, not the error name)
+	msg := err.Error()
+	return strings.Contains(msg, "Object does not exist at path") || strings.Contains(msg, "No such interface") || strings.Contains(msg, "UnknownObject")
+}
+
+// Set stores s under key, split into chunks when it is large: the new
+// generation's chunks first, then the item under key that names them (the
+// commit), then the previous generation's chunks are deleted.
 func (k *Keyring) Set(ctx context.Context, key string, s *Secret) error {
 	if err := k.available(); err != nil {
 		return err
@@ -204,11 +280,10 @@ func (k *Keyring) Set(ctx context.Context, key string, s *Secret) error {
 	if err != nil {
 		return err
 	}
-	oldN := 1
-	if old, err := k.get(ctx, key); err == nil {
-		if n, _, _, ok := parseChunkHeader(old); ok {
-			oldN = n
-		}
+	var old chunkHeader
+	oldChunked := false
+	if v, err := k.get(ctx, key); err == nil {
+		old, oldChunked = parseChunkHeader(v)
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
@@ -216,30 +291,36 @@ func (k *Keyring) Set(ctx context.Context, key string, s *Secret) error {
 	if len(parts) > maxChunks {
 		return fmt.Errorf("the secret is too large for the keyring (%d bytes)", len(enc))
 	}
+	var cur chunkHeader
 	if len(parts) == 1 {
 		if err := k.set(ctx, key, parts[0]); err != nil {
 			return err
 		}
 	} else {
+		cur = chunkHeader{n: len(parts), sum: checksum(string(enc))}
 		for i := 1; i < len(parts); i++ {
-			if err := k.set(ctx, chunkKey(key, i), parts[i]); err != nil {
+			if err := k.set(ctx, cur.chunkKey(key, i), parts[i]); err != nil {
 				return err
 			}
 		}
-		header := chunkPrefix + strconv.Itoa(len(parts)) + ":" + checksum(string(enc)) + ":"
+		header := chunkPrefix + strconv.Itoa(len(parts)) + ":" + cur.sum + ":"
 		if err := k.set(ctx, key, header+parts[0]); err != nil {
 			return err
 		}
 	}
-	for i := len(parts); i < oldN; i++ {
-		if err := k.del(ctx, chunkKey(key, i)); err != nil && !errors.Is(err, ErrNotFound) {
-			k.log.Debug("could not delete a stale keyring chunk", "item", chunkKey(key, i), "err", err)
+	if !oldChunked || (!old.v1 && old.sum == cur.sum) {
+		return nil // nothing left over (or the same generation rewritten)
+	}
+	for i := 1; i < old.n; i++ {
+		if err := k.del(ctx, old.chunkKey(key, i)); err != nil && !errors.Is(err, ErrNotFound) {
+			k.log.Debug("could not delete a stale keyring chunk", "item", old.chunkKey(key, i), "err", err)
 		}
 	}
 	return nil
 }
 
-// Delete removes key and all its chunks; a missing key is not an error.
+// Delete removes key and then all its chunks; a missing key is not an
+// error.
 func (k *Keyring) Delete(ctx context.Context, key string) error {
 	if err := k.available(); err != nil {
 		return err
@@ -254,9 +335,9 @@ func (k *Keyring) Delete(ctx context.Context, key string) error {
 	if err := k.del(ctx, key); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	if n, _, _, ok := parseChunkHeader(v); ok {
-		for i := 1; i < n; i++ {
-			if err := k.del(ctx, chunkKey(key, i)); err != nil && !errors.Is(err, ErrNotFound) {
+	if h, ok := parseChunkHeader(v); ok {
+		for i := 1; i < h.n; i++ {
+			if err := k.del(ctx, h.chunkKey(key, i)); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}
@@ -278,21 +359,27 @@ func splitChunks(v string) []string {
 	return append(parts, v)
 }
 
-// parseChunkHeader splits "chunked:1:<n>:<sum>:<first part>".
-func parseChunkHeader(v string) (n int, sum, first string, ok bool) {
+// parseChunkHeader splits "chunked:2:<n>:<sum>:<first part>" (or the
+// older "chunked:1:...").
+func parseChunkHeader(v string) (chunkHeader, bool) {
+	h := chunkHeader{}
 	rest, found := strings.CutPrefix(v, chunkPrefix)
 	if !found {
-		return 0, "", "", false
+		if rest, found = strings.CutPrefix(v, chunkPrefixV1); !found {
+			return chunkHeader{}, false
+		}
+		h.v1 = true
 	}
 	fields := strings.SplitN(rest, ":", 3)
 	if len(fields) != 3 {
-		return 0, "", "", false
+		return chunkHeader{}, false
 	}
 	n, err := strconv.Atoi(fields[0])
-	if err != nil || n < 2 || n > maxChunks {
-		return 0, "", "", false
+	if err != nil || n < 2 || n > maxChunks || fields[1] == "" || strings.ContainsAny(fields[1], "#:") {
+		return chunkHeader{}, false
 	}
-	return n, fields[1], fields[2], true
+	h.n, h.sum, h.first = n, fields[1], fields[2]
+	return h, true
 }
 
 func checksum(v string) string {

@@ -126,11 +126,12 @@ func TestKeyringDetectsMixedChunks(t *testing.T) {
 	if err := k.Set(ctx, "k", bigSecret(5000)); err != nil {
 		t.Fatal(err)
 	}
-	b.items["svc/k#1"] = strings.Repeat("Z", chunkPayload)
+	chunk1 := itemKeys(t, b.Get, "svc", "k")[1]
+	b.items["svc/"+chunk1] = strings.Repeat("Z", chunkPayload)
 	if _, err := k.Get(ctx, "k"); err == nil || !strings.Contains(err.Error(), "log in again") {
 		t.Fatalf("Get with a foreign chunk: %v", err)
 	}
-	delete(b.items, "svc/k#1")
+	delete(b.items, "svc/"+chunk1)
 	if _, err := k.Get(ctx, "k"); err == nil || !strings.Contains(err.Error(), "missing chunk") {
 		t.Fatalf("Get with a missing chunk: %v", err)
 	}
@@ -143,17 +144,33 @@ func mustJSON(t *testing.T, s *Secret) string {
 		t.Fatal(err)
 	}
 	v, _ := k.backend.Get("svc", "k")
-	if n, _, _, ok := parseChunkHeader(v); ok {
+	if h, ok := parseChunkHeader(v); ok {
 		var b strings.Builder
-		_, _, first, _ := parseChunkHeader(v)
-		b.WriteString(first)
-		for i := 1; i < n; i++ {
-			p, _ := k.backend.Get("svc", chunkKey("k", i))
+		b.WriteString(h.first)
+		for i := 1; i < h.n; i++ {
+			p, _ := k.backend.Get("svc", h.chunkKey("k", i))
 			b.WriteString(p)
 		}
 		return b.String()
 	}
 	return v
+}
+
+// itemKeys returns the keyring items that hold key's secret: key, then
+// the chunks its header names (read with get).
+func itemKeys(t testing.TB, get func(service, user string) (string, error), service, key string) []string {
+	t.Helper()
+	v, err := get(service, key)
+	if err != nil {
+		t.Fatalf("item %s: %v", key, err)
+	}
+	keys := []string{key}
+	if h, ok := parseChunkHeader(v); ok {
+		for i := 1; i < h.n; i++ {
+			keys = append(keys, h.chunkKey(key, i))
+		}
+	}
+	return keys
 }
 
 // TestGoKeyringMockChunking runs the chunking through go-keyring's own mock
@@ -177,10 +194,14 @@ func TestGoKeyringMockChunking(t *testing.T) {
 	if err := k.Set(ctx, "profile:big", s); err != nil {
 		t.Fatal(err)
 	}
-	for i := 1; i < 4; i++ {
-		v, err := keyring.Get("authdeck-mock", chunkKey("profile:big", i))
+	items := itemKeys(t, keyring.Get, "authdeck-mock", "profile:big")
+	if len(items) < 4 {
+		t.Fatalf("items %v, want the header and at least 3 chunks", items)
+	}
+	for _, key := range items[1:] {
+		v, err := keyring.Get("authdeck-mock", key)
 		if err != nil || len(v) > maxKeyringItem {
-			t.Fatalf("chunk %d: %d bytes, %v", i, len(v), err)
+			t.Fatalf("chunk %s: %d bytes, %v", key, len(v), err)
 		}
 	}
 	got, err := k.Get(ctx, "profile:big")
@@ -190,11 +211,7 @@ func TestGoKeyringMockChunking(t *testing.T) {
 	if err := k.Delete(ctx, "profile:big"); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 6; i++ {
-		key := "profile:big"
-		if i > 0 {
-			key = chunkKey(key, i)
-		}
+	for _, key := range items {
 		if _, err := keyring.Get("authdeck-mock", key); !errors.Is(err, keyring.ErrNotFound) {
 			t.Fatalf("%s still there after Delete: %v", key, err)
 		}
