@@ -24,7 +24,9 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/devserver"
+	"github.com/authdeck/authdeck/internal/keyringtest"
 	"github.com/authdeck/authdeck/internal/oidctest"
+	"github.com/zalando/go-keyring"
 )
 
 // bin is the example binary, built once.
@@ -169,9 +171,10 @@ func bearerAPI(t *testing.T, userinfo string) *httptest.Server {
 	return api
 }
 
-// session is what both tests do: log in, call the API, check the token
-// stayed in acme's own files, log out, and see the call refused.
-func session(t *testing.T, a *acme, approve func(string), userinfo, wantSub string) string {
+// session is what every test does: log in, call the API, and check the
+// token stayed in acme's own config directory and storage (storage is
+// "file", the credentials file in ACME_CONFIG_DIR, or "keyring").
+func session(t *testing.T, a *acme, approve func(string), userinfo, wantSub, storage string) string {
 	api := bearerAPI(t, userinfo)
 	a.login(approve)
 
@@ -189,13 +192,27 @@ func session(t *testing.T, a *acme, approve func(string), userinfo, wantSub stri
 	if code != 0 || tok == "" || tok == "must-not-be-used" {
 		t.Fatalf("acme token: exit %d %q", code, tok)
 	}
-	for _, f := range []string{"config.toml", "credentials.json"} {
+	files := []string{"config.toml"}
+	if storage == "file" {
+		files = append(files, "credentials.json")
+	}
+	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(a.dir, f)); err != nil {
 			t.Errorf("%s is not in ACME_CONFIG_DIR: %v", f, err)
 		}
 	}
 	if code, out, _ := a.run("status"); code != 0 || !strings.Contains(out, "acme") {
 		t.Errorf("acme status: exit %d %q", code, out)
+	}
+	code, out, errOut = a.run("status", "--json")
+	var raw struct {
+		Profiles []map[string]any `json:"profiles"`
+	}
+	if err := json.Unmarshal([]byte(out), &raw); code != 0 || err != nil || len(raw.Profiles) != 1 {
+		t.Fatalf("acme status --json: exit %d %v: %s %s", code, err, out, errOut)
+	}
+	if got := raw.Profiles[0]["storage"]; got != storage {
+		t.Errorf("acme status --json: storage %v, want %s", got, storage)
 	}
 	return tok
 }
@@ -213,7 +230,7 @@ func TestExampleAgainstDevServer(t *testing.T) {
 		if err := srv.Approve(code, "alice"); err != nil {
 			t.Error(err)
 		}
-	}, srv.Endpoints().UserInfoURL, "alice")
+	}, srv.Endpoints().UserInfoURL, "alice", "file")
 
 	if code, _, errOut := a.run("logout", "--yes"); code != 0 {
 		t.Fatalf("acme logout: %d %s", code, errOut)
@@ -233,7 +250,7 @@ func TestExampleAgainstOIDCProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := newAcme(t, p.Issuer, p.ClientID, strings.Fields("openid profile email offline_access"))
-	tok := session(t, a, func(code string) { p.Approve(t, code) }, ep.UserInfoURL, "alice")
+	tok := session(t, a, func(code string) { p.Approve(t, code) }, ep.UserInfoURL, "alice", "file")
 	if !p.Active(t, tok) {
 		t.Fatal("the provider does not know acme's token")
 	}
@@ -248,4 +265,80 @@ func TestExampleAgainstOIDCProvider(t *testing.T) {
 	if code, _, _ := a.run("token"); code != 4 {
 		t.Errorf("acme token after revoke: exit %d, want 4", code)
 	}
+
+	// A second login, then logout: the profile is signed out locally (the
+	// token is not revoked at the provider, as logout says).
+	tok = session(t, a, func(code string) { p.Approve(t, code) }, ep.UserInfoURL, "alice", "file")
+	if code, _, errOut := a.run("logout", "--yes"); code != 0 {
+		t.Fatalf("acme logout: %d %s", code, errOut)
+	}
+	if code, _, _ := a.run("token"); code != 4 {
+		t.Errorf("acme token after logout: exit %d, want 4", code)
+	}
+	code, _, errOut := a.run("call", ep.UserInfoURL)
+	if code != 4 || !strings.Contains(errOut, "acme login") {
+		t.Errorf("acme call after logout: exit %d, stderr %q", code, errOut)
+	}
+	if !p.Active(t, tok) {
+		t.Error("logout revoked the token at the provider; it only forgets it locally")
+	}
+}
+
+// TestExampleWithRealKeyring runs acme's session against the dev server
+// with the real Secret Service (bash .ci/test): the token goes to the
+// keyring under acme's own service name, "acme", not authdeck's, and
+// logout deletes it there.
+func TestExampleWithRealKeyring(t *testing.T) {
+	keyringtest.Require(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{Interval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	a := newAcme(t, srv.Issuer(), srv.ClientID(), srv.Scopes())
+	a.env = append(a.env, "DBUS_SESSION_BUS_ADDRESS="+os.Getenv("DBUS_SESSION_BUS_ADDRESS"), "XDG_RUNTIME_DIR="+os.Getenv("XDG_RUNTIME_DIR"))
+	tok := session(t, a, func(code string) {
+		if err := srv.Approve(code, "alice"); err != nil {
+			t.Error(err)
+		}
+	}, srv.Endpoints().UserInfoURL, "alice", "keyring")
+	if _, err := os.Stat(filepath.Join(a.dir, "credentials.json")); err == nil {
+		b, _ := os.ReadFile(filepath.Join(a.dir, "credentials.json"))
+		if strings.Contains(string(b), tok) {
+			t.Error("the token is in credentials.json although the keyring was used")
+		}
+	}
+	cfg, err := os.ReadFile(filepath.Join(a.dir, "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := profileID(t, string(cfg))
+	item, err := keyring.Get("acme", "profile:"+id)
+	if err != nil || !strings.Contains(item, tok) {
+		t.Fatalf("no keyring item profile:%s under service acme holding the token: %v", id, err)
+	}
+	if _, err := keyring.Get("authdeck", "profile:"+id); err == nil {
+		t.Error("acme's token is under authdeck's keyring service")
+	}
+	if code, _, errOut := a.run("logout", "--yes"); code != 0 {
+		t.Fatalf("acme logout: %d %s", code, errOut)
+	}
+	if _, err := keyring.Get("acme", "profile:"+id); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("the keyring item is still there after logout: %v", err)
+	}
+}
+
+// profileID reads the id of the one profile in a config.toml.
+func profileID(t *testing.T, cfg string) string {
+	t.Helper()
+	for _, line := range strings.Split(cfg, "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if ok && strings.TrimSpace(k) == "id" {
+			return strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	t.Fatalf("no profile id in config.toml:\n%s", cfg)
+	return ""
 }
