@@ -181,6 +181,10 @@ func TestE2ETmuxLoginSwitchLogoutRevoke(t *testing.T) {
 	if !p.Active(t, at) {
 		t.Fatal("alice's token is not active before revoke")
 	}
+	rt := refreshTokenOf(t, filepath.Join(cfg, "credentials.json"), at)
+	if !p.Active(t, rt) {
+		t.Fatal("alice's refresh token is not active before revoke")
+	}
 	selectRow("alice")
 	x.keys("r")
 	x.waitFor(`Revoke profile "alice" at the server?`)
@@ -189,8 +193,40 @@ func TestE2ETmuxLoginSwitchLogoutRevoke(t *testing.T) {
 	if p.Active(t, at) {
 		t.Fatal("alice's access token is still active after revoke")
 	}
+	if p.Active(t, rt) {
+		t.Fatal("alice's refresh token is still active after revoke")
+	}
 	if st := status(); st["alice"]["token_state"] != "signed-out" {
 		t.Fatalf("after revoke: %v", st["alice"])
 	}
 	x.keys("q")
+}
+
+// refreshTokenOf reads the refresh token stored beside accessToken in the
+// credentials file (written by --insecure-storage).
+func refreshTokenOf(t *testing.T, path, accessToken string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading the credentials file: %v", err)
+	}
+	var doc struct {
+		Secrets map[string]struct {
+			Access  string `json:"a"`
+			Refresh string `json:"r"`
+		} `json:"secrets"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("parsing the credentials file: %v", err)
+	}
+	for _, s := range doc.Secrets {
+		if s.Access == accessToken {
+			if s.Refresh == "" {
+				t.Fatal("the profile has no refresh token (offline_access was asked for)")
+			}
+			return s.Refresh
+		}
+	}
+	t.Fatalf("no stored secret holds the access token (%d secrets)", len(doc.Secrets))
+	return ""
 }
