@@ -34,8 +34,7 @@ func TestRefreshSaveFallsBackToFile(t *testing.T) {
 	// The keyring freezes after answering the read of the expired token.
 	block := blockingBackend{release: make(chan struct{})}
 	defer close(block.release)
-	stored, _ := mem.Get("authdeck-test", secretKey(p.ID))
-	sw.set(getOnly{v: stored, blockingBackend: block})
+	sw.set(getOnly{src: mem, blockingBackend: block})
 
 	r, err := m.Token(ctx, "alice", TokenOptions{})
 	if err != nil {
@@ -105,14 +104,13 @@ func TestRefreshSaveFileFailsToo(t *testing.T) {
 	k.available = func() error { return nil }
 	addFakeServer(t, m, f)
 	ctx := ctxT(t)
-	p, _, err := m.SaveLogin(ctx, "test", f.issue(time.Now().Add(-time.Minute)), alice(), SaveOptions{})
+	_, _, err := m.SaveLogin(ctx, "test", f.issue(time.Now().Add(-time.Minute)), alice(), SaveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, _ := mem.Get("authdeck-test", secretKey(p.ID))
 	block := blockingBackend{release: make(chan struct{})}
 	defer close(block.release)
-	sw.set(getOnly{v: stored, blockingBackend: block})
+	sw.set(getOnly{src: mem, blockingBackend: block})
 	if err := writeFileAtomic(m.CredentialsPath(), []byte("{oops\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -123,13 +121,14 @@ func TestRefreshSaveFileFailsToo(t *testing.T) {
 	}
 }
 
-// getOnly answers Get with v and blocks every other call.
+// getOnly answers Get from src and blocks every other call: a keyring
+// that froze after the reads.
 type getOnly struct {
-	v string
+	src keyringBackend
 	blockingBackend
 }
 
-func (g getOnly) Get(string, string) (string, error) { return g.v, nil }
+func (g getOnly) Get(service, user string) (string, error) { return g.src.Get(service, user) }
 
 // switchBackend forwards to a backend that the test may replace while
 // calls that timed out are still running.

@@ -225,7 +225,7 @@ func (k *Keyring) Get(ctx context.Context, key string) (*Secret, error) {
 		}
 	}
 	s := &Secret{}
-	if err := json.Unmarshal([]byte(v), s); err != nil || s.AccessToken == "" {
+	if err := json.Unmarshal([]byte(v), s); err != nil || s.AccessToken == "" && s.ClientSecret == "" {
 		return nil, fmt.Errorf("keyring item %q of %q is not a secret this program wrote; log in again", key, k.service)
 	}
 	return s, nil

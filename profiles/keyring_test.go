@@ -298,3 +298,25 @@ func TestNoBusFallsBackToFile(t *testing.T) {
 		t.Fatalf("profile %+v info %+v: want file storage with a bus reason", p, info)
 	}
 }
+
+// TestKeyringClientSecretRoundTrip: a server's client secret (a Secret with
+// no access token) is read back from the keyring, not refused as foreign.
+func TestKeyringClientSecretRoundTrip(t *testing.T) {
+	k := testKeyring(&memBackend{items: map[string]string{}}, time.Second)
+	checkClientSecretRoundTrip(t, k)
+}
+
+func checkClientSecretRoundTrip(t *testing.T, k *Keyring) {
+	t.Helper()
+	ctx := ctxT(t)
+	if err := k.Set(ctx, clientKey("srv"), &Secret{ClientSecret: "cs-1"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := k.Get(ctx, clientKey("srv"))
+	if err != nil || got.ClientSecret != "cs-1" {
+		t.Fatalf("client secret from the keyring: %+v %v", got, err)
+	}
+	if err := k.Delete(ctx, clientKey("srv")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -121,3 +121,8 @@ func TestRealKeyringSaveLogin(t *testing.T) {
 		t.Fatalf("keyring item left after logout: %v", err)
 	}
 }
+
+func TestRealKeyringClientSecretRoundTrip(t *testing.T) {
+	k, _ := realKeyring(t)
+	checkClientSecretRoundTrip(t, k)
+}
