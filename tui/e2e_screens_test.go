@@ -595,12 +595,21 @@ func TestE2ETmuxNoColor(t *testing.T) {
 		e.session(110, 45, m.extra, e.loginLine()+"; AUTHDECK")
 		e.x.userCode()
 		e.x.waitFor("Last answer", "left")
-		raw[m.name] = map[string]string{"login": e.x.raw()}
+		raw[m.name] = map[string]string{"login": e.x.raw(), "plain login": e.x.screen()}
 		e.x.keys("Escape")
 		e.x.waitFor("Accounts", "Profiles (0)")
 		raw[m.name]["accounts"] = e.x.raw()
 		e.x.keys("q")
 	}
+	// Without colour or style the verification page's host still stands
+	// out: named on a line of its own (the QR code may be beside it).
+	t.Run("NO_COLOR=1 host named", func(t *testing.T) {
+		host := strings.TrimPrefix(e.p.Issuer, "http://")
+		host = host[:strings.LastIndex(host, ":")]
+		if s := raw["NO_COLOR=1"]["plain login"]; !regexp.MustCompile(`(?m)^ *Host: ` + regexp.QuoteMeta(host) + `( {2,}|$)`).MatchString(s) {
+			t.Errorf("with NO_COLOR=1 the login screen does not name the host %s on its own line:\n%s", host, s)
+		}
+	})
 	for _, m := range modes {
 		for _, screen := range []string{"login", "accounts"} {
 			t.Run(m.name+" "+screen, func(t *testing.T) {
