@@ -71,7 +71,15 @@ func (m *Manager) selectIn(cfg *Config, flag, cwd string) (Selection, error) {
 
 // findDirFile looks for a regular file called name in dir and each parent
 // up to the filesystem root, and returns its path and the profile it names
-// ("", "" when there is none).
+// ("", "" when there is none). The nearest file wins; a directory of that
+// name is skipped.
+//
+// The walk does not stop at a repository root (it knows nothing of git):
+// in a checkout without the file, one in a directory above the checkout
+// applies, for example ~/.authdeck for every checkout under the home
+// directory. That is on purpose, so a file can set a default for a whole
+// tree of checkouts; a checkout that wants its own profile puts the file
+// at its root, which is nearer.
 func findDirFile(dir, name string) (string, string, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
