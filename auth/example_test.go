@@ -13,7 +13,9 @@ import (
 
 // Discover reads an issuer's metadata (RFC 8414, then OpenID Connect
 // Discovery). Here the issuer is authdeck's built-in dev server on
-// 127.0.0.1.
+// 127.0.0.1 (internal/devserver, which only this module can import; the
+// same server runs as `authdeck devserver`). In a program of your own,
+// pass your provider's issuer URL instead.
 func ExampleDiscover() {
 	ctx := context.Background()
 	srv, err := devserver.Start(ctx, devserver.Options{})

@@ -17,8 +17,10 @@ import (
 // A host application opens a Manager with its own identity, adds a server,
 // saves a login and then asks for tokens: Token refreshes (under a
 // cross-process lock) and persists them as needed. The login here comes
-// from authdeck's dev server on 127.0.0.1, which approves it by itself;
-// the secrets live in memory instead of the OS keyring.
+// from authdeck's dev server on 127.0.0.1, which approves it by itself
+// (internal/devserver, which only this module can import; in a program of
+// your own the Issuer is your provider's); the secrets live in memory
+// instead of the OS keyring.
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
