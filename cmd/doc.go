@@ -19,8 +19,9 @@
 // Kit.RootCmd.
 //
 // What the library touches is what the Host hands it: the environment
-// through Host.Getenv (commands run by exec, and the browser opener, are
-// looked up in that PATH, not the process's), the working directory
+// through Host.Getenv and Host.Environ (the browser opener is looked up in
+// Getenv's PATH, commands run by exec in Environ's, never the process's
+// own), the working directory
 // through Host.Getwd (nil: no per-directory file), the streams through
 // Host.Stdin, Stdout and Stderr, logs through Host.Logger (log/slog; never
 // a secret). Only Main reads the process's environment and streams, and
