@@ -223,7 +223,7 @@ func TestE2ETmuxDenyThenRetry(t *testing.T) {
 }
 
 func TestE2ETmuxCodeExpiry(t *testing.T) {
-	e := newE2ERun(t, "expiry", oidctest.Options{DeviceCodeTTL: 4 * time.Second, PollInterval: time.Second})
+	e := newE2ERun(t, "expiry", oidctest.Options{DeviceCodeTTL: 6 * time.Second, PollInterval: time.Second})
 	e.session(110, 45, []string{"NO_COLOR=1"}, e.loginLine()+`; echo "exit=$?"`)
 
 	first := e.x.userCode()
