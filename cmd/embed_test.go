@@ -735,3 +735,50 @@ func TestKitDirFileThroughHostGetwd(t *testing.T) {
 		t.Errorf("without Getwd the directory file chose %s (the active profile is %s)", other, cfg.Active)
 	}
 }
+
+// TestSystemOpenerUsesHostEnvironment: the browser opener is found in the
+// PATH the host's Getenv gives and runs with the host's variables, never
+// the process's.
+func TestSystemOpenerUsesHostEnvironment(t *testing.T) {
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("needs /bin/sh")
+	}
+	bin, out := t.TempDir(), filepath.Join(t.TempDir(), "opened")
+	script := "#!/bin/sh\n{ echo \"$1\"; export -p; } > '" + out + "'\n" // builtins only: PATH is the test's
+	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AUTHDECK_PROCESS_ONLY", "leaked")
+	env := map[string]string{"PATH": bin, "DISPLAY": ":7", "UNLISTED": "x"}
+	open := systemOpener("linux", func(k string) string { return env[k] }, nil)
+	if err := open("https://id.example.com/device"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	if !strings.HasPrefix(got, "https://id.example.com/device\n") || !strings.Contains(got, "DISPLAY=") || !strings.Contains(got, ":7") {
+		t.Errorf("the opener got %q", got)
+	}
+	if strings.Contains(got, "AUTHDECK_PROCESS_ONLY") || strings.Contains(got, "UNLISTED") {
+		t.Errorf("the opener's environment holds variables the host did not hand it:\n%s", got)
+	}
+
+	// With Environ, exactly that environment.
+	open = systemOpener("linux", func(k string) string { return env[k] }, func() []string { return []string{"ONLY=this"} })
+	if err := open("https://id.example.com/device"); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "ONLY=") || strings.Contains(string(b), "DISPLAY") {
+		t.Errorf("with Environ the opener got %q", b)
+	}
+
+	// The process's PATH is not searched.
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	open = systemOpener("linux", func(string) string { return "" }, nil)
+	if err := open("https://id.example.com/device"); err == nil || !strings.Contains(err.Error(), "no browser opener") {
+		t.Errorf("with no PATH from the host: %v", err)
+	}
+}
