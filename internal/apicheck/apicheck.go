@@ -253,7 +253,8 @@ const teaPath = "github.com/charmbracelet/bubbletea"
 // reach the process implicitly: exec.Command or exec.CommandContext with a
 // literal command name without a path separator (which looks it up in the
 // process's PATH), and tea.NewProgram without both tea.WithInput and
-// tea.WithOutput (which then reads os.Stdin and writes os.Stdout). The
+// tea.WithOutput (which then reads os.Stdin and writes os.Stdout; given a
+// slice of options, the function must call both somewhere). The
 // file's import names are honoured (an import renamed or a local variable
 // called os is not confused with the package).
 func ProcessUses(dir string) ([]Finding, error) {
@@ -288,6 +289,17 @@ func ProcessUses(dir string) ([]Finding, error) {
 			add := func(p token.Pos, what string) {
 				out = append(out, Finding{Pos: pos(fset, p), Func: fn, What: what})
 			}
+			// teaOpts are the tea.With* options the declaration calls
+			// anywhere, for a NewProgram given a slice of options.
+			teaOpts := map[string]bool{}
+			ast.Inspect(d, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CallExpr); ok {
+					if p, o := pkgSel(c.Fun); p == teaPath {
+						teaOpts[o] = true
+					}
+				}
+				return true
+			})
 			ast.Inspect(d, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.SelectorExpr:
@@ -315,6 +327,9 @@ func ProcessUses(dir string) ([]Finding, error) {
 									opts[o] = true
 								}
 							}
+						}
+						if n.Ellipsis.IsValid() {
+							opts = teaOpts // options built into a slice in the same function
 						}
 						if !opts["WithInput"] || !opts["WithOutput"] {
 							add(n.Pos(), "bubbletea.NewProgram without WithInput and WithOutput")

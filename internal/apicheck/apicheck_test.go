@@ -147,7 +147,8 @@ func TestChecksFindProblems(t *testing.T) {
 	}
 	wantUses := "Naked:os.Stdout,Naked:os.Getenv,Naked:fmt.Println,Naked:os.Exit,Bare.Method:log.Printf," +
 		"Implicit:os.Getwd,Implicit:os/exec.LookPath," + `Implicit:os/exec.Command("xdg-open") looks in PATH,` +
-		"Implicit:bubbletea.NewProgram without WithInput and WithOutput,Implicit:github.com/muesli/termenv.HasDarkBackground"
+		"Implicit:bubbletea.NewProgram without WithInput and WithOutput,Implicit:github.com/muesli/termenv.HasDarkBackground," +
+		"OptionSlice:bubbletea.NewProgram without WithInput and WithOutput"
 	if strings.Join(got, ",") != wantUses {
 		t.Errorf("ProcessUses = %q, want %q", strings.Join(got, ","), wantUses)
 	}

@@ -39,6 +39,21 @@ func Implicit() {
 	_ = termenv.NewOutput(nil).HasDarkBackground() // fine
 }
 
+// OptionSlice passes Bubble Tea's options as a slice, without WithInput.
+func OptionSlice() {
+	opts := []tea.ProgramOption{tea.WithOutput(nil)}
+	_ = tea.NewProgram(nil, opts...)
+}
+
+// OptionSliceBoth builds both options into the slice: fine.
+func OptionSliceBoth(in bool) {
+	opts := []tea.ProgramOption{tea.WithOutput(nil)}
+	if in {
+		opts = append(opts, tea.WithInput(nil))
+	}
+	_ = tea.NewProgram(nil, opts...)
+}
+
 const Loose = 1
 
 var Global = 2
