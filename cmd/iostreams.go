@@ -8,7 +8,8 @@ import (
 	"golang.org/x/term"
 )
 
-// ioStreams are the process's standard streams and what is known about them:
+// ioStreams are the host's standard streams (Host.Stdin, Stdout and Stderr;
+// the process's only when Main is the host) and what is known about them:
 // which are terminals, whether colour is wanted and how wide the terminal is.
 // Data goes to Out; status, prompts and warnings go to ErrOut.
 type ioStreams struct {
