@@ -658,7 +658,9 @@ func TestKillNeverCorruptsFiles(t *testing.T) {
 	rng.Shuffle(len(ops), func(i, j int) { ops[i], ops[j] = ops[j], ops[i] })
 	kills := map[string]int{}
 	refreshes, killedAfterRefresh := 0, 0
-	for i, op := range ops {
+	planned := len(ops)
+	for i := 0; i < len(ops); i++ {
+		op := ops[i]
 		if op != "login" && !loggedIn {
 			s.login(p)
 		}
@@ -733,9 +735,20 @@ func TestKillNeverCorruptsFiles(t *testing.T) {
 			t.Fatalf("iteration %d, after token following the killed %s: %v", i, op, err)
 		}
 		loggedIn = r.code == 0
+		// A process that ended before its kill tested nothing: once the
+		// planned runs are spent, go on (a few more times at most) with an
+		// operation that has not been killed mid-run yet.
+		if i == len(ops)-1 && len(ops) < planned+12 {
+			for _, o := range []string{"login", "refresh", "logout"} {
+				if kills[o] == 0 || (o == "refresh" && killedAfterRefresh == 0) {
+					ops = append(ops, o)
+					break
+				}
+			}
+		}
 	}
-	t.Logf("killed mid-run: %v; the killed refresh processes sent %d refresh requests, %d were killed after theirs reached the provider (refresh takes %s, logout %s)",
-		kills, refreshes, killedAfterRefresh, refreshDur, logoutDur)
+	t.Logf("%d runs (%d planned); killed mid-run: %v; the killed refresh processes sent %d refresh requests, %d were killed after theirs reached the provider (refresh takes %s, logout %s)",
+		len(ops), planned, kills, refreshes, killedAfterRefresh, refreshDur, logoutDur)
 	for _, op := range []string{"login", "refresh", "logout"} {
 		if kills[op] == 0 {
 			t.Errorf("no %s was killed before it finished; the test did not test it", op)
