@@ -32,7 +32,9 @@ const NoEnv = "-"
 // Authdeck); another Go CLI passes its own to New.
 //
 // Only Name is required. The library reads the environment only through
-// Getenv and writes only to Stdout and Stderr.
+// Getenv and Environ and the working directory only through Getwd, and
+// writes only to Stdout and Stderr (see the package documentation for the
+// known exceptions).
 type Host struct {
 	// Name of the command, as typed and shown in help ("acme"). Letters,
 	// digits, '-' and '_'.
