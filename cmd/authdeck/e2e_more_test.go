@@ -387,7 +387,8 @@ func TestExecRealProvider(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// The command notes the signal, then dies of it.
-	script := `trap 'echo TERM > "$MARK"; trap - TERM; kill -TERM $$' TERM; echo ready; while :; do sleep 1 & wait $!; done`
+	// It gives up by itself after 30s, so a failing run leaves nothing behind.
+	script := `trap 'echo TERM > "$MARK"; trap - TERM; kill -TERM $$' TERM; echo ready; i=0; while [ $i -lt 30 ]; do sleep 1 & wait $!; i=$((i+1)); done; exit 9`
 	c := s.with("MARK="+mark).command(ctx, "exec", "--min-ttl", "1s", "--", "sh", "-c", script)
 	stdout, err := c.StdoutPipe()
 	if err != nil {
