@@ -80,6 +80,9 @@ one that lasts long enough.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			if !c.Flags().Changed("min-ttl") {
+				opts.MinTTL = 0 // profiles' default: 5m, at most half the token's life
+			}
 			return execRun(c.Context(), opts)
 		},
 	}
