@@ -138,8 +138,7 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 	m.now = m.deps.Now()
 	first := startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen)
 	if m.web {
-		opt, watch := m.webOptions()
-		first = tea.Batch(startWebCmd(m.ctx, m.deps.StartWeb, server, opt, m.deps.Now, m.gen), watch)
+		first = startWebCmd(m.ctx, withIgnored(m.deps.StartWeb), server, auth.WebOptions{AppName: m.appName}, m.deps.Now, m.gen)
 	}
 	return m, tea.Batch(closeWebCmd(old, nil), first, m.spinner.Tick)
 }

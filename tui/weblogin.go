@@ -60,7 +60,7 @@ func (m loginModel) onWebStarted(msg webStartedMsg) (loginModel, tea.Cmd) {
 	}
 	m.state = loginWaiting
 	m.sizePaste()
-	cmds := []tea.Cmd{waitWebCmd(m.ctx, f, m.gen), clockCmd(m.gen, m.deps.Now)}
+	cmds := []tea.Cmd{waitWebNoticeCmd(m.ctx, f, m.gen), clockCmd(m.gen, m.deps.Now)}
 	if m.webCanOpen() {
 		cmds = append(cmds, openURLCmd(m.deps.OpenURL, f.AuthURL()))
 	}
@@ -86,50 +86,76 @@ func (m loginModel) webDeviceHint() bool {
 }
 
 // webIgnoredMsg reports a request the browser sign-in's listener answered
-// with an error page and ignored (auth.WebOptions.OnIgnored). ch is where
-// the next one comes from.
+// with an error page and ignored (auth.WebOptions.OnIgnored).
 type webIgnoredMsg struct {
 	gen    int
 	reason string
-	ch     <-chan string
 }
 
-// webOptions are the options of a new browser sign-in, with the command
-// that reports the requests its listener ignores (re-armed by
-// onWebIgnored until the attempt's context ends).
-func (m loginModel) webOptions() (auth.WebOptions, tea.Cmd) {
-	ch := make(chan string, 16)
-	opt := auth.WebOptions{AppName: m.appName, OnIgnored: func(reason string) {
-		select {
-		case ch <- reason:
-		default: // a flood: the notice already says it
+// noticeFlow is a browser sign-in that also reports the requests its
+// listener ignored, on ignored.
+type noticeFlow struct {
+	webFlow
+	ignored chan string
+}
+
+// withIgnored wraps a StartWeb so that the flows it starts report ignored
+// requests (a forged callback, a second one) to the login screen.
+func withIgnored(start func(context.Context, profiles.Server, auth.WebOptions) (webFlow, error)) func(context.Context, profiles.Server, auth.WebOptions) (webFlow, error) {
+	if start == nil {
+		return nil
+	}
+	return func(ctx context.Context, s profiles.Server, opt auth.WebOptions) (webFlow, error) {
+		ch := make(chan string, 16)
+		prev := opt.OnIgnored
+		opt.OnIgnored = func(reason string) {
+			if prev != nil {
+				prev(reason)
+			}
+			select {
+			case ch <- reason:
+			default: // a flood: the notice on screen already says it
+			}
 		}
-	}}
-	return opt, watchIgnoredCmd(m.ctx, ch, m.gen)
+		f, err := start(ctx, s, opt)
+		if err != nil {
+			return nil, err
+		}
+		return &noticeFlow{webFlow: f, ignored: ch}, nil
+	}
 }
 
-// watchIgnoredCmd waits for the next ignored request, or the attempt's end.
-func watchIgnoredCmd(ctx context.Context, ch <-chan string, gen int) tea.Cmd {
+// waitWebNoticeCmd is waitWebCmd that also returns, with a webIgnoredMsg,
+// when the listener ignored a request; onWebIgnored then waits again (Wait
+// may be called again and returns the same result).
+func waitWebNoticeCmd(ctx context.Context, f webFlow, gen int) tea.Cmd {
+	nf, ok := f.(*noticeFlow)
+	if !ok {
+		return waitWebCmd(ctx, f, gen)
+	}
 	return func() tea.Msg {
+		done := make(chan webDoneMsg, 1)
+		go func() {
+			tok, err := nf.Wait(ctx)
+			done <- webDoneMsg{gen: gen, tok: tok, err: err}
+		}()
 		select {
-		case r := <-ch:
-			return webIgnoredMsg{gen: gen, reason: r, ch: ch}
-		case <-ctx.Done():
-			return nil
+		case d := <-done:
+			return d
+		case r := <-nf.ignored:
+			return webIgnoredMsg{gen: gen, reason: r}
 		}
 	}
 }
 
 // onWebIgnored shows an ignored request as the screen's notice; the flow
-// goes on.
+// goes on, and is waited for again.
 func (m loginModel) onWebIgnored(msg webIgnoredMsg) (loginModel, tea.Cmd) {
-	if msg.gen != m.gen || !m.web || !m.active() {
+	if msg.gen != m.gen || !m.web || m.state != loginWaiting || m.webFlow == nil {
 		return m, nil
 	}
-	if m.state == loginWaiting || m.state == loginStarting {
-		m.notice = "! Ignored " + clean(msg.reason) + "; still waiting."
-	}
-	return m, watchIgnoredCmd(m.ctx, msg.ch, m.gen)
+	m.notice = "! Ignored " + clean(msg.reason) + "; still waiting."
+	return m, waitWebNoticeCmd(m.ctx, m.webFlow, m.gen)
 }
 
 // onWebResult handles how the flow ended (or a pasted address's token).
@@ -286,7 +312,11 @@ func (m loginModel) webWaitingView() string {
 		if total > 0 && left > 0 {
 			frac = float64(left) / float64(total)
 		}
-		lines = append(lines, m.progress.ViewAs(frac)+" "+human(max(left, 0))+" left")
+		// The bar fits the text column, so beside a QR code the line does
+		// not push the code off the right edge.
+		bar := m.progress
+		bar.Width = max(10, min(bar.Width, tw-len(" 10m00s left")))
+		lines = append(lines, bar.ViewAs(frac)+" "+human(max(left, 0))+" left")
 	}
 	redirect := ""
 	if m.webFlow != nil {
@@ -335,7 +365,7 @@ func (m loginModel) webWaitingView() string {
 	case lipgloss.Height(body)+1+qh <= m.height && qw <= m.width:
 		return body + "\n\n" + qrView
 	}
-	return body + "\n" + s.Faint.Render(trunc(fmt.Sprintf("(QR code hidden: it needs %dx%d cells; press u for the address alone)", qw, qh), m.width))
+	return body + "\n" + s.Faint.Render(wrapWords(fmt.Sprintf("(QR code hidden: it needs %dx%d cells; enlarge the terminal for a QR code, or press u for the address alone)", qw, qh), m.width))
 }
 
 // webDeadline is when the browser sign-in times out.

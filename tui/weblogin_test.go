@@ -459,21 +459,21 @@ func TestWebLoginPasteRule(t *testing.T) {
 func TestWebLoginIgnoredNotice(t *testing.T) {
 	fx := newFixture(0)
 	m := startWeb(t, fx, 100, 40)
-	opt, watch := m.login.webOptions()
-	if opt.OnIgnored == nil || opt.AppName != "authdeck" {
-		t.Fatalf("options %+v", opt)
+	report := fx.webOpts[0].OnIgnored
+	if report == nil || fx.webOpts[0].AppName != "authdeck" {
+		t.Fatalf("the started flow's options %+v have no OnIgnored", fx.webOpts[0])
 	}
-	if fx.webOpts[0].OnIgnored == nil {
-		t.Fatal("the started flow has no OnIgnored")
-	}
-	opt.OnIgnored("a callback with the wrong state (not from this sign-in; possibly forged)")
-	msg, ok := watch().(webIgnoredMsg)
+	// Two forged callbacks: the wait the screen started (left running by
+	// the test harness) takes one; the wait started here takes the other.
+	report("a callback with the wrong state (not from this sign-in; possibly forged)")
+	report("a callback with the wrong state (not from this sign-in; possibly forged)")
+	msg, ok := waitWebNoticeCmd(context.Background(), m.login.webFlow, m.login.gen)().(webIgnoredMsg)
 	if !ok || msg.gen != m.login.gen {
-		t.Fatalf("watch gave %#v", msg)
+		t.Fatalf("the wait gave %#v, want a webIgnoredMsg", msg)
 	}
 	m, cmd := send(m, msg)
 	if m.login.state != loginWaiting || cmd == nil {
-		t.Fatalf("state %v, re-armed %v", m.login.state, cmd != nil)
+		t.Fatalf("state %v, waiting again %v", m.login.state, cmd != nil)
 	}
 	v := m.View()
 	if !strings.Contains(v, "! Ignored a callback with the wrong state") || !strings.Contains(v, "still waiting") {
@@ -482,12 +482,132 @@ func TestWebLoginIgnoredNotice(t *testing.T) {
 	if f := fx.web(0); f.closes.Load() != 0 {
 		t.Error("the notice closed the flow")
 	}
-	// One from an earlier attempt is dropped, and not re-armed.
+	// The flow still ends as usual after a notice.
+	fx.web(0).finish(&oauth2.Token{AccessToken: "at-web", Expiry: t0.Add(time.Hour)}, nil)
+	m, _ = settle(t, m, cmd())
+	if m.login.state != loginDone {
+		t.Errorf("after the notice the sign-in did not finish: state %v", m.login.state)
+	}
+	// One from an earlier attempt is dropped, and not waited on again.
 	stale := msg
 	stale.gen--
 	stale.reason = "stale"
 	m, cmd = send(m, stale)
 	if cmd != nil || strings.Contains(m.View(), "stale") {
 		t.Errorf("a stale report was shown or re-armed:\n%s", m.View())
+	}
+}
+
+// longAuthURL is as long as a real provider's authorization URL (about 330
+// characters: PKCE challenge, state, nonce, scopes): a version 12 QR code,
+// 69x35 cells with its quiet zone.
+const longAuthURL = "http://127.0.0.1:4444/auth?client_id=authdeck-web&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&nonce=T5QWZ3KXOBHLSGUQ6I2XN7AYYM&prompt=consent&redirect_uri=http%3A%2F%2F127.0.0.1%3A50123%2Fcallback&response_type=code&scope=openid+profile+email+offline_access&state=KD6VQFZ2NH3ZLBWYTM5C4PXRUJ"
+
+// qrFromView finds the QR code drawn in a view (half blocks, on a dark
+// background: a block is a light module) and returns its modules without
+// the quiet zone, or nil.
+func qrFromView(view string, size int) [][]bool {
+	n := size + 2*qrQuiet
+	lines := strings.Split(view, "\n")
+	for i, l := range lines {
+		r := []rune(l)
+		// The first QR line is the top quiet zone over the finders: a run
+		// of n "█"/"▀"/"▄" cells whose quiet columns are full blocks.
+		for x := 0; x+n <= len(r); x++ {
+			if string(r[x:x+n]) != strings.Repeat("█", n) || i+(n+1)/2 > len(lines) {
+				continue
+			}
+			mods := make([][]bool, n)
+			for y := range mods {
+				mods[y] = make([]bool, n)
+			}
+			ok := true
+			for row := 0; row < (n+1)/2 && ok; row++ {
+				lr := []rune(lines[i+row])
+				if x+n > len(lr) {
+					ok = false
+					break
+				}
+				for c := 0; c < n; c++ {
+					top, bottom := false, false
+					switch lr[x+c] {
+					case '█':
+						top, bottom = true, true
+					case '▀':
+						top = true
+					case '▄':
+						bottom = true
+					case ' ':
+					default:
+						ok = false
+					}
+					mods[2*row][c] = !top // a block is a light module
+					if 2*row+1 < n {
+						mods[2*row+1][c] = !bottom
+					}
+				}
+			}
+			if !ok {
+				continue
+			}
+			out := make([][]bool, size)
+			for y := range out {
+				out[y] = mods[y+qrQuiet][qrQuiet : qrQuiet+size]
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+func TestWebLoginQRCodeOfTheSignInURL(t *testing.T) {
+	want, err := qrMatrix(longAuthURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := qrSize(want); w != 69 || h != 35 {
+		t.Fatalf("a %d-character URL gives a %dx%d QR code, want 69x35", len(longAuthURL), w, h)
+	}
+	build := func(w, h int) model {
+		fx := newFixture(0)
+		fx.deps.StartWeb = func(ctx context.Context, s profiles.Server, opt auth.WebOptions) (webFlow, error) {
+			f := newFakeWeb(fx.deps.Now())
+			f.authURL = longAuthURL
+			return f, nil
+		}
+		m := startModel(t, fx, Options{Start: ScreenLogin, Server: webServer()}, w, h)
+		if m.login.state != loginWaiting {
+			t.Fatalf("state %v", m.login.state)
+		}
+		return m
+	}
+
+	// Large enough: the QR code is on screen, and it is the sign-in URL's.
+	v := build(120, 45).View()
+	got := qrFromView(v, want.Size)
+	if got == nil {
+		t.Fatalf("no QR code at 120x45:\n%s", v)
+	}
+	for y := range want.Size {
+		for x := range want.Size {
+			if got[y][x] != want.Black(x, y) {
+				t.Fatalf("the QR code on screen differs from the sign-in URL's at module (%d,%d):\n%s", x, y, v)
+			}
+		}
+	}
+	// And not, say, the redirect address's.
+	if other, _ := qrMatrix("http://127.0.0.1:50123/callback"); other.Size == want.Size {
+		t.Fatal("the redirect address gives a QR code of the same size")
+	}
+
+	// Too small for 69x35: it says so, and how to get one.
+	for _, sz := range [][2]int{{80, 24}, {100, 40}} {
+		v := build(sz[0], sz[1]).View()
+		if qrFromView(v, want.Size) != nil || strings.Contains(v, "▀▀▀▀▀▀▀") {
+			t.Errorf("%dx%d: a QR code is drawn in a window too small for it:\n%s", sz[0], sz[1], v)
+		}
+		if flat := strings.Join(strings.Fields(v), " "); !strings.Contains(flat, "QR code hidden: it needs 69x35 cells; enlarge the terminal for a QR code") {
+			t.Errorf("%dx%d: the view does not say to enlarge the terminal:\n%s", sz[0], sz[1], v)
+		}
 	}
 }
