@@ -37,6 +37,7 @@ const expiringWithin = 5 * time.Minute
 type profileRow struct {
 	st                             profiles.Status
 	name, server, account, storage string
+	note                           string // Status.Note, cleaned
 	hay                            string // lower-case text the filter matches
 	readOnly                       bool
 }
@@ -51,7 +52,7 @@ type serverRow struct {
 // Requests from the accounts screen to the root.
 type (
 	startLoginMsg  struct{ server profiles.Server }
-	showWhoamiMsg  struct{ profile string }
+	showWhoamiMsg  struct{ profile, note string }
 	showTokenMsg   struct{ profile string }
 	showAddFormMsg struct{}
 	confirmMsg     struct{ req confirmRequest }
@@ -75,6 +76,9 @@ type accountsModel struct {
 	offset    int
 	filter    textinput.Model
 	filtering bool
+	// selectServer is a server to put the cursor on once it is loaded (the
+	// one just added).
+	selectServer string
 }
 
 func newAccounts(c common) accountsModel {
@@ -165,6 +169,35 @@ func (m accountsModel) selectedServer() (profiles.Server, bool) {
 	return s, ok
 }
 
+// showServers switches to the servers tab with no filter, keeping the
+// cursor on server name once it appears (it may not be loaded yet).
+func (m *accountsModel) showServers(name string) {
+	m.tab = tabServers
+	m.filtering = false
+	m.filter.Blur()
+	m.filter.SetValue("")
+	m.cursor, m.offset = 0, 0
+	m.selectServer = name
+	m.refilter()
+	m.cursorToServer()
+}
+
+// cursorToServer moves the cursor to the server named selectServer, if it
+// is loaded, and then forgets the name.
+func (m *accountsModel) cursorToServer() {
+	if m.tab != tabServers || m.selectServer == "" {
+		return
+	}
+	for i, idx := range m.visible {
+		if m.servers[idx].srv.Name == m.selectServer {
+			m.cursor = i
+			m.selectServer = ""
+			m.clampScroll()
+			return
+		}
+	}
+}
+
 func (m accountsModel) setLoaded(msg profilesLoadedMsg) accountsModel {
 	m.loading = false
 	m.now = msg.at
@@ -177,6 +210,9 @@ func (m accountsModel) setLoaded(msg profilesLoadedMsg) accountsModel {
 	var keep string
 	if r, ok := m.selectedProfile(); ok {
 		keep = r.st.Name
+	}
+	if m.tab == tabServers && len(m.visible) > 0 && m.selectServer == "" {
+		m.selectServer = m.servers[m.visible[m.cursor]].srv.Name
 	}
 	m.byName = map[string]profiles.Server{}
 	counts := map[string]int{}
@@ -196,6 +232,7 @@ func (m accountsModel) setLoaded(msg profilesLoadedMsg) accountsModel {
 			server:   clean(st.Server),
 			account:  clean(st.Account),
 			storage:  clean(storage),
+			note:     clean(st.Note),
 			readOnly: st.Source.ReadOnly(),
 		}
 		r.hay = strings.ToLower(r.name + "\x00" + r.server + "\x00" + r.account + "\x00" + r.storage)
@@ -231,6 +268,7 @@ func (m accountsModel) setLoaded(msg profilesLoadedMsg) accountsModel {
 		}
 		m.clampScroll()
 	}
+	m.cursorToServer()
 	return m
 }
 
@@ -305,7 +343,7 @@ func (m accountsModel) update(msg tea.Msg) (accountsModel, tea.Cmd) {
 		return m, emit(startLoginMsg{server: s})
 	case key.Matches(km, k.Whoami) && k.Whoami.Enabled():
 		r, _ := m.selectedProfile()
-		return m, emit(showWhoamiMsg{profile: r.st.Name})
+		return m, emit(showWhoamiMsg{profile: r.st.Name, note: r.note})
 	case key.Matches(km, k.Token) && k.Token.Enabled():
 		r, _ := m.selectedProfile()
 		return m, emit(showTokenMsg{profile: r.st.Name})
@@ -369,6 +407,11 @@ func tokenState(st profiles.Status, now time.Time) string {
 		return "- signed out"
 	case profiles.StateExternal:
 		return "~ external"
+	case profiles.StateMissing:
+		// The profile says signed in but its secret is gone.
+		return "✗ missing"
+	case profiles.StateUnreadable:
+		return "✗ unreadable"
 	}
 	if st.Expiry.IsZero() {
 		if st.State == profiles.StateExpired {
@@ -389,17 +432,15 @@ func tokenState(st profiles.Status, now time.Time) string {
 }
 
 func (m accountsModel) stateStyle(s string) lipgloss.Style {
-	switch s[0] {
-	case '!', 0xe2: // "!", "✓" or "↻" (multi-byte)
-		if strings.HasPrefix(s, "✓") {
-			return m.styles.Success
-		}
-		return m.styles.Warning
-	case '-', '~':
-		return m.styles.Faint
-	}
-	if strings.HasPrefix(s, "✗") {
+	switch {
+	case strings.HasPrefix(s, "✓"):
+		return m.styles.Success
+	case strings.HasPrefix(s, "✗"):
 		return m.styles.Error
+	case strings.HasPrefix(s, "!"), strings.HasPrefix(s, "↻"):
+		return m.styles.Warning
+	case strings.HasPrefix(s, "-"), strings.HasPrefix(s, "~"):
+		return m.styles.Faint
 	}
 	return lipgloss.NewStyle()
 }
@@ -523,6 +564,11 @@ func (m accountsModel) footerLine() string {
 	}
 	if m.tab == tabServers {
 		return trunc(pos, m.width)
+	}
+	// What is wrong with the selected profile, and what to do, when the
+	// status says so (missing or unreadable secret, loose file mode).
+	if r, ok := m.selectedProfile(); ok && r.note != "" {
+		return trunc(fmt.Sprintf("%s  ! %s", pos, r.note), m.width)
 	}
 	return trunc(fmt.Sprintf("%s  ● = active profile (%s)", pos, active), m.width)
 }

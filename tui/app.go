@@ -66,8 +66,9 @@ func newModel(ctx context.Context, d deps, opt Options, dark bool) model {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	c := common{styles: defaultStyles(), keys: defaultKeyMap(), dark: dark}
+	c := common{styles: defaultStyles(d.Renderer, opt.Theme), keys: defaultKeyMap(), dark: dark}
 	m := model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
+	m.help.Styles = helpStyles(d.Renderer)
 	m.accounts = newAccounts(c)
 	m.login = newLogin(c, d)
 	m.login.appName = orDefault(opt.Title, "authdeck")
@@ -100,7 +101,7 @@ func (m model) loadCmd() tea.Cmd {
 
 func (m model) accountsClock() tea.Cmd {
 	now := m.deps.Now
-	return tea.Tick(accountsClockEvery, func(time.Time) tea.Msg { return accountsClockMsg{at: now()} })
+	return tick(accountsClockEvery, func(time.Time) tea.Msg { return accountsClockMsg{at: now()} })
 }
 
 // reload starts a fresh load of the profiles; older loads are dropped.
@@ -155,7 +156,7 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 		return m, cmd
 	case showWhoamiMsg:
 		m.active = scrWhoami
-		m.whoami = m.whoami.show(msg.profile)
+		m.whoami = m.whoami.show(msg.profile, msg.note)
 		return m, whoamiCmd(m.ctx, m.deps.Profiles, m.deps.Now, msg.profile, m.whoami.gen)
 	case showTokenMsg:
 		m.active = scrToken
@@ -171,7 +172,7 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 		return m, m.reload()
 	case serverSavedMsg:
 		m.active = scrAccounts
-		m.accounts.tab = tabServers
+		m.accounts.showServers(msg.server.Name)
 		m.status = "✓ Added server " + clean(msg.server.Name) + ". Press l to log in to it."
 		return m, m.reload()
 
@@ -407,7 +408,7 @@ func (m model) FullHelp() [][]key.Binding {
 		return [][]key.Binding{{t.Reveal, t.Copy, t.Back}, global}
 	case scrForm:
 		f := k.Form
-		return [][]key.Binding{{f.Submit, f.Next, f.Prev, f.Cancel}, {k.ForceQuit}}
+		return [][]key.Binding{{f.NextOrSave, f.Submit, f.Next, f.Prev, f.Cancel}, {k.ForceQuit}}
 	}
 	a, f := k.Accounts, k.Filter
 	if m.accounts.filtering {

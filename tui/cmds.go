@@ -19,6 +19,11 @@ import (
 	"golang.org/x/oauth2"
 )
 
+// tick is tea.Tick: every timer of the package is made by it, so that
+// tests can tell a timer from a command that is stuck (fakes_test.go wraps
+// it once, before any test runs).
+var tick = tea.Tick
+
 // opTimeout bounds every profiles call made from the TUI (keyring calls
 // have their own, shorter, timeouts inside profiles).
 const opTimeout = 60 * time.Second
@@ -99,7 +104,7 @@ func schedulePoll(gen int, d time.Duration) tea.Cmd {
 	if d <= 0 {
 		return func() tea.Msg { return pollDueMsg{gen: gen} }
 	}
-	return tea.Tick(d, func(time.Time) tea.Msg { return pollDueMsg{gen: gen} })
+	return tick(d, func(time.Time) tea.Msg { return pollDueMsg{gen: gen} })
 }
 
 // pollCmd sends exactly one token request. It polls a copy of the code, so
@@ -136,7 +141,7 @@ func saveLoginCmd(ctx context.Context, ps profileService, flow deviceFlow, decod
 
 // clockCmd ticks once a second for live countdowns.
 func clockCmd(gen int, now func() time.Time) tea.Cmd {
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{gen: gen, at: now()} })
+	return tick(time.Second, func(time.Time) tea.Msg { return clockMsg{gen: gen, at: now()} })
 }
 
 func copyCmd(cp func(string) (string, error), text, what string) tea.Cmd {
@@ -164,6 +169,8 @@ const clipTimeout = 3 * time.Second
 // systemCopy returns a clipboard writer: a system clipboard program (chosen
 // by chooseClipboard when called, not at start-up), else, or when it fails,
 // OSC 52 written to the terminal (which works over SSH in most terminals).
+// out must be the program's output wrapped by lockOutput, shared with
+// Bubble Tea, so the sequence never splits a frame (see lockedWriter).
 func systemCopy(out io.Writer, getenv func(string) string, remote bool) func(string) (string, error) {
 	return func(s string) (string, error) {
 		if tool, ok := chooseClipboard(getenv, exec.LookPath, remote); ok {
@@ -171,7 +178,7 @@ func systemCopy(out io.Writer, getenv func(string) string, remote bool) func(str
 				return "the clipboard", nil
 			}
 		}
-		termenv.NewOutput(out).Copy(s)
+		termenv.NewOutput(out, termenv.WithEnvironment(envOf(getenv)), termenv.WithProfile(termenv.Ascii)).Copy(s)
 		return "the terminal's clipboard (OSC 52)", nil
 	}
 }

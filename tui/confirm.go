@@ -97,15 +97,19 @@ func logoutRequest(r profileRow) confirmRequest {
 }
 
 func revokeRequest(r profileRow, srv profiles.Server) confirmRequest {
-	host := hostOf(srv.RevocationURL)
+	// The host comes from the configuration (or the server's discovery
+	// document): url.Parse keeps C1 controls and bidi overrides in it.
+	host := clean(hostOf(srv.RevocationURL))
 	if host == "" {
-		host = hostOf(srv.Issuer)
+		host = clean(hostOf(srv.Issuer))
 	}
 	body := []string{
 		fmt.Sprintf("This asks %s to invalidate the refresh and access tokens of %s (%s), then forgets them on this computer.", orDefault(host, "the server"), r.name, r.account),
 		"Anything else using these tokens stops working. The profile stays, signed out.",
 	}
-	if srv.RevocationURL == "" && srv.Issuer == "" {
+	// The endpoints were discovered when the server was added: with no
+	// revocation URL, profiles.Manager.Revoke refuses.
+	if srv.RevocationURL == "" {
 		body = append(body, "This server has no revocation endpoint: the revoke will fail and nothing will be forgotten; use o (log out) instead.")
 	}
 	return confirmRequest{

@@ -6,6 +6,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
+	"github.com/charmbracelet/lipgloss"
 	"golang.org/x/oauth2"
 )
 
@@ -63,6 +64,9 @@ type deps struct {
 	Copy func(string) (via string, err error)
 	// IdentityFromIDToken decodes an ID token's claims when userinfo fails.
 	IdentityFromIDToken func(string) (*auth.Identity, error)
+	// Renderer renders the styles for the program's output; nil means
+	// lipgloss's default renderer (tests).
+	Renderer *lipgloss.Renderer
 }
 
 // managerFlow adapts *profiles.Manager's Client to deviceFlow.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"golang.org/x/oauth2"
@@ -193,6 +194,7 @@ func (f *fakeFlow) StartDevice(ctx context.Context) (*auth.DeviceCode, error) {
 
 func (f *fakeFlow) PollOnce(ctx context.Context, dc *auth.DeviceCode) (*oauth2.Token, error) {
 	if f.gate != nil {
+		parked.Add(1)
 		select {
 		case <-f.gate:
 		case <-ctx.Done():
@@ -290,21 +292,48 @@ func newFixture(n int) *fixture {
 	return fx
 }
 
+// parked counts the commands that wait on purpose: timers (every timer of
+// the package is made by tick, wrapped below), a browser sign-in that has
+// not come back yet (fakeWeb.Wait), a gated poll (fakeFlow.gate).
+var parked atomic.Int64
+
+func init() {
+	realTick := tick
+	tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		c := realTick(d, fn)
+		return func() tea.Msg {
+			parked.Add(1)
+			return c()
+		}
+	}
+}
+
 // run executes cmd synchronously, flattening batches, and returns the
-// messages that arrive within a short wait (timers of a second or more never
-// do, so ticks are not executed). Spinner ticks are dropped.
+// messages it produces (text cursor blinks are dropped). A command still running after a short wait is left
+// running only when it parked on purpose (a timer of more than the wait,
+// so ticks are not executed, or a fake waiting for the test): any other
+// slow command fails the test instead of vanishing. Spinner ticks are
+// dropped.
 func run(t testing.TB, cmd tea.Cmd) []tea.Msg {
 	t.Helper()
 	if cmd == nil {
 		return nil
 	}
+	before := parked.Load()
 	ch := make(chan tea.Msg, 1)
 	go func() { ch <- cmd() }()
 	var msg tea.Msg
 	select {
 	case msg = <-ch:
 	case <-time.After(150 * time.Millisecond):
-		return nil
+		if parked.Load() != before {
+			return nil // waiting on purpose; its message never arrives
+		}
+		select {
+		case msg = <-ch: // slow (a loaded machine), but it finished
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a command neither returned within 10s nor waits on a timer or a fake")
+		}
 	}
 	switch msg := msg.(type) {
 	case tea.BatchMsg:
@@ -313,8 +342,11 @@ func run(t testing.TB, cmd tea.Cmd) []tea.Msg {
 			out = append(out, run(t, c)...)
 		}
 		return out
-	case spinner.TickMsg, nil:
+	case spinner.TickMsg, cursor.BlinkMsg, nil:
 		return nil
+	}
+	if fmt.Sprintf("%T", msg) == "cursor.initialBlinkMsg" {
+		return nil // would start the text cursor's blink timer
 	}
 	return []tea.Msg{msg}
 }
@@ -326,7 +358,9 @@ func send(m model, msg tea.Msg) (model, tea.Cmd) {
 }
 
 // settle sends msg and then every message its commands produce, until
-// quiet, returning the final model and every message seen.
+// quiet, returning the final model and every message seen. It renders the
+// View after each Update, as Bubble Tea does, so a View that panics on a
+// state Update left behind fails the test.
 func settle(t testing.TB, m model, msg tea.Msg) (model, []tea.Msg) {
 	t.Helper()
 	var seen []tea.Msg
@@ -340,6 +374,7 @@ func settle(t testing.TB, m model, msg tea.Msg) (model, []tea.Msg) {
 		seen = append(seen, next)
 		var cmd tea.Cmd
 		m, cmd = send(m, next)
+		_ = m.View()
 		queue = append(queue, run(t, cmd)...)
 	}
 	return m, seen
@@ -420,6 +455,7 @@ func (f *fakeWeb) finish(tok *oauth2.Token, err error) {
 }
 
 func (f *fakeWeb) Wait(ctx context.Context) (*oauth2.Token, error) {
+	parked.Add(1) // the browser has not come back yet: waiting on purpose
 	select {
 	case <-f.done:
 	case <-ctx.Done():

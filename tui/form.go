@@ -197,7 +197,7 @@ func (m formModel) update(msg tea.Msg, saveCmd func(profiles.Server, int) tea.Cm
 			return m, m.setFocus(m.focus + 1)
 		case key.Matches(msg, k.Prev):
 			return m, m.setFocus(m.focus - 1)
-		case key.Matches(msg, k.Submit) || (msg.Type == tea.KeyEnter && m.focus == fieldCount-1):
+		case key.Matches(msg, k.Submit) || (key.Matches(msg, k.NextOrSave) && m.focus == fieldCount-1):
 			s, errs := validateServer(m.values())
 			m.errs, m.err = errs, nil
 			if errs != nil {
@@ -210,7 +210,7 @@ func (m formModel) update(msg tea.Msg, saveCmd func(profiles.Server, int) tea.Cm
 			m.saving = true
 			m.gen++
 			return m, saveCmd(s, m.gen)
-		case msg.Type == tea.KeyEnter:
+		case key.Matches(msg, k.NextOrSave):
 			return m, m.setFocus(m.focus + 1)
 		}
 	}
@@ -231,6 +231,12 @@ func (m formModel) updateKeys(k *formKeys) {
 	k.Prev.SetEnabled(!m.saving)
 	k.Submit.SetEnabled(!m.saving)
 	k.Cancel.SetEnabled(true)
+	k.NextOrSave.SetEnabled(!m.saving)
+	if m.focus == fieldCount-1 {
+		k.NextOrSave.SetHelp("enter", "save")
+	} else {
+		k.NextOrSave.SetHelp("enter", "next field")
+	}
 }
 
 func (m formModel) view() string {

@@ -51,6 +51,8 @@ type confirmKeys struct {
 
 type formKeys struct {
 	Next, Prev, Submit, Cancel key.Binding
+	// NextOrSave is enter: the next field, or save on the last one.
+	NextOrSave key.Binding
 }
 
 func defaultKeyMap() *keyMap {
@@ -111,10 +113,11 @@ func defaultKeyMap() *keyMap {
 			No:  b([]string{"n", "N", "esc", "enter"}, "n/enter", "no (default)"),
 		},
 		Form: formKeys{
-			Next:   b([]string{"tab", "down"}, "tab", "next field"),
-			Prev:   b([]string{"shift+tab", "up"}, "shift+tab", "previous"),
-			Submit: b([]string{"ctrl+s"}, "ctrl+s", "save"),
-			Cancel: b([]string{"esc"}, "esc", "cancel"),
+			Next:       b([]string{"tab", "down"}, "tab", "next field"),
+			Prev:       b([]string{"shift+tab", "up"}, "shift+tab", "previous"),
+			Submit:     b([]string{"ctrl+s"}, "ctrl+s", "save"),
+			Cancel:     b([]string{"esc"}, "esc", "cancel"),
+			NextOrSave: b([]string{"enter"}, "enter", "next field"),
 		},
 	}
 }

@@ -419,6 +419,17 @@ func (m loginModel) emphasiseHost(raw string) string {
 	return raw[:i] + m.styles.Host.Render(h) + raw[i+len(h):]
 }
 
+// hostLine names the host of a URL on a line of its own, so it stands out
+// without colour or style too (NO_COLOR, monochrome terminals), where
+// emphasiseHost's bold and underline vanish.
+func (m loginModel) hostLine(raw string) string {
+	h := hostOf(raw)
+	if h == "" {
+		return ""
+	}
+	return "Host: " + m.styles.Host.Render(h)
+}
+
 func (m loginModel) view() string {
 	s := m.styles
 	switch m.state {
@@ -460,7 +471,10 @@ func (m loginModel) waitingView() string {
 	uri := clean(m.code.VerificationURI)
 	info = append(info, "", "Page: "+m.emphasiseHost(trunc(uri, max(10, tw-6))))
 	if vh, sh := hostOf(uri), m.serverHost(); vh != "" && sh != "" && !strings.EqualFold(vh, sh) {
+		// The warning names the host in words.
 		info = append(info, s.Warning.Render(wrapWords(fmt.Sprintf("! The page is on %s, not on %s (the server you are logging in to). Check that you trust it before entering the code.", clean(vh), clean(sh)), tw)))
+	} else if hl := m.hostLine(uri); hl != "" {
+		info = append(info, trunc(hl, tw))
 	}
 	if msg := clean(m.code.Message); msg != "" {
 		info = append(info, s.Faint.Render(wrapWords("Server says: "+msg, tw)))
@@ -508,7 +522,7 @@ func (m loginModel) waitingView() string {
 		case leftH+1+qh <= m.height && qw <= m.width:
 			return body + "\n\n" + renderQR(c, m.dark)
 		default:
-			return body + "\n" + s.Faint.Render(trunc(fmt.Sprintf("(QR code hidden: needs %dx%d more room)", qw, qh), m.width))
+			return body + "\n" + s.Faint.Render(trunc(fmt.Sprintf("(QR code hidden: it needs %dx%d cells; enlarge the window)", qw, qh), m.width))
 		}
 	}
 	return body

@@ -6,7 +6,9 @@ package tui
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
@@ -45,6 +47,19 @@ type Options struct {
 	// OpenURL opens a URL in a browser; nil means a no-op that reports it
 	// cannot.
 	OpenURL func(string) error
+	// Theme is the host's branding (accent colours); the zero Theme is
+	// authdeck's.
+	Theme Theme
+	// Input is where keys are read from and Output where the screen is
+	// drawn (and the OSC 52 clipboard sequence written). Use the terminal's
+	// *os.File (an embedding host passes its own streams): raw mode, the
+	// window size and colour detection need a terminal. nil means the
+	// process's stdin and stdout.
+	Input  io.Reader
+	Output io.Writer
+	// Getenv reads the environment (NO_COLOR, TERM, SSH_TTY, DISPLAY, ...);
+	// nil means the profiles manager's (profiles.App.Getenv).
+	Getenv func(string) string
 }
 
 // Result tells the caller how the program ended.
@@ -64,7 +79,10 @@ var ErrCancelled = errors.New("cancelled")
 // or the login's failure (auth.ErrAccessDenied, auth.ErrExpiredToken, ...).
 func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) {
 	app := m.App()
-	getenv := app.Getenv
+	getenv := opt.Getenv
+	if getenv == nil {
+		getenv = app.Getenv
+	}
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -75,7 +93,30 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 	if now == nil {
 		now = time.Now
 	}
+	rawOut := opt.Output
+	if rawOut == nil {
+		rawOut = os.Stdout
+	}
+	out := lockOutput(rawOut)
+	env := envOf(getenv)
 	remote := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
+
+	// Colours come from the output and the host's environment (NO_COLOR,
+	// TERM, COLORTERM), never the process's. The background is detected
+	// here, once, before Bubble Tea owns the input (lipgloss#73); nothing
+	// asks the terminal earlier (internal/termbg), and termenv only asks a
+	// terminal, never a pipe or a file.
+	r := lipgloss.NewRenderer(rawOut, termenv.WithEnvironment(env))
+	if getenv("NO_COLOR") != "" {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	dark := r.HasDarkBackground()
+	r.SetHasDarkBackground(dark)
+	// The bubbles components (help, text inputs, progress bar) render
+	// through lipgloss's default renderer: give it the same answers.
+	lipgloss.SetColorProfile(r.ColorProfile())
+	lipgloss.SetHasDarkBackground(dark)
+
 	d := deps{
 		Profiles:            m,
 		Flow:                managerFlow(m),
@@ -83,17 +124,15 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 		Remote:              remote,
 		Now:                 now,
 		OpenURL:             opt.OpenURL,
-		Copy:                systemCopy(os.Stdout, getenv, remote),
+		Copy:                systemCopy(out, getenv, remote),
 		IdentityFromIDToken: auth.IdentityFromIDToken,
+		Renderer:            r,
 	}
-	// Detect the background before Bubble Tea owns stdin (lipgloss#73).
-	if getenv("NO_COLOR") != "" {
-		lipgloss.SetColorProfile(termenv.Ascii)
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out), tea.WithEnvironment(env.Environ())}
+	if opt.Input != nil {
+		popts = append(popts, tea.WithInput(opt.Input))
 	}
-	dark := termenv.HasDarkBackground()
-	lipgloss.SetHasDarkBackground(dark)
-
-	p := tea.NewProgram(newModel(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx))
+	p := tea.NewProgram(newModel(ctx, d, opt, dark), popts...)
 	final, err := p.Run()
 	fm, _ := final.(model)
 	// A browser sign-in still open (quit mid-flow) closes its listener
@@ -108,6 +147,76 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 		return Result{}, err
 	}
 	return fm.finish()
+}
+
+// The terminal's output is shared by two writers: Bubble Tea's renderer
+// (its event loop and ticker goroutine) and the OSC 52 clipboard copy,
+// which runs in a command's goroutine. Bubble Tea v1 has no way to send
+// raw bytes to the terminal (tea.Printf/Println print above the program
+// and do nothing in the alt screen), so both write through one
+// lockedWriter: the renderer writes each frame, and each control sequence,
+// with a single Write (standardRenderer.flush, execute), and the copy
+// writes its whole sequence with a single Write, so under the mutex the
+// OSC 52 sequence lands between two frames and never inside one. The
+// sequence moves no cursor and prints nothing, so the next frame's
+// position is unaffected.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// lockedFile is a lockedWriter over a terminal file. It keeps the file's
+// Fd, Read and Close, so Bubble Tea still sees a terminal (window size,
+// raw mode) and termenv still detects colours.
+type lockedFile struct {
+	lockedWriter
+	f interface {
+		io.ReadWriteCloser
+		Fd() uintptr
+	}
+}
+
+func (l lockedFile) Read(p []byte) (int, error) { return l.f.Read(p) }
+func (l lockedFile) Close() error               { return l.f.Close() }
+func (l lockedFile) Fd() uintptr                { return l.f.Fd() }
+
+// lockOutput wraps w so that every Write is serialised (see lockedWriter).
+func lockOutput(w io.Writer) io.Writer {
+	lw := lockedWriter{mu: &sync.Mutex{}, w: w}
+	if f, ok := w.(interface {
+		io.ReadWriteCloser
+		Fd() uintptr
+	}); ok {
+		return lockedFile{lockedWriter: lw, f: f}
+	}
+	return lw
+}
+
+// getenvEnviron is the host's environment as termenv and Bubble Tea want
+// it, read only through the host's Getenv.
+type getenvEnviron func(string) string
+
+// envKeys are the variables the terminal libraries read.
+var envKeys = []string{"TERM", "COLORTERM", "TERM_PROGRAM", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "GOOGLE_CLOUD_SHELL", "TMUX"}
+
+func envOf(getenv func(string) string) getenvEnviron { return getenvEnviron(getenv) }
+
+func (e getenvEnviron) Getenv(k string) string { return e(k) }
+
+func (e getenvEnviron) Environ() []string {
+	out := []string{}
+	for _, k := range envKeys {
+		if v := e(k); v != "" {
+			out = append(out, k+"="+v)
+		}
+	}
+	return out
 }
 
 // finish turns the final model into Run's result.

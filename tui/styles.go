@@ -1,6 +1,36 @@
 package tui
 
-import "github.com/charmbracelet/lipgloss"
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// Theme is the branding of the full-screen program: its accent colours.
+// Each colour has a light and a dark variant, chosen from the terminal's
+// background. A zero colour means authdeck's own, so the zero Theme is
+// authdeck's look. Colour is never the only signal (every state also has a
+// word or symbol), so any accent keeps the screens readable.
+type Theme struct {
+	// Accent colours the title, the active tab and the box around the user
+	// code.
+	Accent lipgloss.AdaptiveColor
+	// Highlight is the background of the selected row.
+	Highlight lipgloss.AdaptiveColor
+}
+
+// orColour returns c, or def when c is the zero colour.
+func orColour(c, def lipgloss.AdaptiveColor) lipgloss.AdaptiveColor {
+	if c.Light == "" && c.Dark == "" {
+		return def
+	}
+	if c.Light == "" {
+		c.Light = c.Dark
+	}
+	if c.Dark == "" {
+		c.Dark = c.Light
+	}
+	return c
+}
 
 // styles are all the styles of the program, built once by defaultStyles.
 type styles struct {
@@ -26,20 +56,24 @@ type styles struct {
 	Status     lipgloss.Style
 }
 
-// defaultStyles returns the styles built from the palette. It mutates no
-// global state.
-func defaultStyles() *styles {
+// defaultStyles returns the styles built from the palette and the host's
+// theme, rendered by r (the program's output; nil means lipgloss's default
+// renderer). It mutates no global state.
+func defaultStyles(r *lipgloss.Renderer, th Theme) *styles {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
 	// The semantic palette. Adaptive colours pick the light or dark variant from
 	// the background detected once, before the program starts. Colour is never
 	// the only signal: every state also has a word or symbol.
-	colPrimary := lipgloss.AdaptiveColor{Light: "#5A3FD1", Dark: "#B4A5FF"}
+	colPrimary := orColour(th.Accent, lipgloss.AdaptiveColor{Light: "#5A3FD1", Dark: "#B4A5FF"})
 	colFaint := lipgloss.AdaptiveColor{Light: "#6B6B6B", Dark: "#8A8A8A"}
 	colSuccess := lipgloss.AdaptiveColor{Light: "#1A7F37", Dark: "#56D364"}
 	colWarning := lipgloss.AdaptiveColor{Light: "#9A6700", Dark: "#E3B341"}
 	colError := lipgloss.AdaptiveColor{Light: "#CF222E", Dark: "#FF7B72"}
-	colSelBg := lipgloss.AdaptiveColor{Light: "#DDD8F8", Dark: "#3B3163"}
+	colSelBg := orColour(th.Highlight, lipgloss.AdaptiveColor{Light: "#DDD8F8", Dark: "#3B3163"})
 	colBorder := lipgloss.AdaptiveColor{Light: "#C0C0C0", Dark: "#505050"}
-	s := lipgloss.NewStyle
+	s := r.NewStyle
 	return &styles{
 		App:        s().Padding(0, 1),
 		Header:     s().Bold(true),
@@ -62,4 +96,16 @@ func defaultStyles() *styles {
 		FieldLabel: s().Bold(true),
 		Status:     s().Foreground(colFaint),
 	}
+}
+
+// helpStyles are the help footer's styles (bubbles' defaults) rendered by r
+// (nil means lipgloss's default renderer).
+func helpStyles(r *lipgloss.Renderer) help.Styles {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	key := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#909090", Dark: "#626262"})
+	desc := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#B2B2B2", Dark: "#4A4A4A"})
+	sep := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#DDDADA", Dark: "#3C3C3C"})
+	return help.Styles{ShortKey: key, ShortDesc: desc, ShortSeparator: sep, Ellipsis: sep, FullKey: key, FullDesc: desc, FullSeparator: sep}
 }

@@ -19,6 +19,7 @@ type whoamiModel struct {
 	common
 	gen     int
 	profile string
+	note    string // the profile's status note (cleaned), if any
 	loading bool
 	err     error
 	who     *profiles.WhoAmI
@@ -29,9 +30,10 @@ type whoamiModel struct {
 func (m *whoamiModel) setSize(w, h int) { m.width, m.height = w, h }
 
 // show starts loading a profile's identity under a new generation.
-func (m whoamiModel) show(profile string) whoamiModel {
+// note is what the profile's status says is wrong with it, if anything.
+func (m whoamiModel) show(profile, note string) whoamiModel {
 	m.gen++
-	m.profile = profile
+	m.profile, m.note = profile, note
 	m.loading, m.err, m.who, m.offset = true, nil, nil, 0
 	return m
 }
@@ -72,9 +74,14 @@ func (m whoamiModel) lines() []string {
 	if m.loading {
 		return []string{s.Faint.Render("Asking the server who " + clean(m.profile) + " is…")}
 	}
+	var note []string
+	if m.note != "" {
+		note = append([]string{""}, strings.Split(s.Warning.Render(wrapWords("! "+m.note, m.width)), "\n")...)
+	}
 	if m.err != nil {
 		out := []string{s.Error.Render("✗ Could not read the identity of " + clean(m.profile) + ":")}
-		return append(out, wrapHard(clean(m.err.Error()), m.width)...)
+		out = append(out, wrapHard(clean(m.err.Error()), m.width)...)
+		return append(out, note...)
 	}
 	if m.who == nil {
 		return nil
@@ -134,7 +141,7 @@ func (m whoamiModel) lines() []string {
 			out = append(out, row(k, fmt.Sprint(w.Identity.Claims[k])))
 		}
 	}
-	return out
+	return append(out, note...)
 }
 
 func (m whoamiModel) view() string {
