@@ -1,8 +1,13 @@
 package tui
 
 import (
+	"encoding/base64"
 	"io"
+	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +17,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+	"golang.org/x/oauth2"
 )
 
 // addServerThroughForm opens the form, fills it and saves it.
@@ -258,3 +264,267 @@ func stripANSI(s string) string {
 
 var _ = auth.ErrAccessDenied
 var _ tea.Msg
+
+func TestRemoveProfileConfirmation(t *testing.T) {
+	fx := newFixture(3)
+	m := startModel(t, fx, Options{}, 100, 30)
+	m, _ = send(m, press("down"))
+	m, _ = settle(t, m, press("d"))
+	if m.confirm == nil {
+		t.Fatal("d did not ask for confirmation")
+	}
+	v := strings.Join(strings.Fields(strings.ReplaceAll(m.View(), "║", " ")), " ")
+	for _, want := range []string{`Remove profile "user001"?`, "deletes the profile user001 and its stored tokens from this computer",
+		"not revoked at the server", "y = yes, remove", "no (default)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("confirmation lacks %q:\n%s", want, m.View())
+		}
+	}
+	m, _ = settle(t, m, press("esc"))
+	if len(fx.ps.Calls()) != 0 || m.confirm != nil {
+		t.Fatalf("esc must answer no: %q", fx.ps.Calls())
+	}
+	m, _ = settle(t, m, press("d"))
+	m, _ = settle(t, m, press("y"))
+	if got := fx.ps.Calls(); len(got) != 1 || got[0] != "Remove user001" {
+		t.Fatalf("calls = %q", got)
+	}
+	if !strings.Contains(m.status, "Removed profile user001") {
+		t.Fatalf("status %q", m.status)
+	}
+}
+
+func TestErrorPaths(t *testing.T) {
+	boom := func(s string) error { return errorString(s + " \x1b[31mfailed\x1b[0m") }
+	t.Run("whoami", func(t *testing.T) {
+		fx := newFixture(1)
+		fx.ps.errs = map[string]error{"WhoAmI": boom("userinfo")}
+		m := startModel(t, fx, Options{}, 80, 24)
+		m, _ = settle(t, m, press("w"))
+		if v := m.View(); !strings.Contains(v, "✗ Could not read the identity of user000") || !strings.Contains(v, "userinfo failed") || strings.Contains(v, "\x1b[31m") {
+			t.Fatalf("view:\n%s", v)
+		}
+	})
+	t.Run("token", func(t *testing.T) {
+		fx := newFixture(1)
+		fx.ps.errs = map[string]error{"Token": boom("refresh")}
+		m := startModel(t, fx, Options{}, 80, 24)
+		m, _ = settle(t, m, press("t"))
+		v := m.View()
+		if !strings.Contains(v, "✗ Could not read the token") || !strings.Contains(v, "refresh failed") || m.c.keys.Token.Copy.Enabled() {
+			t.Fatalf("view:\n%s", v)
+		}
+	})
+	t.Run("copy", func(t *testing.T) {
+		fx := newFixture(1)
+		fx.deps.Copy = func(string) (string, error) { return "", boom("xclip") }
+		m := startModel(t, fx, Options{}, 80, 24)
+		m, _ = settle(t, m, press("t"))
+		m, _ = settle(t, m, press("c"))
+		if v := m.View(); !strings.Contains(v, "✗ could not copy: xclip failed") {
+			t.Fatalf("view:\n%s", v)
+		}
+		if m, _ = settle(t, m, press("esc")); m.active != scrAccounts {
+			t.Fatal("esc did not leave the token screen")
+		}
+		// No clipboard at all.
+		fx.deps.Copy = nil
+		m2 := startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, 80, 24)
+		m2, _ = settle(t, m2, press("c"))
+		if v := m2.View(); !strings.Contains(v, "✗ could not copy: no clipboard available") {
+			t.Fatalf("view:\n%s", v)
+		}
+	})
+	t.Run("open browser", func(t *testing.T) {
+		fx := newFixture(0)
+		fx.deps.OpenURL = func(string) error { return boom("xdg-open") }
+		m := startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, 100, 30)
+		if v := m.View(); !strings.Contains(v, "✗ could not open a browser (xdg-open failed): open the URL yourself") {
+			t.Fatalf("view:\n%s", v)
+		}
+		// The code stays on screen and polling goes on.
+		if m.login.state != loginWaiting || !strings.Contains(m.View(), "Code: BCDF-GHSZ") {
+			t.Fatalf("state %v", m.login.state)
+		}
+	})
+	t.Run("save failed", func(t *testing.T) {
+		fx := newFixture(0)
+		fx.ps.errs = map[string]error{"SaveLogin": boom("keyring")}
+		fx.flow.answers = []pollAnswer{{tok: &oauth2.Token{AccessToken: "at", Expiry: t0.Add(time.Hour)}}}
+		m := startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, 80, 24)
+		m, seen := settle(t, m, pollDueMsg{gen: m.login.gen})
+		if saved, ok := hasMsg[loginSavedMsg](seen); !ok || saved.err == nil {
+			t.Fatalf("no failed loginSavedMsg in %v", seen)
+		}
+		v := strings.Join(strings.Fields(m.View()), " ")
+		if m.login.state != loginFailed || !strings.Contains(v, "Login failed") || !strings.Contains(v, "approved, but saving the login failed: keyring failed") {
+			t.Fatalf("view:\n%s", m.View())
+		}
+		if m.result.LoggedIn != nil {
+			t.Fatal("a failed save counts as logged in")
+		}
+		if _, err := m.finish(); err == nil || !strings.Contains(err.Error(), "saving the login failed") {
+			t.Fatalf("finish = %v", err)
+		}
+	})
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func TestAccountsClockUpdatesTimes(t *testing.T) {
+	fx := newFixture(3)
+	m := startModel(t, fx, Options{}, 100, 24)
+	// user002 expires at t0+2m: expiring 2m.
+	if v := m.View(); !strings.Contains(v, "! expiring 2m") {
+		t.Fatalf("before:\n%s", v)
+	}
+	m, cmd := send(m, accountsClockMsg{at: t0.Add(90 * time.Second)})
+	if cmd == nil {
+		t.Fatal("the clock is not re-armed")
+	}
+	if !m.accounts.now.Equal(t0.Add(90 * time.Second)) {
+		t.Fatalf("now = %v", m.accounts.now)
+	}
+	if v := m.View(); !strings.Contains(v, "! expiring 30s") {
+		t.Fatalf("after 90s:\n%s", v)
+	}
+	m, _ = send(m, accountsClockMsg{at: t0.Add(3 * time.Minute)})
+	if v := m.View(); !strings.Contains(v, "↻ refreshable") || strings.Contains(v, "expiring 30s") {
+		t.Fatalf("after 3m:\n%s", v)
+	}
+}
+
+// overlapWriter fails when two Writes run at once, and records each Write.
+type overlapWriter struct {
+	busy    atomic.Int32
+	overlap atomic.Bool
+	mu      sync.Mutex
+	writes  []string
+}
+
+func (w *overlapWriter) Write(p []byte) (int, error) {
+	if w.busy.Add(1) > 1 {
+		w.overlap.Store(true)
+	}
+	for i := 0; i < 50; i++ {
+		runtime.Gosched() // widen the window another writer could use
+	}
+	w.mu.Lock()
+	w.writes = append(w.writes, string(p))
+	w.mu.Unlock()
+	w.busy.Add(-1)
+	return len(p), nil
+}
+
+// The OSC 52 copy (a command's goroutine) and the renderer's frames share
+// the locked output: no Write runs inside another, and the copy is one
+// whole sequence in one Write.
+func TestOSC52SharesTheLockedOutput(t *testing.T) {
+	w := &overlapWriter{}
+	out := lockOutput(w)
+	cp := systemCopy(out, func(string) string { return "" }, true) // over SSH: OSC 52
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 200; i++ {
+			_, _ = io.WriteString(out, "\x1b[H"+strings.Repeat("frame line\r\n", 20))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 20; i++ {
+			if via, err := cp("s3cret"); err != nil || !strings.Contains(via, "OSC 52") {
+				t.Errorf("copy = %q, %v", via, err)
+			}
+		}
+	}()
+	wg.Wait()
+	if w.overlap.Load() {
+		t.Fatal("two writes to the terminal ran at once")
+	}
+	want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte("s3cret")) + "\a"
+	n := 0
+	for _, s := range w.writes {
+		if strings.Contains(s, "\x1b]52") {
+			if s != want {
+				t.Fatalf("OSC 52 write = %q, want %q", s, want)
+			}
+			n++
+		}
+	}
+	if n != 20 {
+		t.Fatalf("%d OSC 52 writes, want 20", n)
+	}
+	// The unlocked writer does overlap (the test can fail).
+	raw := &overlapWriter{}
+	var wg2 sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg2.Add(1)
+		go func() {
+			defer wg2.Done()
+			for i := 0; i < 200; i++ {
+				_, _ = raw.Write([]byte("x"))
+			}
+		}()
+	}
+	wg2.Wait()
+	if !raw.overlap.Load() {
+		t.Skip("could not make unlocked writes overlap on this machine")
+	}
+}
+
+// A terminal file keeps its Fd through the lock (Bubble Tea needs it for
+// the window size and raw mode).
+func TestLockOutputKeepsTerminalFile(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lw := lockOutput(f)
+	fd, ok := lw.(interface{ Fd() uintptr })
+	if !ok || fd.Fd() != f.Fd() {
+		t.Fatal("lockOutput hid the file's Fd")
+	}
+	if _, ok := lockOutput(&strings.Builder{}).(interface{ Fd() uintptr }); ok {
+		t.Fatal("a plain writer gained an Fd")
+	}
+}
+
+// The host's theme colours the title, the active tab and the selection;
+// the zero theme is authdeck's.
+func TestThemeColours(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	fg := func(hex string) string { return r.NewStyle().Bold(true).Foreground(lipgloss.Color(hex)).Render("x") }
+	def := defaultStyles(r, Theme{})
+	if got := def.Title.Render("x"); got != fg("#B4A5FF") {
+		t.Fatalf("default title = %q, want %q", got, fg("#B4A5FF"))
+	}
+	th := Theme{Accent: lipgloss.AdaptiveColor{Light: "#004488", Dark: "#FF8800"}, Highlight: lipgloss.AdaptiveColor{Dark: "#112233"}}
+	st := defaultStyles(r, th)
+	if got := st.Title.Render("x"); got != fg("#FF8800") {
+		t.Fatalf("themed title = %q", got)
+	}
+	if got, want := st.TabActive.Render("x"), r.NewStyle().Bold(true).Underline(true).Foreground(lipgloss.Color("#FF8800")).Render("x"); got != want {
+		t.Fatalf("themed tab = %q, want %q", got, want)
+	}
+	if got, want := st.Selected.Render("x"), r.NewStyle().Background(lipgloss.Color("#112233")).Bold(true).Render("x"); got != want {
+		t.Fatalf("themed selection = %q, want %q", got, want)
+	}
+	r.SetHasDarkBackground(false)
+	if got := defaultStyles(r, th).Title.Render("x"); got != fg("#004488") {
+		t.Fatalf("themed title on light = %q", got)
+	}
+	// Through the program: Options.Theme reaches the header.
+	fx := newFixture(1)
+	fx.deps.Renderer = r
+	m := startModel(t, fx, Options{Theme: th}, 80, 24)
+	if v := m.View(); !strings.Contains(v, strings.TrimSuffix(fg("#004488"), "x\x1b[0m")) {
+		t.Fatalf("Options.Theme not used:\n%q", v)
+	}
+}

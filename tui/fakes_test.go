@@ -165,12 +165,16 @@ func (f *fakeProfiles) SaveLogin(ctx context.Context, server string, t *oauth2.T
 // fakeFlow is a scripted device flow: each PollOnce returns the next answer
 // (the last one repeats).
 type fakeFlow struct {
-	mu       sync.Mutex
-	code     auth.DeviceCode
-	answers  []pollAnswer
-	polls    atomic.Int32
-	starts   atomic.Int32
-	startErr error
+	mu      sync.Mutex
+	code    auth.DeviceCode
+	answers []pollAnswer
+	polls   atomic.Int32
+	starts  atomic.Int32
+	// attempts counts every PollOnce call, cancelled ones too; cancelled
+	// counts those that ended because their context did.
+	attempts  atomic.Int32
+	cancelled atomic.Int32
+	startErr  error
 	// gate, when set, is waited on by PollOnce (or ctx cancel).
 	gate chan struct{}
 }
@@ -193,15 +197,18 @@ func (f *fakeFlow) StartDevice(ctx context.Context) (*auth.DeviceCode, error) {
 }
 
 func (f *fakeFlow) PollOnce(ctx context.Context, dc *auth.DeviceCode) (*oauth2.Token, error) {
+	f.attempts.Add(1)
 	if f.gate != nil {
 		parked.Add(1)
 		select {
 		case <-f.gate:
 		case <-ctx.Done():
+			f.cancelled.Add(1)
 			return nil, ctx.Err()
 		}
 	}
 	if err := ctx.Err(); err != nil {
+		f.cancelled.Add(1)
 		return nil, err
 	}
 	n := int(f.polls.Add(1))

@@ -71,19 +71,35 @@ func TestFlowDenyThenRetry(t *testing.T) {
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
 
+// From the accounts screen, l starts a login and esc cancels it while the
+// program keeps running: the poll in flight is cancelled and no poll is
+// sent afterwards (cancelled ones count too).
 func TestFlowEscStopsPolling(t *testing.T) {
-	fx := fastFixture(0)
-	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
-	waitText(t, tm, "Last answer: pending")
+	fx := fastFixture(1)
+	fx.flow.gate = make(chan struct{}) // polls wait until cancelled
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{}, true), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "user000")
+	tm.Send(press("l"))
+	waitText(t, tm, "Waiting for approval")
+	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return fx.flow.attempts.Load() >= 1 },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 	tm.Send(press("esc"))
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
-	if _, err := fm.finish(); err != ErrCancelled {
-		t.Fatalf("finish: %v", err)
+	waitText(t, tm, "Login cancelled")
+	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return fx.flow.cancelled.Load() == fx.flow.attempts.Load() },
+		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	n := fx.flow.attempts.Load()
+	// Ten poll intervals for a poll that was still scheduled to show
+	// itself, then a key the program must have handled.
+	time.Sleep(10 * fx.flow.code.Interval)
+	tm.Send(press("tab"))
+	waitText(t, tm, "[Servers (2)]")
+	if got := fx.flow.attempts.Load(); got != n {
+		t.Fatalf("polling continued after esc: %d -> %d poll(s)", n, got)
 	}
-	n := fx.flow.polls.Load()
-	time.Sleep(200 * time.Millisecond) // ten poll intervals
-	if m := fx.flow.polls.Load(); m != n {
-		t.Fatalf("polling continued after esc: %d -> %d", n, m)
+	tm.Send(press("q"))
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
+	if fm.login.state != loginIdle || fm.login.ctx.Err() == nil {
+		t.Fatalf("login after esc: state %v, context %v", fm.login.state, fm.login.ctx.Err())
 	}
 }
 
