@@ -3,97 +3,19 @@ package tui
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/authdeck/authdeck/internal/bigcode"
 )
 
 // glyphRows is the height of the big-glyph font.
-const glyphRows = 5
+const glyphRows = bigcode.Rows
 
 // glyphWidth is the width of every glyph, not counting the gap.
-const glyphWidth = 5
+const glyphWidth = bigcode.Width
 
-// font is a 5x5 block font for user codes, drawn so that the usual
-// look-alikes differ at a glance: 0 is slashed, O is round; 1 has a flag,
-// I has bars, L has a foot; 5 is square, S is curved; 8 is pinched, B is
-// flat on the left; 2 is curved, Z is straight.
-func glyph(r rune) ([glyphRows]string, bool) {
-	switch r {
-	case 'A':
-		return [glyphRows]string{" ### ", "#   #", "#####", "#   #", "#   #"}, true
-	case 'B':
-		return [glyphRows]string{"#### ", "#   #", "#### ", "#   #", "#### "}, true
-	case 'C':
-		return [glyphRows]string{" ####", "#    ", "#    ", "#    ", " ####"}, true
-	case 'D':
-		return [glyphRows]string{"###  ", "#  # ", "#   #", "#  # ", "###  "}, true
-	case 'E':
-		return [glyphRows]string{"#####", "#    ", "#### ", "#    ", "#####"}, true
-	case 'F':
-		return [glyphRows]string{"#####", "#    ", "#### ", "#    ", "#    "}, true
-	case 'G':
-		return [glyphRows]string{" ####", "#    ", "#  ##", "#   #", " ####"}, true
-	case 'H':
-		return [glyphRows]string{"#   #", "#   #", "#####", "#   #", "#   #"}, true
-	case 'I':
-		return [glyphRows]string{"#####", "  #  ", "  #  ", "  #  ", "#####"}, true
-	case 'J':
-		return [glyphRows]string{"  ###", "    #", "    #", "#   #", " ### "}, true
-	case 'K':
-		return [glyphRows]string{"#   #", "#  # ", "###  ", "#  # ", "#   #"}, true
-	case 'L':
-		return [glyphRows]string{"#    ", "#    ", "#    ", "#    ", "#####"}, true
-	case 'M':
-		return [glyphRows]string{"#   #", "## ##", "# # #", "#   #", "#   #"}, true
-	case 'N':
-		return [glyphRows]string{"#   #", "##  #", "# # #", "#  ##", "#   #"}, true
-	case 'O':
-		return [glyphRows]string{" ### ", "#   #", "#   #", "#   #", " ### "}, true
-	case 'P':
-		return [glyphRows]string{"#### ", "#   #", "#### ", "#    ", "#    "}, true
-	case 'Q':
-		return [glyphRows]string{" ### ", "#   #", "# # #", "#  # ", " ## #"}, true
-	case 'R':
-		return [glyphRows]string{"#### ", "#   #", "#### ", "#  # ", "#   #"}, true
-	case 'S':
-		return [glyphRows]string{" ####", "#    ", " ### ", "    #", "#### "}, true
-	case 'T':
-		return [glyphRows]string{"#####", "  #  ", "  #  ", "  #  ", "  #  "}, true
-	case 'U':
-		return [glyphRows]string{"#   #", "#   #", "#   #", "#   #", " ### "}, true
-	case 'V':
-		return [glyphRows]string{"#   #", "#   #", "#   #", " # # ", "  #  "}, true
-	case 'W':
-		return [glyphRows]string{"#   #", "#   #", "# # #", "## ##", "#   #"}, true
-	case 'X':
-		return [glyphRows]string{"#   #", " # # ", "  #  ", " # # ", "#   #"}, true
-	case 'Y':
-		return [glyphRows]string{"#   #", " # # ", "  #  ", "  #  ", "  #  "}, true
-	case 'Z':
-		return [glyphRows]string{"#####", "   # ", "  #  ", " #   ", "#####"}, true
-	case '0':
-		return [glyphRows]string{" ### ", "#  ##", "# # #", "##  #", " ### "}, true
-	case '1':
-		return [glyphRows]string{"  #  ", " ##  ", "  #  ", "  #  ", " ### "}, true
-	case '2':
-		return [glyphRows]string{" ### ", "#   #", "  ## ", " #   ", "#####"}, true
-	case '3':
-		return [glyphRows]string{"#### ", "    #", " ### ", "    #", "#### "}, true
-	case '4':
-		return [glyphRows]string{"#   #", "#   #", "#####", "    #", "    #"}, true
-	case '5':
-		return [glyphRows]string{"#####", "#    ", "#####", "    #", "#### "}, true
-	case '6':
-		return [glyphRows]string{" ### ", "#    ", "#### ", "#   #", " ### "}, true
-	case '7':
-		return [glyphRows]string{"#####", "    #", "   # ", "  #  ", "  #  "}, true
-	case '8':
-		return [glyphRows]string{" ### ", "#   #", " ### ", "#   #", " ### "}, true
-	case '9':
-		return [glyphRows]string{" ### ", "#   #", " ####", "    #", " ### "}, true
-	case '-':
-		return [glyphRows]string{"     ", "     ", " ### ", "     ", "     "}, true
-	}
-	return [glyphRows]string{}, false
-}
+// glyph is the big-code font's glyph of r (internal/bigcode, which the dev
+// server's verification page draws too).
+func glyph(r rune) ([glyphRows]string, bool) { return bigcode.Glyph(r) }
 
 // glyphGroups splits a code into the groups the server sent (at '-' or
 // spaces). A code with no separator longer than 5 characters is grouped in

@@ -4,7 +4,9 @@ package devserver
 // driven by chromedp.
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,14 +71,23 @@ func artifacts(t *testing.T) string {
 	return t.ArtifactDir()
 }
 
+// screenshot saves the page as a PNG in artifacts(t), after checking the
+// browser's bytes decode as a PNG of the window's size.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("screenshot %s is not a PNG: %v", name, err)
+	}
+	if r := img.Bounds(); r.Dx() < 400 || r.Dy() < 300 {
+		t.Fatalf("screenshot %s is %dx%d, smaller than the window", name, r.Dx(), r.Dy())
+	}
 	p := filepath.Join(artifacts(t), name)
-	if err := os.WriteFile(p, png, 0o644); err != nil {
+	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", p)
@@ -159,10 +170,11 @@ func TestBrowserVerificationPage(t *testing.T) {
 		if got := text(t, ctx, ".code .vh"); got != "Code: "+da.UserCode {
 			t.Errorf("confirm page shows %q, want %s", got, da.UserCode)
 		}
-		cells, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".code .cell")].map(e => e.innerText).join("")`))
-		if err != nil || cells != strings.ReplaceAll(da.UserCode, "-", "") {
-			t.Errorf("big code cells read %q (%v)", cells, err)
+		chars, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".code .glyph[data-char]")].map(e => e.dataset.char).join("")`))
+		if err != nil || chars != strings.ReplaceAll(da.UserCode, "-", "") {
+			t.Errorf("the big code's glyphs spell %q (%v)", chars, err)
 		}
+		assertGlyphDrawn(t, ctx, rune(da.UserCode[0]))
 		// Pick bob by clicking his label (the label is tied to the radio).
 		if err := chromedp.Do(ctx, chromedp.Click(`label[for="user-bob"]`)); err != nil {
 			t.Fatal(err)

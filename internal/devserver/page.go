@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/authdeck/authdeck/internal/bigcode"
 )
 
 // sessionCookiePrefix starts the name of the verification page's session
@@ -32,10 +34,15 @@ main{max-width:41rem;margin:2.5rem auto;padding:2rem 2.25rem;background:var(--ca
 .brand{margin:0 0 1.25rem;font:600 .85rem/1 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;color:var(--muted);letter-spacing:.06em;text-transform:uppercase}
 h1{font-size:1.55rem;line-height:1.25;margin:0 0 .75rem}
 p{margin:.5rem 0}
-.code{display:flex;flex-wrap:wrap;justify-content:center;align-items:center;gap:.6rem;margin:1.5rem 0;font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-weight:700}
-.group{display:flex;gap:.3rem}
-.cell{display:inline-block;min-width:1.25em;padding:.06em .1em;text-align:center;font-size:clamp(1.6rem,6vw,2.75rem);line-height:1.2;border:3px solid var(--fg);border-radius:9px;background:var(--bg)}
-.sep{font-size:clamp(1.6rem,6vw,2.75rem);color:var(--muted)}
+.code{margin:1.5rem 0;text-align:center}
+.glyphs{display:flex;flex-wrap:wrap;justify-content:center;align-items:center;gap:var(--px) calc(var(--px)*2);padding:calc(var(--px)*2);background:var(--bg);border:1px solid var(--line);border-radius:9px;--px:clamp(.3rem,1.25vw,.55rem)}
+.group{display:flex;gap:var(--px)}
+.glyph{display:grid;grid-template-columns:repeat(5,var(--px));grid-template-rows:repeat(5,var(--px))}
+.glyph i{display:block}
+.glyph i.on{background:var(--fg)}
+.sep i.on{background:var(--muted)}
+.plain{display:block;margin-top:.6rem;font:700 1.35rem/1.2 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;letter-spacing:.12em}
+@media (forced-colors:active){.glyph i.on{background:CanvasText;forced-color-adjust:none}}
 label{font-weight:600}
 .code-input{display:block;width:100%;margin:.5rem 0 .25rem;padding:.35em .4em;font:700 clamp(1.9rem,7.5vw,3rem)/1.2 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;letter-spacing:.18em;text-transform:uppercase;text-align:center;border:3px solid var(--line);border-radius:9px;background:var(--bg);color:var(--fg)}
 .code-input::placeholder{color:var(--line)}
@@ -104,9 +111,13 @@ const pageHTML = (`<!doctype html>
 <body>
 <main class="{{.Tone}}" data-page="{{.Kind}}">
 <p class="brand">authdeck · dev server</p>
+{{- define "glyph"}}<span class="glyph"{{with .Char}} data-char="{{.}}"{{end}}>{{range .Cells}}<i{{if .}} class="on"{{end}}></i>{{end}}</span>{{end}}
 {{- define "code"}}
 <p class="code"><span class="vh">Code: {{.Code}}</span>
-{{- range $i, $g := .Groups}}{{if $i}}<span class="sep" aria-hidden="true">-</span>{{end}}<span class="group" aria-hidden="true">{{range $g}}<span class="cell">{{.}}</span>{{end}}</span>{{end -}}
+<span class="glyphs" aria-hidden="true">
+{{- range $i, $g := .Groups}}{{if $i}}<span class="sep">{{template "glyph" $.Sep}}</span>{{end}}<span class="group">{{range $g}}{{template "glyph" .}}{{end}}</span>{{end -}}
+</span>
+<span class="plain" aria-hidden="true">{{.Code}}</span>
 </p>
 {{- end}}
 {{- if eq .Kind "entry"}}
@@ -201,8 +212,9 @@ type page struct {
 	Lines    []string
 	Error    string
 	Input    string
-	Code     string // XXXX-XXXX
-	Groups   [][]string
+	Code     string    // XXXX-XXXX
+	Groups   [][]glyph // Code in the terminal's big font, group by group
+	Sep      glyph     // the dash drawn between groups
 	CSRF     string
 	ClientID string
 	Scope    string
@@ -216,14 +228,28 @@ type page struct {
 	formTarget string      // an extra form-action origin (see pageCSP)
 }
 
+// glyph is one character of the code in the terminal's big font
+// (internal/bigcode): Cells are its 5x5 cells, row by row.
+type glyph struct {
+	Char  string
+	Cells []bool
+}
+
 // scopeLine is one requested scope on the consent page.
 type scopeLine struct{ Name, Desc string }
 
+// setCode sets the code the page shows, drawn in the same 5x5 font as the
+// terminal draws it (so the two can be compared cell by cell).
 func (p *page) setCode(code string) {
 	p.Code = formatUserCode(code)
 	p.Groups = nil
+	p.Sep = glyph{Cells: bigcode.Cells('-')}
 	for _, g := range strings.Split(p.Code, "-") {
-		p.Groups = append(p.Groups, strings.Split(g, ""))
+		var gl []glyph
+		for _, r := range g {
+			gl = append(gl, glyph{Char: string(r), Cells: bigcode.Cells(r)})
+		}
+		p.Groups = append(p.Groups, gl)
 	}
 }
 

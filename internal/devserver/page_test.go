@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authdeck/authdeck/internal/bigcode"
 )
 
 func TestPageHeadersAndCSPHash(t *testing.T) {
@@ -283,5 +285,48 @@ func TestTwoServersOneCookieJar(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `data-page="confirm"`) {
 		t.Fatalf("the first server's form after opening the second's page: %d\n%s", resp.StatusCode, body)
+	}
+}
+
+// The page draws the code in the terminal's 5x5 font (internal/bigcode),
+// cell for cell, hidden from screen readers, which read the plain code.
+func TestPageCodeInTerminalFont(t *testing.T) {
+	s := start(t, Options{})
+	da := deviceAuth(t, s)
+	code := str(da, "user_code")
+	b := newBrowser(t, s)
+	status, page := b.get("/device?user_code=" + url.QueryEscape(code))
+	if status != 200 {
+		t.Fatalf("confirm page: %d", status)
+	}
+	if !strings.Contains(page, `<span class="vh">Code: `+code+`</span>`) || !strings.Contains(page, `<span class="glyphs" aria-hidden="true">`) {
+		t.Fatalf("the code is not given to screen readers in plain text, or the glyphs are not hidden from them:\n%s", page)
+	}
+	glyphRE := regexp.MustCompile(`<span class="glyph" data-char="(.)">((?:<i(?: class="on")?></i>)*)</span>`)
+	found := glyphRE.FindAllStringSubmatch(page, -1)
+	if len(found) != 8 {
+		t.Fatalf("%d glyphs drawn, want 8:\n%s", len(found), page)
+	}
+	var chars strings.Builder
+	for _, g := range found {
+		chars.WriteString(g[1])
+		cells := regexp.MustCompile(`<i(?: class="on")?></i>`).FindAllString(g[2], -1)
+		want := bigcode.Cells(rune(g[1][0]))
+		if len(cells) != len(want) {
+			t.Fatalf("glyph %s has %d cells, want %d", g[1], len(cells), len(want))
+		}
+		for i, c := range cells {
+			if on := strings.Contains(c, "on"); on != want[i] {
+				t.Fatalf("glyph %s cell %d (row %d, column %d) is %v, the terminal's font has %v", g[1], i, i/bigcode.Width, i%bigcode.Width, on, want[i])
+			}
+		}
+	}
+	if chars.String() != strings.ReplaceAll(code, "-", "") {
+		t.Errorf("glyphs spell %q, want %s", chars.String(), code)
+	}
+	// The dash between the groups is the font's dash.
+	sep := regexp.MustCompile(`<span class="sep"><span class="glyph">((?:<i(?: class="on")?></i>)*)</span></span>`).FindStringSubmatch(page)
+	if sep == nil || strings.Count(sep[1], `class="on"`) != strings.Count(strings.Join(func() []string { g, _ := bigcode.Glyph('-'); return g[:] }(), ""), "#") {
+		t.Errorf("no dash glyph between the groups:\n%s", page)
 	}
 }
