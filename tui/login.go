@@ -102,7 +102,14 @@ type loginModel struct {
 
 func newLogin(c common, d deps) loginModel {
 	sp := spinner.New(spinner.WithSpinner(spinner.Line))
-	pr := progress.New(progress.WithSolidFill(string(lipgloss.Color("7"))), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
+	// bubbles/progress takes its colour profile from the process's stdout
+	// and environment, not lipgloss: give it the program's (Ascii under
+	// NO_COLOR).
+	prof := lipgloss.ColorProfile()
+	if d.Renderer != nil {
+		prof = d.Renderer.ColorProfile()
+	}
+	pr := progress.New(progress.WithSolidFill(string(lipgloss.Color("7"))), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColorProfile(prof))
 	return loginModel{common: c, deps: d, spinner: sp, progress: pr, paste: newPasteInput(), cancel: func() {}}
 }
 
