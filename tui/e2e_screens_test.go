@@ -613,9 +613,6 @@ func TestE2ETmuxNoColor(t *testing.T) {
 	for _, m := range modes {
 		for _, screen := range []string{"login", "accounts"} {
 			t.Run(m.name+" "+screen, func(t *testing.T) {
-				if !m.colour && screen == "login" {
-					t.Skip("waiting for fix of the login screen's progress bar colour under NO_COLOR (\\x1b[37m: bubbles/progress keeps termenv's own colour profile; newLogin needs progress.WithColorProfile(lipgloss.ColorProfile()))")
-				}
 				r := raw[m.name][screen]
 				got := colourSGR(r)
 				switch {
