@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image/png"
 	"net/http"
 	"net/url"
 	"os"
@@ -139,7 +140,7 @@ func signInAndConsent(authURL, login string, deny bool) chromedp.Action[chromedp
 
 // pageText waits for our page (main.ok or main.bad) and returns its text,
 // the browser's location and a screenshot.
-func pageText(tab context.Context, sel string) (text, location string, png []byte, err error) {
+func pageText(tab context.Context, sel string) (text, location string, shot []byte, err error) {
 	if err = chromedp.Do(tab, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
 		return
 	}
@@ -149,7 +150,7 @@ func pageText(tab context.Context, sel string) (text, location string, png []byt
 	if location, err = chromedp.Run(tab, chromedp.Location()); err != nil {
 		return
 	}
-	png, err = chromedp.Run(tab, chromedp.FullScreenshot(100)) // quality 100 means PNG
+	shot, err = chromedp.Run(tab, chromedp.FullScreenshot(100)) // quality 100 means PNG
 	return
 }
 
@@ -173,7 +174,13 @@ func TestWebLoginRealProviderWithChromium(t *testing.T) {
 	defer cancel()
 	c := webRealClient(t, ctx, p)
 
-	flow, err := c.StartWeb(ctx, auth.WebOptions{AppName: "authdeck"})
+	var ignoredMu sync.Mutex
+	var ignored []string
+	flow, err := c.StartWeb(ctx, auth.WebOptions{AppName: "authdeck", OnIgnored: func(r string) {
+		ignoredMu.Lock()
+		ignored = append(ignored, r)
+		ignoredMu.Unlock()
+	}})
 	if err != nil {
 		t.Fatalf("StartWeb: %v", err)
 	}
@@ -189,21 +196,40 @@ func TestWebLoginRealProviderWithChromium(t *testing.T) {
 		waited <- err
 	}()
 
-	// A forged callback (another page or process guessing the port) is
-	// refused and does not end the sign-in.
-	res, err := http.Get(flow.RedirectURL() + "?code=forged&state=forged")
+	// A forged callback (another page sending the browser to our port) is
+	// refused with a page saying so, and does not end the sign-in.
+	resp, err := chromedp.RunResponse(tab, chromedp.Navigate(flow.RedirectURL()+"?state=forged&code=x"))
 	if err != nil {
-		t.Fatalf("forged callback: %v", err)
+		t.Fatalf("forged callback in the browser: %v", err)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest {
-		t.Errorf("forged callback: HTTP %d, want 400", res.StatusCode)
+	if resp.Status != http.StatusBadRequest {
+		t.Errorf("forged callback: HTTP %d, want 400", resp.Status)
 	}
+	text, _, shot, err := pageText(tab, "main.bad")
+	if err != nil {
+		t.Fatalf("reading the forged callback's page: %v", err)
+	}
+	for _, want := range []string{"Not the sign-in in progress", "does not belong to the sign-in that is waiting", "so it was ignored"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("forged callback's page lacks %q:\n%s", want, text)
+		}
+	}
+	webSaveScreenshot(t, "weblogin-forged.png", shot)
+	select {
+	case <-flow.Done():
+		t.Fatal("the forged callback ended the sign-in")
+	default:
+	}
+	ignoredMu.Lock()
+	if len(ignored) != 1 || !strings.Contains(ignored[0], "wrong state") {
+		t.Errorf("OnIgnored was told %q, want one wrong-state callback", ignored)
+	}
+	ignoredMu.Unlock()
 
 	if err := chromedp.Do(tab, signInAndConsent(flow.AuthURL(), "alice", false)); err != nil {
 		t.Fatalf("driving the browser: %v", err)
 	}
-	text, location, png, err := pageText(tab, "main.ok")
+	text, location, shot, err := pageText(tab, "main.ok")
 	if err != nil {
 		t.Fatalf("reading our page in the browser: %v", err)
 	}
@@ -215,7 +241,7 @@ func TestWebLoginRealProviderWithChromium(t *testing.T) {
 			t.Errorf("success page lacks %q:\n%s", want, text)
 		}
 	}
-	webSaveScreenshot(t, "weblogin-success.png", png)
+	webSaveScreenshot(t, "weblogin-success.png", shot)
 	// The inline style is allowed by its hash in our Content-Security-Policy:
 	// a wrong hash would leave the page unstyled (black heading).
 	styles, err := chromedp.Run(tab, chromedp.ComputedStyle(chromedp.CSS("h1")))
@@ -277,14 +303,14 @@ func TestWebLoginRealProviderDenied(t *testing.T) {
 	if err := chromedp.Do(tab, signInAndConsent(flow.AuthURL(), "bob", true)); err != nil {
 		t.Fatalf("driving the browser: %v", err)
 	}
-	text, _, png, err := pageText(tab, "main.bad")
+	text, _, shot, err := pageText(tab, "main.bad")
 	if err != nil {
 		t.Fatalf("reading our page in the browser: %v", err)
 	}
 	if !strings.Contains(text, "Sign-in declined") || !strings.Contains(text, "End-User aborted interaction") {
 		t.Errorf("denial page:\n%s", text)
 	}
-	webSaveScreenshot(t, "weblogin-denied.png", png)
+	webSaveScreenshot(t, "weblogin-denied.png", shot)
 
 	err = <-waited
 	if !errors.Is(err, auth.ErrAccessDenied) {
@@ -369,24 +395,77 @@ func TestWebLoginRealProviderPastedURL(t *testing.T) {
 	}
 }
 
-// webSaveScreenshot writes png to the test's temp dir, and also to
-// AUTHDECK_SCREENSHOT_DIR when that is set (for a person to look at).
-func webSaveScreenshot(t *testing.T, name string, png []byte) {
+// webSaveScreenshot checks that b decodes as a PNG and writes it to
+// $AUTHDECK_TEST_ARTIFACTS/auth when that is set, else to the test's
+// artifact directory (kept by go test -artifacts). The dev server's
+// browser tests save theirs the same way.
+func webSaveScreenshot(t *testing.T, name string, b []byte) {
 	t.Helper()
-	if len(png) == 0 {
-		t.Errorf("empty screenshot %s", name)
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Errorf("screenshot %s is not a PNG: %v", name, err)
 		return
 	}
-	dirs := []string{t.TempDir()}
-	if d := os.Getenv("AUTHDECK_SCREENSHOT_DIR"); d != "" {
-		dirs = append(dirs, d)
+	if r := img.Bounds(); r.Dx() < 400 || r.Dy() < 300 {
+		t.Errorf("screenshot %s is %dx%d, smaller than the window", name, r.Dx(), r.Dy())
 	}
-	for _, d := range dirs {
-		p := filepath.Join(d, name)
-		if err := os.WriteFile(p, png, 0o644); err != nil {
-			t.Errorf("saving screenshot: %v", err)
-			continue
+	dir := t.ArtifactDir()
+	if d := os.Getenv("AUTHDECK_TEST_ARTIFACTS"); d != "" {
+		dir = filepath.Join(d, "auth")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("screenshot: %s", p)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Errorf("saving screenshot: %v", err)
+		return
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+// TestWebLoginRealProviderCallbackWithoutCode: the browser arrives with
+// the right state but no code (and no error): the listener's page says the
+// sign-in failed and why, and the flow ends with that error.
+func TestWebLoginRealProviderCallbackWithoutCode(t *testing.T) {
+	p := oidctest.Start(t, oidctest.Options{})
+	tab := startChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := webRealClient(t, ctx, p)
+	flow, err := c.StartWeb(ctx, auth.WebOptions{AppName: "authdeck"})
+	if err != nil {
+		t.Fatalf("StartWeb: %v", err)
+	}
+	defer flow.Close()
+	waited := webWaitAsync(ctx, flow)
+	au, err := url.Parse(flow.AuthURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := chromedp.RunResponse(tab, chromedp.Navigate(flow.RedirectURL()+"?state="+url.QueryEscape(au.Query().Get("state"))))
+	if err != nil {
+		t.Fatalf("callback without a code in the browser: %v", err)
+	}
+	if resp.Status != http.StatusBadGateway {
+		t.Errorf("callback without a code: HTTP %d, want 502", resp.Status)
+	}
+	text, _, shot, err := pageText(tab, "main.bad")
+	if err != nil {
+		t.Fatalf("reading the page: %v", err)
+	}
+	for _, want := range []string{"Sign-in failed", "without an authorization code", "start the sign-in again"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("page lacks %q:\n%s", want, text)
+		}
+	}
+	webSaveScreenshot(t, "weblogin-no-code.png", shot)
+	if err := <-waited; err == nil || !strings.Contains(err.Error(), "without an authorization code") {
+		t.Errorf("Wait = %v, want the missing-code error", err)
+	}
+	// The listener closed with the flow.
+	if res, err := http.Get(flow.RedirectURL()); err == nil {
+		res.Body.Close()
+		t.Errorf("listener still answers after the flow (HTTP %d)", res.StatusCode)
 	}
 }
