@@ -181,6 +181,26 @@ func TestLoginWebRealProviderWithChromium(t *testing.T) {
 	if !strings.HasPrefix(bu.str("url"), p.Issuer) || !strings.HasPrefix(bu.str("redirect_uri"), "http://127.0.0.1:") || bu.str("expires_at") == "" {
 		t.Fatalf("browser_url event = %v", bu)
 	}
+	// A forged callback first: the browser gets a page saying so, stderr
+	// a notice, and the login goes on.
+	resp, err := chromedp.RunResponse(tab, chromedp.Navigate(bu.str("redirect_uri")+"?state=forged&code=x"))
+	if err != nil || resp.Status != 400 {
+		t.Fatalf("forged callback: %v %v", resp, err)
+	}
+	// The binary writes the notice before the page; its pipe may lag.
+	notice := func() bool {
+		got := proc.stderr.String()
+		return strings.Contains(got, "ignored a callback with the wrong state") && strings.Contains(got, "still waiting for this sign-in")
+	}
+	for deadline := time.Now().Add(20 * time.Second); !notice() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !notice() {
+		t.Errorf("stderr has no notice of the forged callback:\n%s", proc.stderr.String())
+	}
+	if proc.cmd.ProcessState != nil {
+		t.Fatalf("the forged callback ended the login; stderr:\n%s", proc.stderr.String())
+	}
 	if err := chromedp.Do(tab, providerSignIn(bu.str("url"), "alice")); err != nil {
 		t.Fatalf("driving the provider's pages: %v", err)
 	}
