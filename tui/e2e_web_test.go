@@ -233,6 +233,12 @@ func TestE2ETmuxWebLogin(t *testing.T) {
 		t.Fatalf("authorization URL %q is not on the provider %s", authURL, p.Issuer)
 	}
 	_, redirect := redirectAddr(t, authURL)
+	// A forged callback: the screen says it was ignored, and waits on.
+	if resp, err := chromedp.RunResponse(tab, chromedp.Navigate(redirect+"?state=forged&code=x")); err != nil || resp.Status != 400 {
+		t.Fatalf("forged callback: %v %v", resp, err)
+	}
+	s := e.x.waitFor("Ignored a callback with the wrong state", "Waiting for the browser")
+	t.Logf("after a forged callback:\n%s", s)
 	if err := chromedp.Do(tab, signIn(authURL, "alice"), chromedp.WaitVisible(chromedp.CSS(`main.ok`))); err != nil {
 		t.Fatalf("driving the provider's pages: %v", err)
 	}
@@ -247,7 +253,7 @@ func TestE2ETmuxWebLogin(t *testing.T) {
 	if !strings.HasPrefix(location, redirect+"?") || !strings.Contains(page, "alice") {
 		t.Errorf("the browser ended at %q with %q", location, page)
 	}
-	s := e.x.waitFor("Logged in as alice", "PLAIN FILE")
+	s = e.x.waitFor("Logged in as alice", "PLAIN FILE")
 	t.Logf("success screen:\n%s", s)
 	e.x.keys("Enter")
 	e.x.waitFor("Profiles (1)", "alice")

@@ -342,7 +342,7 @@ func (m loginModel) webWaitingView() string {
 		lines = append(lines, s.Faint.Render(wrapWords("When you are done, the browser comes back to "+redirect+" on this computer.", tw)))
 	}
 	if m.notice != "" {
-		lines = append(lines, trunc(m.notice, tw))
+		lines = append(lines, wrapWords(m.notice, tw))
 	}
 	body := strings.Join(lines, "\n")
 	if lipgloss.Height(body) > m.height {
