@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"io"
 	"os"
@@ -527,4 +529,62 @@ func TestThemeColours(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, strings.TrimSuffix(fg("#004488"), "x\x1b[0m")) {
 		t.Fatalf("Options.Theme not used:\n%q", v)
 	}
+}
+
+// Run draws on Options.Output and reads Options.Input, never the
+// process's streams, and refuses to guess them.
+func TestRunOnGivenStreams(t *testing.T) {
+	m, err := profiles.Open(profiles.App{Name: "acme", ConfigDir: t.TempDir(), Secrets: profiles.NewMemSecrets()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), m, Options{}); err == nil || !strings.Contains(err.Error(), "Options.Input and Options.Output") {
+		t.Fatalf("Run without streams = %v", err)
+	}
+	in, inW := io.Pipe()
+	var out safeBuffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), m, Options{Input: in, Output: &out, Getenv: func(string) string { return "" }})
+		done <- err
+	}()
+	// The program is up once its first frame (the placeholder: a pipe
+	// has no window size) is on the output.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "starting"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no first frame on Options.Output: %q", out.String())
+		}
+	}
+	if _, err := inW.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("q on Options.Input did not quit")
+	}
+	if !strings.Contains(out.String(), "\x1b[?1049h") {
+		t.Fatalf("the alt screen was not entered on Options.Output: %q", out.String())
+	}
+}
+
+// safeBuffer is a bytes.Buffer safe for one writer and one reader.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

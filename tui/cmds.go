@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/execenv"
 	"github.com/authdeck/authdeck/profiles"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
@@ -173,8 +174,10 @@ const clipTimeout = 3 * time.Second
 // Bubble Tea, so the sequence never splits a frame (see lockedWriter).
 func systemCopy(out io.Writer, getenv func(string) string, remote bool) func(string) (string, error) {
 	return func(s string) (string, error) {
-		if tool, ok := chooseClipboard(getenv, exec.LookPath, remote); ok {
-			if err := runClipboard(tool, s); err == nil {
+		// The tool is looked up in the host's PATH (getenv), not the
+		// process's.
+		if tool, ok := chooseClipboard(getenv, execenv.LookPathFunc(getenv), remote); ok {
+			if err := runClipboard(tool, s, clipEnv(getenv)); err == nil {
 				return "the clipboard", nil
 			}
 		}
@@ -183,12 +186,30 @@ func systemCopy(out io.Writer, getenv func(string) string, remote bool) func(str
 	}
 }
 
-// runClipboard runs a clipboard program with the text on stdin.
-func runClipboard(tool clipTool, text string) error {
+// clipEnvKeys are the variables a clipboard program needs to find the
+// display or the session.
+var clipEnvKeys = []string{"PATH", "HOME", "DISPLAY", "XAUTHORITY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS", "SYSTEMROOT"}
+
+// clipEnv is the clipboard program's environment, from the host's getenv
+// (never the process's own).
+func clipEnv(getenv func(string) string) []string {
+	env := []string{}
+	for _, k := range clipEnvKeys {
+		if v := getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// runClipboard runs a clipboard program with the text on stdin and env as
+// its whole environment.
+func runClipboard(tool clipTool, text string, env []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), clipTimeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, tool.path, tool.args...)
 	c.Stdin = strings.NewReader(text)
+	c.Env = env
 	// No pipes on stdout/stderr: xclip and wl-copy leave a child behind
 	// that serves the selection, and it would hold a pipe open.
 	c.Stdout, c.Stderr = nil, nil

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"sync"
 	"time"
 
@@ -30,6 +29,7 @@ const (
 
 // Options configure Run.
 type Options struct {
+	// Start is the screen the program opens on.
 	Start Screen
 	// Server to log in to, for ScreenLogin.
 	Server profiles.Server
@@ -50,12 +50,13 @@ type Options struct {
 	// Theme is the host's branding (accent colours); the zero Theme is
 	// authdeck's.
 	Theme Theme
-	// Input is where keys are read from and Output where the screen is
-	// drawn (and the OSC 52 clipboard sequence written). Use the terminal's
-	// *os.File (an embedding host passes its own streams): raw mode, the
-	// window size and colour detection need a terminal. nil means the
-	// process's stdin and stdout.
-	Input  io.Reader
+	// Input is where keys are read from; required. Pass the terminal's
+	// *os.File (cmd.Kit passes the host's Stdin; authdeck's binary, through
+	// cmd.Main, the process's): raw mode needs a terminal.
+	Input io.Reader
+	// Output is where the screen is drawn and the OSC 52 clipboard
+	// sequence written; required (cmd.Kit passes the host's Stdout). The
+	// window size and colour detection need a terminal's *os.File.
 	Output io.Writer
 	// Getenv reads the environment (NO_COLOR, TERM, SSH_TTY, DISPLAY, ...);
 	// nil means the profiles manager's (profiles.App.Getenv).
@@ -78,6 +79,9 @@ var ErrCancelled = errors.New("cancelled")
 // ScreenLogin it returns ErrCancelled when the user left before logging in,
 // or the login's failure (auth.ErrAccessDenied, auth.ErrExpiredToken, ...).
 func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) {
+	if opt.Input == nil || opt.Output == nil {
+		return Result{}, errors.New("tui.Run needs Options.Input and Options.Output: the terminal's streams")
+	}
 	app := m.App()
 	getenv := opt.Getenv
 	if getenv == nil {
@@ -94,9 +98,6 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 		now = time.Now
 	}
 	rawOut := opt.Output
-	if rawOut == nil {
-		rawOut = os.Stdout
-	}
 	out := lockOutput(rawOut)
 	env := envOf(getenv)
 	remote := getenv("SSH_TTY") != "" || getenv("SSH_CONNECTION") != ""
@@ -128,11 +129,8 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 		IdentityFromIDToken: auth.IdentityFromIDToken,
 		Renderer:            r,
 	}
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out), tea.WithEnvironment(env.Environ())}
-	if opt.Input != nil {
-		popts = append(popts, tea.WithInput(opt.Input))
-	}
-	p := tea.NewProgram(newModel(ctx, d, opt, dark), popts...)
+	p := tea.NewProgram(newModel(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx),
+		tea.WithInput(opt.Input), tea.WithOutput(out), tea.WithEnvironment(env.Environ()))
 	final, err := p.Run()
 	fm, _ := final.(model)
 	// A browser sign-in still open (quit mid-flow) closes its listener
