@@ -77,6 +77,10 @@ type Host struct {
 	DefaultServer *profiles.Server
 	// Title is shown in the full-screen program's header; empty means Name.
 	Title string
+	// Theme is the full-screen program's branding: its accent and
+	// highlight colours (light and dark variants). The zero Theme is
+	// authdeck's.
+	Theme tui.Theme
 	// Logger receives debug logs (never a secret); nil discards them.
 	Logger *slog.Logger
 	// Getenv reads the environment; nil means an empty environment. Pass
@@ -351,7 +355,7 @@ func newFactory(h Host) (*factory, error) {
 	f.ConfigDir = h.configDir                                  // depends on Getenv
 	f.Profiles = managerFunc(f)                                // depends on ConfigDir, Host
 	f.Prompter = &termPrompter{in: f.IO.In, out: f.IO.ErrOut}  // depends on IO
-	f.RunTUI = tui.Run                                         // depends on nothing
+	f.RunTUI = hostTUI(h, f.IO, tui.Run)                       // depends on IO, Getenv
 	f.Browser = h.OpenBrowser                                  // depends on nothing
 	f.CanOpenBrowser = func() bool { return canOpenBrowser(runtime.GOOS, f.Getenv) }
 	return f, nil
@@ -537,17 +541,35 @@ func (k *Kit) Execute(ctx context.Context, root *cobra.Command) int {
 	return execute(ctx, root, k.f)
 }
 
-// RunTUI runs the full-screen account manager on the terminal until the
-// user quits. The streams must be terminals.
-func (k *Kit) RunTUI(ctx context.Context) error {
+// RunTUI runs the full-screen program on the host's streams (Stdin and
+// Stdout, which must be a terminal) until the user quits, with the host's
+// Title and Theme. start is the screen it opens on: tui.ScreenAccounts (the
+// default when omitted), the profiles and servers; or tui.ScreenLogin, a
+// login to the host's DefaultServer (else the active profile's server, else
+// the only one configured), which ends when the login does. It returns
+// ErrCancel when the user left a login before it succeeded.
+func (k *Kit) RunTUI(ctx context.Context, start ...tui.Screen) error {
+	screen := tui.ScreenAccounts
+	if len(start) > 0 {
+		screen = start[0]
+	}
+	if len(start) > 1 {
+		return errors.New("RunTUI takes at most one start screen")
+	}
 	if !k.f.IO.CanPrompt() {
 		return errors.New("the account manager needs a terminal; use the login, status and profiles commands instead")
 	}
-	return k.f.runAccounts(ctx)
+	return k.f.runTUI(ctx, screen)
 }
 
 // runAccounts runs the TUI's accounts screen with the host's title.
 func (f *factory) runAccounts(ctx context.Context) error {
+	return f.runTUI(ctx, tui.ScreenAccounts)
+}
+
+// runTUI runs the TUI on screen with the host's title, theme, streams and
+// environment.
+func (f *factory) runTUI(ctx context.Context, screen tui.Screen) error {
 	m, err := f.Profiles()
 	if err != nil {
 		return err
@@ -555,14 +577,76 @@ func (f *factory) runAccounts(ctx context.Context) error {
 	if err := f.ensureDefaultServer(ctx, m); err != nil {
 		return err
 	}
-	res, err := f.RunTUI(ctx, m, tui.Options{Start: tui.ScreenAccounts, Title: f.Host.Title, OpenURL: f.browserOrNil()})
+	opt := tui.Options{Start: screen, Title: f.Host.Title, Theme: f.Host.Theme, OpenURL: f.browserOrNil(),
+		Input: f.IO.In, Output: f.IO.Out, Getenv: f.Getenv}
+	switch screen {
+	case tui.ScreenAccounts:
+	case tui.ScreenLogin:
+		if opt.Server, err = f.tuiLoginServer(ctx, m); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown start screen %d", screen)
+	}
+	res, err := f.RunTUI(ctx, m, opt)
 	if err != nil {
+		if errors.Is(err, tui.ErrCancelled) {
+			return ErrCancel
+		}
 		return err
 	}
 	if res.Cancelled {
 		return ErrCancel
 	}
 	return nil
+}
+
+// tuiLoginServer is the server RunTUI(ctx, tui.ScreenLogin) logs in to: the
+// host's default server, else the active profile's, else the only one.
+func (f *factory) tuiLoginServer(ctx context.Context, m *profiles.Manager) (profiles.Server, error) {
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return profiles.Server{}, err
+	}
+	if d := f.Host.DefaultServer; d != nil {
+		if s, ok := cfg.Server(d.Name); ok {
+			return s, nil
+		}
+	}
+	if p, ok := cfg.Profile(cfg.Active); ok && cfg.Active != "" {
+		if s, ok := cfg.Server(p.Server); ok {
+			return s, nil
+		}
+	}
+	if len(cfg.Servers) == 1 {
+		return cfg.Servers[0], nil
+	}
+	return profiles.Server{}, fmt.Errorf("no server to log in to: give the host a DefaultServer, or open the accounts screen (tui.ScreenAccounts) and choose one (%d servers configured)", len(cfg.Servers))
+}
+
+// hostTUI runs the TUI through run with what every screen of the host
+// shares filled in where the caller left it empty: the title, the theme,
+// the streams and the environment. The login and demo commands build
+// their own tui.Options; this keeps them on the host's streams.
+func hostTUI(h Host, ios *ioStreams, run func(context.Context, *profiles.Manager, tui.Options) (tui.Result, error)) func(context.Context, *profiles.Manager, tui.Options) (tui.Result, error) {
+	return func(ctx context.Context, m *profiles.Manager, opt tui.Options) (tui.Result, error) {
+		if opt.Title == "" {
+			opt.Title = h.Title
+		}
+		if opt.Theme == (tui.Theme{}) {
+			opt.Theme = h.Theme
+		}
+		if opt.Input == nil {
+			opt.Input = ios.In
+		}
+		if opt.Output == nil {
+			opt.Output = ios.Out
+		}
+		if opt.Getenv == nil {
+			opt.Getenv = h.Getenv
+		}
+		return run(ctx, m, opt)
+	}
 }
 
 // ensureDefaultServer adds the host's default server to the configuration
