@@ -86,10 +86,7 @@ var allowedProcessUses = map[string]string{
 	"cmd Main os.Stderr":  "the binary's entry point hands the process to New",
 	"cmd Main os.Getenv":  "the binary's entry point hands the process to New",
 	"cmd Main os.Getwd":   "the binary's entry point hands the process to New",
-	"tui Run os.Stdout":   "GAP: clipboard OSC 52 goes to os.Stdout; needs tui.Options.Output (Bubble Tea's output too)",
 	"cmd Main os.Environ": "the binary's entry point hands the process to New",
-	"tui Run bubbletea.NewProgram without WithInput and WithOutput": "GAP: Bubble Tea reads os.Stdin and writes os.Stdout; needs the host's streams in tui.Options",
-	"tui systemCopy os/exec.LookPath":                               "GAP: the clipboard tool is looked up in the process's PATH; pass execenv.LookPathFunc(getenv) instead",
 }
 
 // TestNoProcessAccess fails when a library package (or an internal
