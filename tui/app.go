@@ -364,9 +364,13 @@ func (m *model) layout() {
 	}
 }
 
-// syncKeys enables exactly the bindings that work now.
+// syncKeys enables exactly the bindings that work now. It derives them
+// from the state into a fresh copy of the key map and hands every screen
+// the copy: a model returned by an earlier Update keeps its own key map,
+// which nothing mutates afterwards (no key map shared between model
+// values is ever written).
 func (m *model) syncKeys() {
-	k := m.c.keys
+	k := *m.c.keys
 	typing := m.typing()
 	k.Help.SetEnabled(!typing && m.confirm == nil)
 	k.Quit.SetEnabled(!typing && m.confirm == nil)
@@ -375,6 +379,9 @@ func (m *model) syncKeys() {
 	m.whoami.updateKeys(&k.Whoami)
 	m.token.updateKeys(&k.Token)
 	m.form.updateKeys(&k.Form)
+	kp := &k
+	m.c.keys = kp
+	m.accounts.keys, m.login.keys, m.whoami.keys, m.token.keys, m.form.keys = kp, kp, kp, kp, kp
 }
 
 // ShortHelp implements help.KeyMap: the active screen's keys, then global.

@@ -588,3 +588,25 @@ func (s *safeBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Update derives the bindings into a fresh key map: a model value from
+// before keeps its own, unchanged (no key map shared between model values
+// is written).
+func TestKeyMapNotSharedBetweenUpdates(t *testing.T) {
+	fx := newFixture(3)
+	m := startModel(t, fx, Options{}, 80, 24)
+	before := m
+	if !before.c.keys.Quit.Enabled() || !before.accounts.keys.Quit.Enabled() {
+		t.Fatal("q disabled on the accounts screen")
+	}
+	m, _ = send(m, press("/")) // typing: q is text now
+	if m.c.keys.Quit.Enabled() || m.accounts.keys.Quit.Enabled() || m.login.keys.Quit.Enabled() {
+		t.Fatal("q still enabled while filtering")
+	}
+	if !before.c.keys.Quit.Enabled() || !before.accounts.keys.Quit.Enabled() || !before.c.keys.Accounts.Filter.Enabled() {
+		t.Fatal("an Update changed the key map of an earlier model value")
+	}
+	if !strings.Contains(before.helpView(), "q quit") {
+		t.Fatalf("the earlier model's help changed: %s", before.helpView())
+	}
+}
