@@ -21,17 +21,20 @@
 // What the library touches is what the Host hands it: the environment
 // through Host.Getenv and Host.Environ (the browser opener is looked up in
 // Getenv's PATH, commands run by exec in Environ's, never the process's
-// own), the working directory
-// through Host.Getwd (nil: no per-directory file), the streams through
-// Host.Stdin, Stdout and Stderr, logs through Host.Logger (log/slog; never
-// a secret). Only Main reads the process's environment and streams, and
-// nothing in the library exits the process. internal/apicheck's tests
-// enforce this on auth, profiles, tui, cmd and the internal packages they
-// import. Known exceptions, listed there with what closes them: the
-// full-screen program (tui.Run) still draws on the process's terminal
-// (os.Stdin and os.Stdout) and looks its clipboard tool up in the
-// process's PATH; the OS keyring libraries talk to the session's D-Bus,
-// macOS Keychain or Windows Credential Manager on their own.
+// own), the working directory through Host.Getwd (nil: no per-directory
+// file), the streams through Host.Stdin, Stdout and Stderr (the
+// full-screen program draws on them too), logs through Host.Logger
+// (log/slog; never a secret). Only Main reads the process's environment,
+// working directory and streams, and nothing in the library exits the
+// process. internal/apicheck's tests enforce this on the source of auth,
+// profiles, tui, cmd and the internal packages they import. What they
+// cannot see, in the standard and third-party libraries underneath: the
+// OS keyring libraries (go-keyring over the session's D-Bus, the macOS
+// Keychain, the Windows Credential Manager) find their service from the
+// process's environment, and without a Host.HTTPClient, requests go
+// through Go's default transport, which takes its proxy from the
+// process's HTTPS_PROXY, HTTP_PROXY and NO_PROXY (give an HTTPClient whose
+// Transport sets Proxy to decide otherwise).
 //
 // Exit codes (ExitCode): 0 ok, 1 error, 2 cancelled, 4 not logged in.
 package cmd

@@ -13,9 +13,10 @@ import (
 )
 
 // Run shows the account manager for a profiles.Manager: here acme's, with
-// its configuration under the user's configuration directory. It takes
-// over the terminal until the user quits, so this example is not run by
-// go test. (A host using package cmd calls Kit.RunTUI instead, which
+// its configuration under the user's configuration directory, on the
+// process's terminal (Input and Output are required: the library never
+// takes the process's streams by itself). It takes over the terminal until
+// the user quits, so this example is not run by go test. (A host using package cmd calls Kit.RunTUI instead, which
 // builds the manager from its Host.)
 func ExampleRun() {
 	base, err := os.UserConfigDir()
@@ -33,7 +34,8 @@ func ExampleRun() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := tui.Run(context.Background(), m, tui.Options{Start: tui.ScreenAccounts, Title: "Acme accounts"})
+	res, err := tui.Run(context.Background(), m, tui.Options{Start: tui.ScreenAccounts, Title: "Acme accounts",
+		Input: os.Stdin, Output: os.Stdout, Getenv: os.Getenv})
 	switch {
 	case errors.Is(err, tui.ErrCancelled):
 		fmt.Println("cancelled")
@@ -66,7 +68,7 @@ func ExampleRun_login() {
 	if !ok {
 		log.Fatal("no server acme is configured")
 	}
-	res, err := tui.Run(ctx, m, tui.Options{Start: tui.ScreenLogin, Server: srv})
+	res, err := tui.Run(ctx, m, tui.Options{Start: tui.ScreenLogin, Server: srv, Input: os.Stdin, Output: os.Stdout})
 	if err != nil {
 		log.Fatal(err)
 	}
