@@ -242,6 +242,10 @@ var forbidden = map[string]map[string]bool{
 	"fmt": {"Print": true, "Printf": true, "Println": true},
 	"github.com/muesli/termenv": {"HasDarkBackground": true, "ForegroundColor": true, "BackgroundColor": true,
 		"ColorProfile": true, "EnvColorProfile": true, "EnvNoColor": true},
+	// The default transport takes its proxy from the process's
+	// HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+	"net/http": {"DefaultTransport": true, "DefaultClient": true, "ProxyFromEnvironment": true,
+		"Get": true, "Head": true, "Post": true, "PostForm": true},
 }
 
 // teaPath is Bubble Tea v1's import path.
@@ -252,7 +256,8 @@ const teaPath = "github.com/charmbracelet/bubbletea"
 // the function it is in (see forbidden). It also reports two calls that
 // reach the process implicitly: exec.Command or exec.CommandContext with a
 // literal command name without a path separator (which looks it up in the
-// process's PATH), and tea.NewProgram without both tea.WithInput and
+// process's PATH), an http.Client literal without a Transport (whose
+// default takes its proxy from the process's environment), and tea.NewProgram without both tea.WithInput and
 // tea.WithOutput (which then reads os.Stdin and writes os.Stdout; given a
 // slice of options, the function must call both somewhere). The
 // file's import names are honoured (an import renamed or a local variable
@@ -302,6 +307,10 @@ func ProcessUses(dir string) ([]Finding, error) {
 			})
 			ast.Inspect(d, func(n ast.Node) bool {
 				switch n := n.(type) {
+				case *ast.CompositeLit:
+					if path, name := pkgSel(n.Type); path == "net/http" && name == "Client" && !hasKey(n, "Transport") {
+						add(n.Pos(), "net/http.Client without a Transport") // the default's proxy comes from the process's environment
+					}
 				case *ast.SelectorExpr:
 					if path, name := pkgSel(n); forbidden[path][name] {
 						add(n.Pos(), path+"."+name)
@@ -341,6 +350,18 @@ func ProcessUses(dir string) ([]Finding, error) {
 		}
 	}
 	return out, nil
+}
+
+// hasKey reports whether the composite literal sets field key.
+func hasKey(lit *ast.CompositeLit, key string) bool {
+	for _, e := range lit.Elts {
+		if kv, ok := e.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == key {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // importNames maps the names a file uses for its imports to their paths.

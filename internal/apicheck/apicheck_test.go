@@ -87,13 +87,19 @@ var allowedProcessUses = map[string]string{
 	"cmd Main os.Getenv":  "the binary's entry point hands the process to New",
 	"cmd Main os.Getwd":   "the binary's entry point hands the process to New",
 	"cmd Main os.Environ": "the binary's entry point hands the process to New",
+
+	"cmd demoFollow net/http.Client without a Transport": "the demo only calls its own server on loopback, which ProxyFromEnvironment never proxies",
+	"profiles Open net/http.Client without a Transport":  "GAP: with no App.HTTPClient the proxy comes from the process's HTTPS_PROXY/NO_PROXY; needs a transport whose Proxy reads App.Getenv",
+	"cmd apiRun net/http.Client without a Transport":     "GAP: with no Host.HTTPClient the proxy comes from the process's HTTPS_PROXY/NO_PROXY; needs a transport whose Proxy reads Host.Getenv",
+	"cmd Kit.HTTPClient net/http.DefaultTransport":       "GAP: with no Host.HTTPClient the proxy comes from the process's HTTPS_PROXY/NO_PROXY; needs a transport whose Proxy reads Host.Getenv",
 }
 
 // TestNoProcessAccess fails when a library package (or an internal
 // package it imports) writes to os.Stdout or os.Stderr, reads os.Stdin,
 // the environment or the working directory, looks a command up in the
-// process's PATH, runs Bubble Tea on the process's terminal, exits, or
-// logs through the standard logger, outside the allowed places.
+// process's PATH, runs Bubble Tea on the process's terminal, leaves the
+// HTTP proxy to the process's environment, exits, or logs through the
+// standard logger, outside the allowed places.
 func TestNoProcessAccess(t *testing.T) {
 	seen := map[string]bool{}
 	for _, pkg := range libraryPackages(t) {
@@ -145,7 +151,8 @@ func TestChecksFindProblems(t *testing.T) {
 	wantUses := "Naked:os.Stdout,Naked:os.Getenv,Naked:fmt.Println,Naked:os.Exit,Bare.Method:log.Printf," +
 		"Implicit:os.Getwd,Implicit:os/exec.LookPath," + `Implicit:os/exec.Command("xdg-open") looks in PATH,` +
 		"Implicit:bubbletea.NewProgram without WithInput and WithOutput,Implicit:github.com/muesli/termenv.HasDarkBackground," +
-		"OptionSlice:bubbletea.NewProgram without WithInput and WithOutput"
+		"OptionSlice:bubbletea.NewProgram without WithInput and WithOutput," +
+		"HTTP:net/http.Client without a Transport,HTTP:net/http.DefaultTransport,HTTP:net/http.Get"
 	if strings.Join(got, ",") != wantUses {
 		t.Errorf("ProcessUses = %q, want %q", strings.Join(got, ","), wantUses)
 	}

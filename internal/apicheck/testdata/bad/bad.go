@@ -4,6 +4,7 @@ package bad
 import (
 	"fmt"
 	"log"
+	"net/http"
 	"os"
 	"os/exec"
 
@@ -52,6 +53,14 @@ func OptionSliceBoth(in bool) {
 		opts = append(opts, tea.WithInput(nil))
 	}
 	_ = tea.NewProgram(nil, opts...)
+}
+
+// HTTP uses the default transport, whose proxy is the process's.
+func HTTP() {
+	_ = &http.Client{Timeout: 1}
+	_ = &http.Client{Transport: http.DefaultTransport}
+	_, _ = http.Get("https://example.com/")
+	_ = &http.Client{Transport: &http.Transport{}} // fine
 }
 
 const Loose = 1
