@@ -139,7 +139,7 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 
 	hc := o.HTTP
 	if hc == nil {
-		hc = &http.Client{}
+		hc = &http.Client{Transport: managerTransport(m)} // the proxy from the host's environment
 	}
 	client := *hc
 	client.CheckRedirect = checkAPIRedirect

@@ -31,10 +31,9 @@
 // cannot see, in the standard and third-party libraries underneath: the
 // OS keyring libraries (go-keyring over the session's D-Bus, the macOS
 // Keychain, the Windows Credential Manager) find their service from the
-// process's environment, and without a Host.HTTPClient, requests go
-// through Go's default transport, which takes its proxy from the
-// process's HTTPS_PROXY, HTTP_PROXY and NO_PROXY (give an HTTPClient whose
-// Transport sets Proxy to decide otherwise).
+// process's environment. HTTP requests take their proxy from the host's
+// HTTPS_PROXY, HTTP_PROXY and NO_PROXY (through Getenv) unless
+// Host.HTTPClient brings a Transport of its own.
 //
 // Exit codes (ExitCode): 0 ok, 1 error, 2 cancelled, 4 not logged in.
 package cmd

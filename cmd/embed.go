@@ -104,7 +104,9 @@ type Host struct {
 	Stderr io.Writer
 	// HTTPClient is used for every call to an authorization server, and its
 	// transport and timeout underlie Kit.HTTPClient; nil means a client
-	// with timeouts.
+	// with timeouts. A nil Transport (here or in a nil HTTPClient) means
+	// Go's default transport with the proxy taken from Getenv's
+	// HTTPS_PROXY, HTTP_PROXY and NO_PROXY, not the process's.
 	HTTPClient *http.Client
 	// Secrets replaces the OS keyring (tests, or hosts with their own
 	// store); nil means the OS keyring under KeyringService.
@@ -266,6 +268,26 @@ func userConfigDir(goos string, getenv func(string) string) (string, error) {
 	return "", errors.New("neither $XDG_CONFIG_HOME nor $HOME is set")
 }
 
+// authClient is the client for the authorization servers: Host.HTTPClient,
+// else one with auth.DefaultTimeout; either way a nil Transport becomes
+// Go's default transport with the proxy read through Getenv
+// (hostTransport), not from the process's environment.
+func (h Host) authClient() *http.Client {
+	c := &http.Client{Timeout: auth.DefaultTimeout}
+	if h.HTTPClient != nil {
+		cc := *h.HTTPClient
+		c = &cc
+	}
+	if c.Transport == nil {
+		getenv := h.Getenv
+		if getenv == nil {
+			getenv = func(string) string { return "" }
+		}
+		c.Transport = hostTransport(getenv)
+	}
+	return c
+}
+
 // profilesApp is the profiles.App of h (with its defaults) over dir.
 func (h Host) profilesApp(dir string) profiles.App {
 	return profiles.App{
@@ -276,7 +298,7 @@ func (h Host) profilesApp(dir string) profiles.App {
 		EnvProfile:     h.EnvProfile,
 		DirFile:        h.DirFile,
 		Getenv:         h.Getenv,
-		HTTPClient:     h.HTTPClient,
+		HTTPClient:     h.authClient(),
 		Logger:         h.Logger,
 		Secrets:        h.Secrets,
 	}
@@ -442,19 +464,16 @@ const defaultAPITimeout = 60 * time.Second
 
 // HTTPClient returns an HTTP client that sends profile's access token as a
 // Bearer token on every request (see TokenSource for the profile and the
-// refresh). Its transport and timeout are Host.HTTPClient's, else
-// http.DefaultTransport and defaultAPITimeout. Plain-HTTP URLs other than
-// loopback are refused, so the token never crosses a network in clear.
+// refresh). Its transport and timeout are Host.HTTPClient's, else Go's
+// default transport with the proxy from the host's HTTPS_PROXY, HTTP_PROXY
+// and NO_PROXY (read through Getenv), and defaultAPITimeout. Plain-HTTP
+// URLs other than loopback are refused, so the token never crosses a
+// network in clear.
 func (k *Kit) HTTPClient(ctx context.Context, profile string) *http.Client {
-	base := http.DefaultTransport
+	base := managerTransport(k.m)
 	timeout := defaultAPITimeout
-	if hc := k.f.Host.HTTPClient; hc != nil {
-		if hc.Transport != nil {
-			base = hc.Transport
-		}
-		if hc.Timeout > 0 {
-			timeout = hc.Timeout
-		}
+	if hc := k.f.Host.HTTPClient; hc != nil && hc.Timeout > 0 {
+		timeout = hc.Timeout
 	}
 	return &http.Client{
 		Transport: &oauth2.Transport{Source: k.TokenSource(ctx, profile), Base: httpsOnly{base}},
