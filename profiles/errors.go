@@ -17,6 +17,8 @@ var (
 // ReadOnlyError is returned by Logout and Revoke for a token that comes from
 // the environment or a token file.
 type ReadOnlyError struct {
+	// Source is where the token comes from: SourceTokenFile,
+	// SourceServerEnv or SourceEnv.
 	Source Source
 	Detail string // env var name or file path
 }
@@ -35,9 +37,14 @@ func (e *ReadOnlyError) Error() string {
 // ParseError is a config or credentials file that cannot be read. The file
 // is left untouched.
 type ParseError struct {
+	// Path is the file that could not be read: config.toml,
+	// credentials.json, or a --token-file.
 	Path string
+	// Line is the 1-based line of the problem, or 0 when it is not known
+	// (the message then names the file alone).
 	Line int
-	Err  error
+	// Err is the parser's or validator's error, saying what is wrong.
+	Err error
 }
 
 // Error names the file and line, and says the file was left as it was.
@@ -53,7 +60,11 @@ func (e *ParseError) Unwrap() error { return e.Err }
 
 // KeyringTimeoutError: a keyring call did not answer in time (a locked
 // collection waiting for a password prompt, or a frozen service).
-type KeyringTimeoutError struct{ Op string }
+type KeyringTimeoutError struct {
+	// Op is the keyring operation that timed out: "get", "set" or
+	// "delete".
+	Op string
+}
 
 // Error names the keyring operation that timed out.
 func (e *KeyringTimeoutError) Error() string {

@@ -22,7 +22,10 @@ const (
 
 // LockTimeoutError: another process held a lock file for too long.
 type LockTimeoutError struct {
-	Path   string
+	// Path is the lock file another process holds.
+	Path string
+	// Waited is how long this process waited for the lock before giving
+	// up.
 	Waited time.Duration
 }
 

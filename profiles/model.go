@@ -12,10 +12,21 @@ const ConfigVersion = 1
 // Config is the content of config.toml. It holds no secrets (client
 // secrets are in the secret store, see Server.ClientSecret).
 type Config struct {
-	Version  int       `toml:"version"`
-	Active   string    `toml:"active,omitempty"`
-	Settings Settings  `toml:"settings"`
-	Servers  []Server  `toml:"servers,omitempty"`
+	// Version is the file format version (TOML key "version"). A file
+	// without one is read as ConfigVersion; a higher version, written by a
+	// newer release, is refused. Every write sets it to ConfigVersion.
+	Version int `toml:"version"`
+	// Active is the name of the active profile (TOML key "active"), used
+	// when no flag, environment variable or directory file chooses one;
+	// "" when none is active.
+	Active string `toml:"active,omitempty"`
+	// Settings are the user's preferences (TOML table [settings]).
+	Settings Settings `toml:"settings"`
+	// Servers are the configured authorization servers (TOML tables
+	// [[servers]]), with unique names.
+	Servers []Server `toml:"servers,omitempty"`
+	// Profiles are the accounts, signed in or out (TOML tables
+	// [[profiles]]), with unique names.
 	Profiles []Profile `toml:"profiles,omitempty"`
 }
 
@@ -27,8 +38,17 @@ type Settings struct {
 
 // Server is an authorization server and this application's client there.
 type Server struct {
+	// Name identifies the server (TOML key "name"): unique, non-empty, at
+	// most 128 bytes, no whitespace or control characters (ValidateName).
+	// Profiles refer to it by this name.
 	Name string `toml:"name"`
+	// Endpoints are the server's issuer and endpoint URLs (TOML keys
+	// issuer, auth_url, device_url, token_url, revoke_url, userinfo_url,
+	// introspect_url). A server needs a token_url, or an issuer from whose
+	// metadata login discovers the rest.
 	auth.Endpoints
+	// ClientID is this application's client id registered with the
+	// provider (TOML key "client_id"); required.
 	ClientID string `toml:"client_id"`
 	// ClientSecret is for providers that want one from installed apps
 	// (Google), or confidential clients. It is held in memory only: the
@@ -41,8 +61,12 @@ type Server struct {
 	ClientSecret string `toml:"-" json:"-"`
 	// ClientSecretStorage says where the client secret is kept ("" when
 	// the client has none).
-	ClientSecretStorage Storage  `toml:"client_secret_storage,omitempty"`
-	Scopes              []string `toml:"scopes,omitempty"`
+	ClientSecretStorage Storage `toml:"client_secret_storage,omitempty"`
+	// Scopes are the scopes a login requests unless told otherwise (TOML
+	// key "scopes"); when empty, no scope is sent and the server applies
+	// its default. A profile records them as granted when the server does
+	// not say which it granted.
+	Scopes []string `toml:"scopes,omitempty"`
 	// EnvVar, when set, names an environment variable whose value overrides
 	// the stored token of this server's profiles.
 	EnvVar string `toml:"env_var,omitempty"`
@@ -71,13 +95,29 @@ const (
 // Profile is one signed-in account on one server. Its secret is keyed by ID,
 // so renaming a profile never moves a secret.
 type Profile struct {
-	Name     string  `toml:"name"`
-	ID       string  `toml:"id"`
-	Server   string  `toml:"server"`
-	Subject  string  `toml:"subject,omitempty"`
-	Username string  `toml:"username,omitempty"`
-	Email    string  `toml:"email,omitempty"`
-	Storage  Storage `toml:"storage,omitempty"`
+	// Name is what the user calls the profile (TOML key "name"): unique,
+	// checked by ValidateName, and free to change (see ID).
+	Name string `toml:"name"`
+	// ID is the profile's permanent random id, 16 hex digits (TOML key
+	// "id"); its secret is kept under "profile:ID".
+	ID string `toml:"id"`
+	// Server is the Name of the profile's server (TOML key "server").
+	Server string `toml:"server"`
+	// Subject is the account's sub claim, its stable identifier at the
+	// server (TOML key "subject"); "" when the login gave no identity. A
+	// re-login with the same server and subject reuses the profile.
+	Subject string `toml:"subject,omitempty"`
+	// Username is the account's user name (preferred_username, login or
+	// email), as the server reported it at the last login (TOML key
+	// "username"); "" when unknown.
+	Username string `toml:"username,omitempty"`
+	// Email is the account's email claim from the last login (TOML key
+	// "email"); "" when unknown.
+	Email string `toml:"email,omitempty"`
+	// Storage is where the profile's secret is kept (TOML key "storage"):
+	// StorageKeyring, StorageFile (credentials.json), or StorageNone (""),
+	// which means signed out.
+	Storage Storage `toml:"storage,omitempty"`
 	// StorageFallback says why the secret is in the credentials file
 	// although the keyring was wanted (the keyring's error at the login or
 	// refresh that fell back); "" otherwise.
@@ -90,8 +130,12 @@ type Profile struct {
 	// TokenObtained is when the token was obtained (login or refresh), so
 	// that status caps "expiring" at half its lifetime as Token does.
 	TokenObtained time.Time `toml:"token_obtained,omitempty"`
-	HasRefresh    bool      `toml:"has_refresh,omitempty"`
-	LoggedInAt    time.Time `toml:"logged_in_at,omitempty"`
+	// HasRefresh is whether the stored secret has a refresh token (TOML
+	// key "has_refresh"); see TokenExpiry.
+	HasRefresh bool `toml:"has_refresh,omitempty"`
+	// LoggedInAt is when the last login was saved, in UTC to the second
+	// (TOML key "logged_in_at"); zero if never.
+	LoggedInAt time.Time `toml:"logged_in_at,omitempty"`
 }
 
 // Account is the best short name of the profile's account.
@@ -147,20 +191,44 @@ const (
 // Status is one row of `status`: a profile with its server and where its
 // token comes from. It holds no secret.
 type Status struct {
-	Profile      Profile       `json:"-"`
-	Name         string        `json:"profile"`
-	Active       bool          `json:"active"`
-	Server       string        `json:"server"`
-	Issuer       string        `json:"issuer,omitempty"`
-	Account      string        `json:"account,omitempty"`
-	Storage      Storage       `json:"storage,omitempty"`
-	Source       Source        `json:"token_source,omitempty"`
-	SourceDetail string        `json:"token_source_detail,omitempty"` // env var name or file path
-	State        TokenState    `json:"token_state"`
-	Expiry       time.Time     `json:"expires_at,omitzero"`
-	HasRefresh   bool          `json:"has_refresh"`
-	ChosenBy     string        `json:"chosen_by,omitempty"` // "flag", "env", ".authdeck file PATH", "active"
-	TimeLeft     time.Duration `json:"-"`
+	// Profile is the profile as the config has it (not in JSON).
+	Profile Profile `json:"-"`
+	// Name is the profile's name.
+	Name string `json:"profile"`
+	// Active is whether it is the config's active profile.
+	Active bool `json:"active"`
+	// Server is the name of the profile's server.
+	Server string `json:"server"`
+	// Issuer is the server's issuer URL; "" when the server has none or
+	// is not configured.
+	Issuer string `json:"issuer,omitempty"`
+	// Account is the best short name of the account (Profile.Account);
+	// "" when the login gave no identity.
+	Account string `json:"account,omitempty"`
+	// Storage is where the profile's secret is kept (Profile.Storage);
+	// StorageNone ("") when signed out.
+	Storage Storage `json:"storage,omitempty"`
+	// Source is where a token for the profile would come from now: an
+	// override (token file, env var) first, else its storage; "" when it
+	// is signed out and no override applies.
+	Source       Source `json:"token_source,omitempty"`
+	SourceDetail string `json:"token_source_detail,omitempty"` // env var name or file path
+	// State is the token's usability, computed without network or
+	// keyring access.
+	State TokenState `json:"token_state"`
+	// Expiry is when the stored access token expires, as the config
+	// records it; zero when unknown: no expiry given, signed out, a token
+	// from an override, or a secret missing from or unreadable in
+	// credentials.json.
+	Expiry time.Time `json:"expires_at,omitzero"`
+	// HasRefresh is whether the stored secret has a refresh token; false
+	// whenever Expiry is zeroed for an override or a missing or unreadable
+	// secret.
+	HasRefresh bool   `json:"has_refresh"`
+	ChosenBy   string `json:"chosen_by,omitempty"` // "flag", "env", ".authdeck file PATH", "active"
+	// TimeLeft is Expiry minus the time Status ran: negative once the
+	// token has expired, and 0 when Expiry is zero (not in JSON).
+	TimeLeft time.Duration `json:"-"`
 	// Note says what is wrong and what to do, for the states missing and
 	// unreadable, and when credentials.json is readable by other users.
 	Note string `json:"note,omitempty"`
@@ -168,6 +236,8 @@ type Status struct {
 
 // SaveInfo reports where a login's secret was saved.
 type SaveInfo struct {
+	// Storage is where the secret was saved: StorageKeyring or
+	// StorageFile.
 	Storage Storage
 	// InsecureStorage is true when the secret went to the plain file.
 	InsecureStorage bool

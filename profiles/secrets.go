@@ -13,10 +13,16 @@ import (
 // rejects keyring items over 2,560 bytes and macOS over about 3,000. The ID
 // token is not kept (its claims are in the config).
 type Secret struct {
-	AccessToken  string    `json:"a,omitempty"`
-	RefreshToken string    `json:"r,omitempty"`
-	TokenType    string    `json:"t,omitempty"`
-	Expiry       time.Time `json:"e,omitzero"`
+	// AccessToken is the profile's access token; "" in a client secret's
+	// item.
+	AccessToken string `json:"a,omitempty"`
+	// RefreshToken is the refresh token; "" when the server gave none.
+	RefreshToken string `json:"r,omitempty"`
+	// TokenType is the token type the server gave, usually "Bearer".
+	TokenType string `json:"t,omitempty"`
+	// Expiry is when the access token expires; zero when the server did
+	// not say, and such a token is taken to be always valid.
+	Expiry time.Time `json:"e,omitzero"`
 	// Obtained is when the access token was obtained (login or refresh), so
 	// that Expiry-Obtained is its lifetime. Zero in secrets written before
 	// it was kept.
@@ -48,7 +54,11 @@ func SecretFromToken(t *oauth2.Token) *Secret {
 // timeout on every call), credentials.json, and an in-memory store for
 // tests. Get returns ErrNotFound for a missing key.
 type SecretStore interface {
+	// Get returns the secret under key, or an error wrapping ErrNotFound
+	// when there is none.
 	Get(ctx context.Context, key string) (*Secret, error)
+	// Set stores s under key, replacing any secret there.
 	Set(ctx context.Context, key string, s *Secret) error
+	// Delete removes the secret under key; a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 }

@@ -17,6 +17,7 @@ const maxDirFile = 64 << 10
 
 // Selection says which profile applies and why.
 type Selection struct {
+	// Name is the chosen profile's name; it names a profile in the config.
 	Name     string
 	ChosenBy string // "flag", "env AUTHDECK_PROFILE", ".authdeck file /path", "active"
 }

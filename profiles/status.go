@@ -125,12 +125,24 @@ func tokenState(now, expiry, obtained time.Time, hasRefresh bool) TokenState {
 
 // WhoAmI is the identity of a profile, read fresh from the server.
 type WhoAmI struct {
-	Profile  Profile
-	Server   Server
+	// Profile is the profile whose token was used; zero when the token
+	// came from a token file or environment variable with no profile
+	// chosen.
+	Profile Profile
+	// Server is the profile's server; zero when Profile is.
+	Server Server
+	// Identity is the account as the server's userinfo endpoint returned
+	// it, or, for a server without one, as saved at the last login.
+	// Set whenever WhoAmI returns no error.
 	Identity *auth.Identity
-	Source   Source
-	Expiry   time.Time
-	Scopes   []string
+	// Source is where the token came from.
+	Source Source
+	// Expiry is when the token expires; zero when unknown (a token from a
+	// file or environment variable, or a server that gave no expiry).
+	Expiry time.Time
+	// Scopes are the scopes the profile was granted at login; nil for a
+	// token from a file or environment variable, whose scopes are unknown.
+	Scopes []string
 }
 
 // WhoAmI reads the profile's identity (the active profile when profile is

@@ -76,11 +76,23 @@ func (opt TokenOptions) margin() (time.Duration, bool) {
 
 // TokenResult is a usable token and where it came from.
 type TokenResult struct {
-	Token        *oauth2.Token
-	Profile      string
-	Source       Source
+	// Token is the access token to use (never nil). A token from a file or
+	// environment variable has only AccessToken and TokenType "Bearer":
+	// no refresh token and a zero (unknown) expiry.
+	Token *oauth2.Token
+	// Profile is the name of the profile the token is for. With a token
+	// file it is the profile Token was given, possibly ""; a token from an
+	// environment variable has "" when no profile was named or selected.
+	Profile string
+	// Source is where the token came from.
+	Source Source
+	// SourceDetail is the token file's path, the environment variable's
+	// name, or credentials.json's path for SourceFile; "" for
+	// SourceKeyring.
 	SourceDetail string
-	Refreshed    bool
+	// Refreshed is true when this call refreshed the token (and saved the
+	// new one).
+	Refreshed bool
 	// FallbackReason is set when a refreshed token could not be saved in
 	// the keyring and went to the credentials file (SourceDetail): the
 	// keyring's error. Tell the user, as after a login that fell back.
