@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"testing"
@@ -47,14 +48,19 @@ func BenchmarkTokenRun(b *testing.B) {
 	// path in Main saves.
 	b.Run("cobra", func(b *testing.B) {
 		for b.Loop() {
-			ios, _, _, _ := testStreams()
-			f := &factory{AppName: "authdeck", IO: ios, Getenv: getenv, Cwd: func() (string, error) { return dir, nil }, Now: time.Now}
-			f.ConfigDir = func() (string, error) { return dir, nil }
-			f.Profiles = managerFunc(f)
+			h := Authdeck("bench")
+			h.ConfigDir, h.Getenv = dir, getenv
+			h.Getwd = func() (string, error) { return dir, nil }
+			errOut := &bytes.Buffer{}
+			h.Stdout, h.Stderr = io.Discard, errOut
+			f, err := newFactory(h)
+			if err != nil {
+				b.Fatal(err)
+			}
 			root := newRootCmd(f)
 			root.SetArgs([]string{"token"})
 			if code := execute(ctx, root, f); code != 0 {
-				b.Fatalf("exit %d", code)
+				b.Fatalf("exit %d: %s", code, errOut)
 			}
 		}
 	})
