@@ -18,7 +18,6 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"golang.org/x/oauth2"
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/bigcode"
@@ -177,17 +176,7 @@ func TestBrowserVerificationPageWithoutJavaScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		tok *oauth2.Token
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		pctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		tok, err := cfg.DeviceAccessToken(pctx, da)
-		done <- result{tok, err}
-	}()
+	done := awaitDeviceToken(cfg, da)
 
 	if status, kind := navigateDOM(t, ctx, da.VerificationURI); status != 200 || kind != "entry" {
 		t.Fatalf("verification page: %d %s", status, kind)

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/oauth2"
 )
 
 // chromium starts a headless Chromium with a fresh profile, or skips (fails
@@ -143,17 +142,7 @@ func TestBrowserVerificationPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		type result struct {
-			tok *oauth2.Token
-			err error
-		}
-		done := make(chan result, 1)
-		go func() {
-			pctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			tok, err := cfg.DeviceAccessToken(pctx, da)
-			done <- result{tok, err}
-		}()
+		done := awaitDeviceToken(cfg, da)
 
 		if status, kind := navigate(t, ctx, da.VerificationURI); status != 200 || kind != "entry" {
 			t.Fatalf("verification page: %d %s", status, kind)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // clock is a settable Options.Now.
@@ -167,3 +169,22 @@ func decideViaForm(t *testing.T, s *Server, userCode, login, action string) (int
 }
 
 func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+
+// tokenResult is what a background wait for a device token ended with.
+type tokenResult struct {
+	tok *oauth2.Token
+	err error
+}
+
+// awaitDeviceToken polls for da's token in the background with
+// golang.org/x/oauth2's client, for at most a minute.
+func awaitDeviceToken(cfg *oauth2.Config, da *oauth2.DeviceAuthResponse) <-chan tokenResult {
+	done := make(chan tokenResult, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		tok, err := cfg.DeviceAccessToken(ctx, da)
+		done <- tokenResult{tok, err}
+	}()
+	return done
+}
