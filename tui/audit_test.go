@@ -610,3 +610,25 @@ func TestKeyMapNotSharedBetweenUpdates(t *testing.T) {
 		t.Fatalf("the earlier model's help changed: %s", before.helpView())
 	}
 }
+
+// A styled line is cut by the cells it shows, never inside an escape
+// sequence: the host line of a login on a colour terminal was cut to
+// "Host: 127.0.0." by counting its escape bytes as cells.
+func TestTruncStyled(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	c := common{styles: defaultStyles(r, Theme{}), keys: defaultKeyMap(), dark: true}
+	hl := newLogin(c, newFixture(0).deps).hostLine("http://127.0.0.1:44765/device")
+	if got := trunc(hl, 64); got != hl {
+		t.Fatalf("trunc(%q, 64) = %q, want it whole", hl, got)
+	}
+	if got := stripANSI(trunc(hl, 10)); got != "Host: 127…" {
+		t.Fatalf("trunc to 10 cells shows %q, want %q", got, "Host: 127…")
+	}
+	if got := width(hl); got != len("Host: 127.0.0.1") {
+		t.Fatalf("width = %d, want %d", got, len("Host: 127.0.0.1"))
+	}
+	if got := cell(hl, 20); width(got) != 20 {
+		t.Fatalf("cell pads to %d cells, want 20", width(got))
+	}
+}

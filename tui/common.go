@@ -9,6 +9,7 @@ import (
 	"github.com/authdeck/authdeck/internal/textsafe"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/mattn/go-runewidth"
 )
 
@@ -41,16 +42,30 @@ func isASCII(s string) bool {
 
 // width is the cell width of s (fast for ASCII, the common case).
 func width(s string) int {
+	if styled(s) {
+		return ansi.StringWidth(s)
+	}
 	if isASCII(s) {
 		return len(s)
 	}
 	return runewidth.StringWidth(s)
 }
 
+// styled reports whether s holds escape sequences (a rendered style).
+// Strings from servers and files never do: clean strips them.
+func styled(s string) bool { return strings.IndexByte(s, '\x1b') >= 0 }
+
 // trunc cuts s to w cells, ending with "…" when cut.
 func trunc(s string, w int) string {
 	if w <= 0 {
 		return ""
+	}
+	if styled(s) {
+		// Escape sequences take no cells, and are never cut in two.
+		if ansi.StringWidth(s) <= w {
+			return s
+		}
+		return ansi.Truncate(s, w, "…")
 	}
 	if isASCII(s) {
 		if len(s) <= w {
