@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -14,49 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authdeck/authdeck/internal/logtest"
 	"github.com/authdeck/authdeck/profiles"
 )
-
-// recordingHandler keeps every record, with its attributes, as text.
-type recordingHandler struct {
-	mu  *sync.Mutex
-	buf *bytes.Buffer
-	h   slog.Handler
-	n   *int
-}
-
-func newRecordingHandler() *recordingHandler {
-	buf := &bytes.Buffer{}
-	return &recordingHandler{mu: &sync.Mutex{}, buf: buf, n: new(int),
-		h: slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})}
-}
-
-func (r *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
-
-func (r *recordingHandler) Handle(ctx context.Context, rec slog.Record) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	*r.n++
-	return r.h.Handle(ctx, rec)
-}
-
-func (r *recordingHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	c := *r
-	c.h = r.h.WithAttrs(as)
-	return &c
-}
-
-func (r *recordingHandler) WithGroup(name string) slog.Handler {
-	c := *r
-	c.h = r.h.WithGroup(name)
-	return &c
-}
-
-func (r *recordingHandler) text() (string, int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.buf.String(), *r.n
-}
 
 // TestKitLogsThroughHostLoggerWithoutSecrets: with Host.Logger set, a
 // login, a token refresh and a logout through the Kit each leave records
@@ -94,7 +53,7 @@ func TestKitLogsThroughHostLoggerWithoutSecrets(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 
-	rec := newRecordingHandler()
+	rec := logtest.New()
 	secrets := profiles.NewMemSecrets()
 	e := &embedded{name: "acme", dir: t.TempDir(), out: &hostBuffer{}, err: &hostBuffer{}, env: map[string]string{}}
 	ep := srv.Endpoints()
@@ -153,9 +112,9 @@ func TestKitLogsThroughHostLoggerWithoutSecrets(t *testing.T) {
 		}},
 	}
 	for _, st := range steps {
-		_, before := rec.text()
+		_, before := rec.Text()
 		st.run()
-		logs, after := rec.text()
+		logs, after := rec.Text()
 		if after == before {
 			t.Errorf("%s left no record in the host's logger", st.name)
 		}
@@ -171,7 +130,7 @@ func TestKitLogsThroughHostLoggerWithoutSecrets(t *testing.T) {
 	if len(secretValues) < 4 {
 		t.Fatalf("collected %d distinct token values, want the access and refresh tokens of the login and of the refresh", len(secretValues))
 	}
-	logs, _ := rec.text()
+	logs, _ := rec.Text()
 	for _, v := range append(secretValues, clientSecret) {
 		if strings.Contains(logs, v) {
 			t.Errorf("a log record holds a secret (%.6s...):\n%s", v, logs)

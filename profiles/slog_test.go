@@ -1,55 +1,13 @@
 package profiles
 
 import (
-	"bytes"
-	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/authdeck/authdeck/internal/logtest"
 )
-
-// recorder is a slog.Handler that renders every record (message and all
-// attributes, at every level) as text and keeps it.
-type recorder struct {
-	mu      *sync.Mutex
-	buf     *bytes.Buffer
-	n       *int
-	handler slog.Handler
-}
-
-func newRecorder() *recorder {
-	buf := &bytes.Buffer{}
-	return &recorder{mu: &sync.Mutex{}, buf: buf, n: new(int), handler: slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})}
-}
-
-func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
-
-func (r *recorder) Handle(ctx context.Context, rec slog.Record) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	*r.n++
-	return r.handler.Handle(ctx, rec)
-}
-
-func (r *recorder) WithAttrs(as []slog.Attr) slog.Handler {
-	c := *r
-	c.handler = r.handler.WithAttrs(as)
-	return &c
-}
-
-func (r *recorder) WithGroup(name string) slog.Handler {
-	c := *r
-	c.handler = r.handler.WithGroup(name)
-	return &c
-}
-
-func (r *recorder) text() (string, int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.buf.String(), *r.n
-}
 
 // TestLogsCarryNoSecrets: with App.Logger recording everything down to
 // debug, a login save, a refresh, a login whose keyring fails (fallback to
@@ -58,7 +16,7 @@ func (r *recorder) text() (string, int) {
 func TestLogsCarryNoSecrets(t *testing.T) {
 	f := newFakeAS(t)
 	f.secret = testClientSecret
-	rec := newRecorder()
+	rec := logtest.New()
 	app := testApp(t)
 	app.Secrets = nil
 	app.Logger = slog.New(rec)
@@ -76,11 +34,11 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	keep := func(vals ...string) { secrets = append(secrets, vals...) }
 	step := func(what string, fn func() error) {
 		t.Helper()
-		_, before := rec.text()
+		_, before := rec.Text()
 		if err := fn(); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if _, after := rec.text(); after == before {
+		if _, after := rec.Text(); after == before {
 			t.Fatalf("%s logged nothing", what)
 		}
 	}
@@ -126,7 +84,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		return err
 	})
 
-	text, n := rec.text()
+	text, n := rec.Text()
 	for _, want := range []string{"login saved", "token refreshed", "keyring unusable", "keyring call"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("no %q record among the %d logged", want, n)
