@@ -83,11 +83,13 @@ loopback); Go drops the Authorization header on redirects to another host.`,
 			if opts.Timeout <= 0 {
 				return flagErrorf("--timeout must be positive")
 			}
-			if runF != nil {
-				return runF(opts)
-			}
 			if !c.Flags().Changed("min-ttl") {
 				opts.MinTTL = 0 // profiles' default: 5m, at most half the token's life
+			} else if opts.MinTTL == 0 {
+				opts.MinTTL = profiles.NoMinTTL // an explicit 0 means no margin, as for token
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return apiRun(c.Context(), opts)
 		},

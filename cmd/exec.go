@@ -77,11 +77,13 @@ one that lasts long enough.`,
 			if opts.MinTTL < 0 {
 				return flagErrorf("--min-ttl must not be negative")
 			}
-			if runF != nil {
-				return runF(opts)
-			}
 			if !c.Flags().Changed("min-ttl") {
 				opts.MinTTL = 0 // profiles' default: 5m, at most half the token's life
+			} else if opts.MinTTL == 0 {
+				opts.MinTTL = profiles.NoMinTTL // an explicit 0 means no margin, as for token
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return execRun(c.Context(), opts)
 		},

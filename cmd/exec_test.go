@@ -162,3 +162,32 @@ func TestExecCommandFlags(t *testing.T) {
 		t.Errorf("--env 1BAD: err = %v, want a flagError", err)
 	}
 }
+
+// TestMinTTLFlagMeaning: api and exec leave --min-ttl to the profiles
+// default (0) when it is not given, pass a given value on, and take an
+// explicit 0 as "no margin" (profiles.NoMinTTL), as token does.
+func TestMinTTLFlagMeaning(t *testing.T) {
+	ios, _, _, _ := testStreams()
+	f := &factory{AppName: "authdeck", IO: ios}
+	for _, tt := range []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, 0},
+		{[]string{"--min-ttl", "30m"}, 30 * time.Minute},
+		{[]string{"--min-ttl", "0"}, profiles.NoMinTTL},
+	} {
+		var api *apiOptions
+		c := newCmdAPI(f, func(o *apiOptions) error { api = o; return nil })
+		c.SetArgs(append(append([]string{}, tt.args...), "https://x.example/y"))
+		if err := c.Execute(); err != nil || api.MinTTL != tt.want {
+			t.Errorf("api %v: MinTTL = %v (err %v), want %v", tt.args, api.MinTTL, err, tt.want)
+		}
+		var ex *execOptions
+		c = newCmdExec(f, func(o *execOptions) error { ex = o; return nil })
+		c.SetArgs(append(append([]string{}, tt.args...), "--", "true"))
+		if err := c.Execute(); err != nil || ex.MinTTL != tt.want {
+			t.Errorf("exec %v: MinTTL = %v (err %v), want %v", tt.args, ex.MinTTL, err, tt.want)
+		}
+	}
+}
