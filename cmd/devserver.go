@@ -115,6 +115,12 @@ func devServerRun(ctx context.Context, o *devServerOptions) error {
 		fmt.Fprintln(o.IO.ErrOut, "Stopped.")
 		return nil
 	case <-srv.Done():
+		if ctx.Err() != nil {
+			// The server was started with ctx, so it may notice the
+			// cancellation before this select does: still a clean stop.
+			fmt.Fprintln(o.IO.ErrOut, "Stopped.")
+			return nil
+		}
 	}
 	if err := srv.Wait(); err != nil {
 		return fmt.Errorf("the dev server stopped: %w", err)

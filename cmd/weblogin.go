@@ -71,12 +71,6 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 	// Paste when the browser may not reach our listener: another machine
 	// (SSH), or a browser the user starts themselves.
 	paste := auth.WebOffersPaste(remote, canOpen)
-	if o.JSON {
-		ev.emit(browserURLEvent{
-			Event: "browser_url", Server: s.Name, URL: flow.AuthURL(), RedirectURI: flow.RedirectURL(),
-			ExpiresAt: flow.Deadline().UTC().Format(time.RFC3339),
-		})
-	}
 	fmt.Fprintf(w, "Open this address in a browser to sign in to %s:\n  %s\n", textsafe.Clean(s.Name), flow.AuthURL())
 	if paste {
 		fmt.Fprintf(w, "If that browser runs on another machine, it ends on an address starting with\n  %s\nthat does not load: copy that whole address from its address bar, paste it here and press Enter.\n", flow.RedirectURL())
@@ -85,6 +79,14 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 		fmt.Fprintf(w, "Or press Ctrl-C and run without --web to use the device flow, which needs no address pasted back.\n")
 	}
 	fmt.Fprintf(w, "Waiting for the browser (until %s)...\n", flow.Deadline().Local().Format("15:04:05"))
+	// The event last: a script that reacts to it finds the instructions
+	// above already written.
+	if o.JSON {
+		ev.emit(browserURLEvent{
+			Event: "browser_url", Server: s.Name, URL: flow.AuthURL(), RedirectURI: flow.RedirectURL(),
+			ExpiresAt: flow.Deadline().UTC().Format(time.RFC3339),
+		})
+	}
 
 	if canOpen {
 		done := make(chan struct{})
