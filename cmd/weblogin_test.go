@@ -205,25 +205,8 @@ func TestLoginWebPastedURL(t *testing.T) {
 	e.addWebServer(t, f, false)
 	e.env["SSH_CONNECTION"] = "10.0.0.1 5000 10.0.0.2 22"
 	e.canBrowser = true // the SSH check must win on its own
-	stdinR, stdinW := io.Pipe()
-	defer stdinW.Close()
-	lw := &lineWriter{lines: make(chan string, 16)}
-	e.f.IO.In, e.f.IO.Out = stdinR, lw
-	errLog := &syncBuffer{}
-	e.f.IO.ErrOut = errLog
-
-	done := make(chan int, 1)
-	go func() { done <- e.run("login --web --json") }()
-
-	var bu map[string]any
-	select {
-	case line := <-lw.lines:
-		if err := json.Unmarshal([]byte(line), &bu); err != nil || bu["event"] != "browser_url" {
-			t.Fatalf("first event %q, want browser_url", line)
-		}
-	case code := <-done:
-		t.Fatalf("login ended early: exit %d\n%s", code, errLog.String())
-	}
+	l := startWebLoginJSON(t, e)
+	stdinW, lw, errLog, done, bu := l.stdin, l.out, l.errLog, l.done, l.browserURL
 	// The browser, elsewhere: follow /authorize, but do not reach 127.0.0.1.
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := hc.Get(bu["url"].(string))
@@ -269,6 +252,36 @@ func TestLoginWebPastedURL(t *testing.T) {
 	if len(e.browsed) != 0 {
 		t.Errorf("a browser was opened over SSH: %v", e.browsed)
 	}
+}
+
+// webLoginJSON is a `login --web --json` running in the background, its
+// browser_url event read.
+type webLoginJSON struct {
+	stdin      *io.PipeWriter // the terminal's input: paste addresses here
+	out        *lineWriter    // the JSON events after browser_url
+	errLog     *syncBuffer    // stderr
+	done       chan int       // the exit code, when the login ends
+	browserURL map[string]any // the browser_url event
+}
+
+// startWebLoginJSON runs `login --web --json` in e in the background and
+// waits for its browser_url event.
+func startWebLoginJSON(t *testing.T, e *testEnv) webLoginJSON {
+	t.Helper()
+	stdinR, stdinW := io.Pipe()
+	t.Cleanup(func() { stdinW.Close() })
+	l := webLoginJSON{stdin: stdinW, out: &lineWriter{lines: make(chan string, 16)}, errLog: &syncBuffer{}, done: make(chan int, 1)}
+	e.f.IO.In, e.f.IO.Out, e.f.IO.ErrOut = stdinR, l.out, l.errLog
+	go func() { l.done <- e.run("login --web --json") }()
+	select {
+	case line := <-l.out.lines:
+		if err := json.Unmarshal([]byte(line), &l.browserURL); err != nil || l.browserURL["event"] != "browser_url" {
+			t.Fatalf("first event %q, want browser_url", line)
+		}
+	case code := <-l.done:
+		t.Fatalf("login ended early: exit %d\n%s", code, l.errLog.String())
+	}
+	return l
 }
 
 // syncBuffer is a strings.Builder safe for the login's goroutines.
@@ -458,24 +471,8 @@ func TestLoginWebForgedCallbackAndSSHHint(t *testing.T) {
 	e := newTestEnv(t, nil)
 	e.addWebServer(t, f, true)
 	e.env["SSH_CONNECTION"] = "10.0.0.1 5000 10.0.0.2 22"
-	stdinR, stdinW := io.Pipe()
-	defer stdinW.Close()
-	lw := &lineWriter{lines: make(chan string, 16)}
-	e.f.IO.In, e.f.IO.Out = stdinR, lw
-	errLog := &syncBuffer{}
-	e.f.IO.ErrOut = errLog
-
-	done := make(chan int, 1)
-	go func() { done <- e.run("login --web --json") }()
-	var bu map[string]any
-	select {
-	case line := <-lw.lines:
-		if err := json.Unmarshal([]byte(line), &bu); err != nil || bu["event"] != "browser_url" {
-			t.Fatalf("first event %q, want browser_url", line)
-		}
-	case code := <-done:
-		t.Fatalf("login ended early: exit %d\n%s", code, errLog.String())
-	}
+	l := startWebLoginJSON(t, e)
+	stdinW, errLog, done, bu := l.stdin, l.errLog, l.done, l.browserURL
 	forged := bu["redirect_uri"].(string) + "?state=forged&code=x"
 	res, err := http.Get(forged)
 	if err != nil {
