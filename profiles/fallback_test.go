@@ -18,11 +18,7 @@ func TestRefreshSaveFallsBackToFile(t *testing.T) {
 	app := testApp(t)
 	app.Secrets = nil
 	m := open(t, app)
-	k := m.keyring.(*Keyring)
-	mem := &memBackend{items: map[string]string{}}
-	sw := &switchBackend{b: mem}
-	k.backend, k.timeout = sw, 100*time.Millisecond
-	k.available = func() error { return nil }
+	mem, sw := switchableKeyring(m)
 	addFakeServer(t, m, f)
 	ctx := ctxT(t)
 	old := f.issue(time.Now().Add(-time.Minute))
@@ -97,11 +93,7 @@ func TestRefreshSaveFileFailsToo(t *testing.T) {
 	app := testApp(t)
 	app.Secrets = nil
 	m := open(t, app)
-	k := m.keyring.(*Keyring)
-	mem := &memBackend{items: map[string]string{}}
-	sw := &switchBackend{b: mem}
-	k.backend, k.timeout = sw, 100*time.Millisecond
-	k.available = func() error { return nil }
+	mem, sw := switchableKeyring(m)
 	addFakeServer(t, m, f)
 	ctx := ctxT(t)
 	_, _, err := m.SaveLogin(ctx, "test", f.issue(time.Now().Add(-time.Minute)), alice(), SaveOptions{})
@@ -154,3 +146,15 @@ func (s *switchBackend) Set(service, user, pass string) error {
 }
 func (s *switchBackend) Get(service, user string) (string, error) { return s.get().Get(service, user) }
 func (s *switchBackend) Delete(service, user string) error        { return s.get().Delete(service, user) }
+
+// switchableKeyring puts m's keyring on an in-memory backend that a test
+// can swap (sw.set) for a failing one mid-way, with a 100 ms timeout; mem
+// keeps what was stored.
+func switchableKeyring(m *Manager) (*memBackend, *switchBackend) {
+	k := m.keyring.(*Keyring)
+	mem := &memBackend{items: map[string]string{}}
+	sw := &switchBackend{b: mem}
+	k.backend, k.timeout = sw, 100*time.Millisecond
+	k.available = func() error { return nil }
+	return mem, sw
+}

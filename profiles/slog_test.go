@@ -21,11 +21,7 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	app.Secrets = nil
 	app.Logger = slog.New(rec)
 	m := open(t, app)
-	k := m.keyring.(*Keyring)
-	mem := &memBackend{items: map[string]string{}}
-	sw := &switchBackend{b: mem}
-	k.backend, k.timeout = sw, 100*time.Millisecond
-	k.available = func() error { return nil }
+	mem, sw := switchableKeyring(m)
 	ctx := ctxT(t)
 	if _, err := m.AddServer(ctx, Server{Name: "test", Endpoints: f.endpoints(), ClientID: "cli", ClientSecret: testClientSecret}); err != nil {
 		t.Fatal(err)
