@@ -152,25 +152,19 @@ func profileRow(name string) *regexp.Regexp {
 // selectProfile moves the cursor to the row of name.
 func (e *e2eRun) selectProfile(name string) {
 	e.t.Helper()
-	sel := regexp.MustCompile(`(?m)^ *>[● ] ` + regexp.QuoteMeta(name) + ` `)
-	for i := 0; i < 8; i++ {
-		if sel.MatchString(e.x.screen()) {
-			return
-		}
-		if i < 4 {
-			e.x.keys("Up")
-		} else {
-			e.x.keys("Down")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	e.t.Fatalf("could not select %s:\n%s", name, e.x.screen())
+	e.selectRow(regexp.MustCompile(`(?m)^ *>[● ] `+regexp.QuoteMeta(name)+` `), name)
 }
 
 // selectServer moves the cursor to the servers tab's row of name.
 func (e *e2eRun) selectServer(name string) {
 	e.t.Helper()
-	sel := regexp.MustCompile(`(?m)^ *>  ` + regexp.QuoteMeta(name) + ` `)
+	e.selectRow(regexp.MustCompile(`(?m)^ *>  `+regexp.QuoteMeta(name)+` `), "server "+name)
+}
+
+// selectRow moves the cursor up, then down, until the screen matches sel
+// (the selected row), and fails naming what after 8 moves.
+func (e *e2eRun) selectRow(sel *regexp.Regexp, what string) {
+	e.t.Helper()
 	for i := 0; i < 8; i++ {
 		if sel.MatchString(e.x.screen()) {
 			return
@@ -182,7 +176,7 @@ func (e *e2eRun) selectServer(name string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	e.t.Fatalf("could not select server %s:\n%s", name, e.x.screen())
+	e.t.Fatalf("could not select %s:\n%s", what, e.x.screen())
 }
 
 // footerOffers reports whether the help footer (the last non-blank line)
