@@ -396,7 +396,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 	var status int
 	var p *page
 	switch {
-	case ar == nil || ar.session != se:
+	case ar == nil || ar.session.id != se.id:
 		status, p = http.StatusBadRequest, &page{Kind: "error", Tone: "bad", Title: "Unknown request", Heading: "This sign-in request is not known",
 			Lines: []string{"The server does not know this request (it may have restarted)."}, Restart: true}
 	case ar.decided:

@@ -54,16 +54,31 @@ const (
 // the server supports.
 var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
 
-// MaxWrongCodes is how many wrong user codes one browser session may enter
-// before the verification page refuses further attempts for LockoutPeriod.
+// MaxWrongCodes is how many wrong user codes one browser session may send
+// with the verification form before the page refuses that session for
+// LockoutPeriod. Only the page's own form counts: a POST with the session's
+// CSRF token, which another site cannot read. Code links
+// (/device?user_code=, which any site can make a browser open, with or
+// without its cookie) and forms without the token never count, so they
+// cannot lock anybody out.
 const MaxWrongCodes = 5
 
 // LockoutPeriod is how long a browser session that entered MaxWrongCodes
 // wrong codes is refused.
 const LockoutPeriod = 5 * time.Minute
 
-// MaxWrongCodesPerMinute caps wrong user codes across all sessions, so that
-// starting fresh sessions does not get around MaxWrongCodes.
+// MaxWrongCodesPerMinute caps wrong user codes sent with the form across
+// all sessions, so that starting fresh sessions (which is free) does not
+// get around MaxWrongCodes; past it the form refuses every code until the
+// minute is over. One session can spend at most MaxWrongCodes of it per
+// LockoutPeriod. Only a client that can read the page (a local program, not
+// another web site) can spend it at all.
+//
+// Codes are 8 letters from a 20-letter alphabet: 20^8 ≈ 2.6·10^10. With
+// this cap and as many code-link lookups (maxLinkMissesPerMinute), at most
+// 60 codes a minute are tried, about 600 in a code's default 10-minute life
+// (twice that across a window boundary): a chance of about 5·10^-8 of hitting
+// one pending code.
 const MaxWrongCodesPerMinute = 30
 
 // User is a demo account a person can sign in as on the verification page.
@@ -124,6 +139,8 @@ type Server struct {
 	hs      *http.Server
 	key     *ecdsa.PrivateKey
 	kid     string
+	// sessionKey signs session cookies and derives their CSRF tokens.
+	sessionKey []byte
 
 	stopOnce sync.Once
 	done     chan struct{}
@@ -160,6 +177,8 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		done:   make(chan struct{}),
 		state:  newState(),
 	}
+	s.sessionKey = make([]byte, 32)
+	rand.Read(s.sessionKey) // never fails (crypto/rand)
 	s.handler = s.routes()
 	s.hs = &http.Server{
 		Handler:           s.handler,

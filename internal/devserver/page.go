@@ -2,6 +2,7 @@ package devserver
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -273,40 +275,41 @@ func (s *Server) render(w http.ResponseWriter, status int, p *page) {
 }
 
 // session returns the browser's session, making one (and setting its
-// cookie) when there is none.
+// cookie) when there is none. A session is its cookie alone: a random id,
+// the time it was made and a MAC with the server's key; its CSRF token is
+// derived from the cookie with the same key. The server keeps nothing per
+// session, so requests without the cookie (any site can make a browser send
+// them) cannot fill its memory or push out a person's session.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) *session {
+	if se := s.existingSession(r); se != nil {
+		return se
+	}
 	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, err := r.Cookie(s.sessionCookie()); err == nil {
-		if se := s.state.sessions[c.Value]; se != nil && now.Before(se.created.Add(sessionTTL)) {
-			return se
-		}
-	}
-	if len(s.state.sessions) >= maxSessions {
-		s.sweepLocked(now)
-		for len(s.state.sessions) >= maxSessions { // still full: drop the oldest
-			var oldest string
-			for k, se := range s.state.sessions {
-				if oldest == "" || se.created.Before(s.state.sessions[oldest].created) {
-					oldest = k
-				}
-			}
-			delete(s.state.sessions, oldest)
-		}
-	}
-	id := randomToken("", 24)
-	se := &session{csrf: randomToken("", 24), created: now}
-	s.state.sessions[id] = se
+	base := randomToken("", 18) + "." + strconv.FormatInt(now.Unix(), 10)
+	se := s.sessionOf(base+"."+s.mac("session", base), time.Unix(now.Unix(), 0))
 	http.SetCookie(w, &http.Cookie{
 		Name:     s.sessionCookie(),
-		Value:    id,
+		Value:    se.id,
 		Path:     "/", // the verification page and the consent page
 		MaxAge:   int(sessionTTL / time.Second),
 		HttpOnly: true,
 		SameSite: http.SameSiteStrictMode,
 	})
 	return se
+}
+
+func (s *Server) sessionOf(id string, created time.Time) *session {
+	return &session{id: id, csrf: s.mac("csrf", id), created: created}
+}
+
+// mac is HMAC-SHA256 of msg for purpose under the server's session key, in
+// base64url.
+func (s *Server) mac(purpose, msg string) string {
+	m := hmac.New(sha256.New, s.sessionKey)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // sessionCookie is this server's session cookie name. Browsers keep
@@ -323,19 +326,30 @@ func (s *Server) sessionCookie() string {
 }
 
 // existingSession returns the browser's session or nil; it never makes one.
+// A cookie this server did not make, or made more than sessionTTL ago, is
+// no session.
 func (s *Server) existingSession(r *http.Request) *session {
 	c, err := r.Cookie(s.sessionCookie())
 	if err != nil {
 		return nil
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	se := s.state.sessions[c.Value]
-	if se == nil || !now.Before(se.created.Add(sessionTTL)) {
+	i := strings.LastIndexByte(c.Value, '.')
+	if i < 0 {
 		return nil
 	}
-	return se
+	base, sig := c.Value[:i], c.Value[i+1:]
+	if !hmac.Equal([]byte(sig), []byte(s.mac("session", base))) {
+		return nil
+	}
+	sec, err := strconv.ParseInt(base[strings.LastIndexByte(base, '.')+1:], 10, 64)
+	if err != nil {
+		return nil
+	}
+	created := time.Unix(sec, 0)
+	if !s.now().Before(created.Add(sessionTTL)) {
+		return nil
+	}
+	return s.sessionOf(c.Value, created)
 }
 
 func (s *Server) userOptions(selected string) []pageUser {
@@ -358,9 +372,27 @@ func (s *Server) confirmPage(se *session, dc *deviceCode, selected, errMsg strin
 	return p
 }
 
-// checkCode looks a typed code up on behalf of a browser session, counting
-// wrong codes. It returns the pending code, or the page and status to show.
+// checkCode looks up a code that the session's own form sent (a POST with
+// its CSRF token), counting a wrong code against the session and the
+// server. It returns the pending code, or the page and status to show.
 func (s *Server) checkCode(se *session, input string) (*deviceCode, *page, int) {
+	return s.lookupCode(se, input, true)
+}
+
+// checkLink looks up the code of a code link (/device?user_code=): any site
+// can make a browser open one, with or without its cookie, so a wrong code
+// in it counts against nobody. Links that name no pending code are looked
+// up at most maxLinkMissesPerMinute times a minute; past that the code is
+// only put in the form, for the person to send.
+func (s *Server) checkLink(se *session, input string) (*deviceCode, *page, int) {
+	return s.lookupCode(se, input, false)
+}
+
+// maxLinkMissesPerMinute caps code links looked up that name no pending
+// code, across the server (see MaxWrongCodesPerMinute for the arithmetic).
+const maxLinkMissesPerMinute = 30
+
+func (s *Server) lookupCode(se *session, input string, fromForm bool) (*deviceCode, *page, int) {
 	now := s.now()
 	s.mu.Lock()
 	if p := s.lockedLocked(se, now); p != nil {
@@ -368,20 +400,27 @@ func (s *Server) checkCode(se *session, input string) (*deviceCode, *page, int) 
 		return nil, p, http.StatusTooManyRequests
 	}
 	code, ok := normalizeUserCode(input)
+	if ok && !fromForm && s.state.linkMiss.full(now, maxLinkMissesPerMinute) {
+		s.mu.Unlock()
+		return nil, s.entryPage(se, input, ""), http.StatusOK
+	}
 	var dc *deviceCode
 	res := lookupUnknown
 	if ok {
 		dc, res = s.lookupLocked(code, now)
 	}
-	left := 0
+	left := -1
 	if res == lookupUnknown {
-		se.wrong++
-		se.lastWrong = now
-		left = MaxWrongCodes - se.wrong
-		if now.Sub(s.state.wrongSince) > time.Minute {
-			s.state.wrongSince, s.state.wrongCount = now, 0
+		switch {
+		case fromForm:
+			g := s.guessesLocked(se.id, now)
+			g.wrong++
+			g.last = now
+			left = MaxWrongCodes - g.wrong
+			s.state.wrong.add(now)
+		case ok:
+			s.state.linkMiss.add(now)
 		}
-		s.state.wrongCount++
 	}
 	s.mu.Unlock()
 
@@ -405,23 +444,52 @@ func (s *Server) checkCode(se *session, input string) (*deviceCode, *page, int) 
 	} else {
 		msg = "That is not a code: codes are eight letters, like BCDF-GHJK (only the letters " + userCodeAlphabet + " are used)."
 	}
-	if left <= 0 {
-		return nil, s.lockedPage(), http.StatusTooManyRequests
+	if fromForm {
+		if left <= 0 {
+			return nil, s.lockedPage(), http.StatusTooManyRequests
+		}
+		msg += fmt.Sprintf(" %d attempt%s left.", left, plural(left))
 	}
-	msg += fmt.Sprintf(" %d attempt%s left.", left, plural(left))
 	return nil, s.entryPage(se, input, msg), http.StatusBadRequest
 }
 
+// guessesLocked returns the record of the session's wrong codes, making
+// one. Records go once their lockout is over (sweepLocked); at most
+// maxSessions are kept, which the server-wide cap on wrong codes keeps far
+// off (MaxWrongCodesPerMinute times the minutes of LockoutPeriod), so
+// dropping the oldest when full never helps anybody past that cap. s.mu is
+// held.
+func (s *Server) guessesLocked(id string, now time.Time) *guesses {
+	if g := s.state.guesses[id]; g != nil {
+		return g
+	}
+	if len(s.state.guesses) >= maxSessions {
+		s.sweepLocked(now)
+		for len(s.state.guesses) >= maxSessions {
+			var oldest string
+			for k, g := range s.state.guesses {
+				if oldest == "" || g.last.Before(s.state.guesses[oldest].last) {
+					oldest = k
+				}
+			}
+			delete(s.state.guesses, oldest)
+		}
+	}
+	g := &guesses{}
+	s.state.guesses[id] = g
+	return g
+}
+
 // lockedLocked returns the "too many attempts" page when se, or the server
-// as a whole, has entered too many wrong codes. s.mu is held.
+// as a whole, has had too many wrong codes sent with the form. s.mu is held.
 func (s *Server) lockedLocked(se *session, now time.Time) *page {
-	if se.wrong >= MaxWrongCodes {
-		if now.Sub(se.lastWrong) < LockoutPeriod {
+	if g := s.state.guesses[se.id]; g != nil && g.wrong >= MaxWrongCodes {
+		if now.Sub(g.last) < LockoutPeriod {
 			return s.lockedPage()
 		}
-		se.wrong = 0
+		delete(s.state.guesses, se.id)
 	}
-	if now.Sub(s.state.wrongSince) <= time.Minute && s.state.wrongCount >= MaxWrongCodesPerMinute {
+	if s.state.wrong.full(now, MaxWrongCodesPerMinute) {
 		return s.lockedPage()
 	}
 	return nil
@@ -451,7 +519,7 @@ func (s *Server) handleDevicePage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, s.entryPage(se, "", ""))
 		return
 	}
-	dc, p, status := s.checkCode(se, input)
+	dc, p, status := s.checkLink(se, input)
 	if dc != nil {
 		s.render(w, http.StatusOK, s.confirmPage(se, dc, "", ""))
 		return

@@ -20,7 +20,7 @@ const userCodeLen = 8
 // Limits that keep a long-running server's memory bounded.
 const (
 	maxLiveCodes   = 1000
-	maxSessions    = 1000
+	maxSessions    = 1000 // sessions whose wrong codes are remembered
 	sessionTTL     = time.Hour
 	keepDeadCodes  = 10 * time.Minute // an expired or used code is still recognised this long
 	pollGraceRatio = 4                // a poll up to interval/4 early is not "too fast"
@@ -78,12 +78,38 @@ type token struct {
 	spent   bool // refresh tokens: already exchanged (rotation)
 }
 
-// session is one browser on the verification page.
+// session is one browser on the verification and consent pages. It lives
+// only in its cookie (see Server.session): the server keeps nothing per
+// session, so requests that make sessions cost it no memory.
 type session struct {
-	csrf      string
-	created   time.Time
-	wrong     int
-	lastWrong time.Time
+	id      string // the cookie's value
+	csrf    string // derived from id with the server's key
+	created time.Time
+}
+
+// guesses are one session's wrong codes on the verification page.
+type guesses struct {
+	wrong int
+	last  time.Time
+}
+
+// window counts events in a fixed one-minute window.
+type window struct {
+	since time.Time
+	n     int
+}
+
+// full reports whether max events happened in the current window.
+func (w *window) full(now time.Time, max int) bool {
+	return now.Sub(w.since) <= time.Minute && w.n >= max
+}
+
+// add counts one event, starting a new window when the last one is over.
+func (w *window) add(now time.Time) {
+	if now.Sub(w.since) > time.Minute {
+		w.since, w.n = now, 0
+	}
+	w.n++
 }
 
 type state struct {
@@ -92,13 +118,14 @@ type state struct {
 	codes     map[string]*deviceCode // by device code
 	userCodes map[string]*deviceCode // by normalised user code
 	tokens    map[string]*token
-	sessions  map[string]*session
+	guesses   map[string]*guesses     // by session id: sessions that entered wrong codes
 	requests  map[string]*authRequest // consent pages waiting for a decision, by id
 	authCodes map[string]*authCode    // authorization codes, by code
 	lastSweep time.Time
-	// Server-wide wrong-code window.
-	wrongSince time.Time
-	wrongCount int
+	// Server-wide windows: wrong codes sent with the form, and code links
+	// (?user_code=) that were looked up and named no pending code.
+	wrong    window
+	linkMiss window
 }
 
 func newState() state {
@@ -107,7 +134,7 @@ func newState() state {
 		codes:     map[string]*deviceCode{},
 		userCodes: map[string]*deviceCode{},
 		tokens:    map[string]*token{},
-		sessions:  map[string]*session{},
+		guesses:   map[string]*guesses{},
 		requests:  map[string]*authRequest{},
 		authCodes: map[string]*authCode{},
 	}
@@ -205,7 +232,8 @@ func parseScope(raw string) ([]string, *oauthError) {
 	return out, nil
 }
 
-// sweepLocked forgets expired codes, tokens and sessions. s.mu is held.
+// sweepLocked forgets expired codes, tokens, requests and the wrong codes
+// of sessions whose lockout is over. s.mu is held.
 func (s *Server) sweepLocked(now time.Time) {
 	st := &s.state
 	if now.Sub(st.lastSweep) < sweepEvery && now.After(st.lastSweep) {
@@ -225,9 +253,9 @@ func (s *Server) sweepLocked(now time.Time) {
 			delete(st.tokens, k)
 		}
 	}
-	for k, se := range st.sessions {
-		if now.After(se.created.Add(sessionTTL)) {
-			delete(st.sessions, k)
+	for k, g := range st.guesses {
+		if now.Sub(g.last) >= LockoutPeriod {
+			delete(st.guesses, k)
 		}
 	}
 	for k, ar := range st.requests {
