@@ -10,6 +10,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +206,22 @@ func loopbackOnlyClient(t *testing.T) *http.Client {
 	}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr}
+}
+
+// TestStartDeviceBackoffCapped: the device authorization retries back off
+// like polls at a 1s interval, capped at BackoffCap(1s), within
+// StartRetryBudget.
+func TestStartDeviceBackoffCapped(t *testing.T) {
+	srv, c, clk := newFake(t, authtest.Options{})
+	waits := recordSleeps(c, clk)
+	for range 10 {
+		srv.Inject(authtest.PathDevice, authtest.ServerError(503))
+	}
+	if _, err := c.StartDevice(ctxT(t)); err == nil {
+		t.Fatal("StartDevice through ten 503s succeeded")
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, wantCap(time.Second)}
+	if !slices.Equal(*waits, want) {
+		t.Fatalf("waits %v, want %v", *waits, want)
+	}
 }
