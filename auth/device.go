@@ -22,17 +22,36 @@ const (
 	// DefaultDeviceCodeTTL is assumed when the server sends no expires_in
 	// and the device code carries no JWT exp (WorkOS).
 	DefaultDeviceCodeTTL = 15 * time.Minute
-	// MaxBackoff caps the wait after repeated transient failures (a server's
-	// Retry-After is honoured even when longer).
-	MaxBackoff = 60 * time.Second
+	// MinBackoffCap is the least cap on the wait between polls after
+	// repeated transient failures (see BackoffCap).
+	MinBackoffCap = 10 * time.Second
 
 	deviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 	slowDownStep    = 5 * time.Second // RFC 8628 §3.5
 )
 
+// BackoffCap is the longest wait between polls at interval after
+// repeated transient failures: four intervals, at least MinBackoffCap. A
+// server's Retry-After is honoured even when longer.
+func BackoffCap(interval time.Duration) time.Duration {
+	return max(4*interval, MinBackoffCap)
+}
+
+// backoff is the wait after the n-th transient failure in a row at
+// interval: the interval, doubling, up to BackoffCap(interval).
+func backoff(interval time.Duration, n int) time.Duration {
+	limit := BackoffCap(interval)
+	d := max(interval, time.Millisecond)
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
 // Retries of the device authorization request: a transient failure (5xx,
 // 429, a dropped connection, a timeout, an HTML page) is retried after
-// startBackoff, doubling, or the server's Retry-After when longer, while
+// backoff(startBackoff, n) (1s doubling, capped like polls at
+// BackoffCap(startBackoff)), or the server's Retry-After when longer, while
 // the waits add up to at most StartRetryBudget and for at most
 // startAttempts requests.
 const (
@@ -60,14 +79,13 @@ func (c *Client) StartDevice(ctx context.Context) (*DeviceCode, error) {
 		return nil, fmt.Errorf("%w: no device authorization endpoint (device_url); the server may not support the device flow", ErrNoEndpoint)
 	}
 	var waited time.Duration
-	backoff := startBackoff
 	for n := 1; ; n++ {
 		dc, err := c.startDeviceOnce(ctx)
 		var te *TransientError
 		if err == nil || !errors.As(err, &te) || ctx.Err() != nil {
 			return dc, err
 		}
-		wait := max(backoff, te.RetryAfter)
+		wait := max(backoff(startBackoff, n), te.RetryAfter)
 		switch {
 		case te.RetryAfter > StartRetryBudget-waited:
 			return nil, fmt.Errorf("%w (the server asks to retry in %s; try again later)", err, te.RetryAfter.Round(time.Second))
@@ -78,7 +96,6 @@ func (c *Client) StartDevice(ctx context.Context) (*DeviceCode, error) {
 			return nil, err
 		}
 		waited += wait
-		backoff *= 2
 	}
 }
 
@@ -207,7 +224,9 @@ func (dc *DeviceCode) VerificationHost(e Endpoints) string {
 
 // PollOnce sends exactly one device access token request (RFC 8628 §3.4) and
 // never sleeps. Pending, slow_down, denial, expiry, transient failures and
-// other server errors come back as the errors of errors.go. dc.Interval is
+// other server errors come back as the errors of errors.go. An answer over
+// MaxBodyBytes, or a JSON body cut off or broken, is a *TransientError here
+// (the next poll may well succeed), unlike for Refresh. dc.Interval is
 // updated on slow_down. A code past dc.ExpiresAt gives ErrExpiredToken
 // without a request, and the request is bounded by dc.ExpiresAt as well as
 // Client.Timeout: a token endpoint that does not answer before the code
@@ -240,6 +259,11 @@ func (c *Client) PollOnce(ctx context.Context, dc *DeviceCode) (*oauth2.Token, e
 		if parent.Err() == nil && ctx.Err() != nil {
 			return nil, fmt.Errorf("%w (the token endpoint did not answer before the code expired)", ErrExpiredToken)
 		}
+		if errors.Is(err, ErrBodyTooLarge) {
+			// the read was cut at MaxBodyBytes: a proxy's page or a
+			// glitch, worth another poll
+			return nil, &TransientError{Err: err}
+		}
 		return nil, err
 	}
 	f, oe, err := c.tokenAnswer(r)
@@ -247,6 +271,10 @@ func (c *Client) PollOnce(ctx context.Context, dc *DeviceCode) (*oauth2.Token, e
 		if r.Status == http.StatusPreconditionRequired && !r.isHTML() {
 			// Google's status for "pending", should the body be missing
 			return nil, ErrAuthorizationPending
+		}
+		var te *TransientError
+		if !errors.As(err, &te) && r.brokenJSON() {
+			return nil, c.transient(r, "%s answered HTTP %d with a cut-off or broken JSON body: %q", r.URL, r.Status, snippet(r.Body))
 		}
 		return nil, err
 	}
@@ -322,11 +350,16 @@ func (c *Client) sleepFor(ctx context.Context, d time.Duration) error {
 // counts, retries included: consecutive requests are always at least the
 // interval in force apart. On slow_down the interval grows (see PollOnce). On
 // a transient failure (5xx, 429, a dropped connection, a timeout, an HTML
-// page) it backs off exponentially from the interval up to MaxBackoff,
-// honouring Retry-After, and goes on until the code expires. It stops at once
-// on access_denied (ErrAccessDenied), expiry (ErrExpiredToken, also when the
-// next poll would fall after dc.ExpiresAt), any other OAuth error, or when
-// ctx ends (ctx.Err()).
+// page, an oversized or cut-off body) it backs off exponentially from the
+// interval up to BackoffCap of the interval in force, or waits the server's
+// Retry-After when that is longer, and goes on until the code expires. Any
+// well-formed answer (pending, slow_down) resets the backoff, so once the
+// faults stop an approved code is picked up at most one capped gap later.
+// It stops at once on access_denied (ErrAccessDenied), expiry
+// (ErrExpiredToken, also when the next poll, Retry-After included, would
+// fall after dc.ExpiresAt: it returns at the expiry), a redirect to plain
+// HTTP (ErrInsecureURL), any other OAuth error, or when ctx ends
+// (ctx.Err()).
 func (c *Client) WaitDevice(ctx context.Context, dc *DeviceCode, onAttempt func(Attempt)) (*oauth2.Token, error) {
 	if dc == nil || dc.DeviceCode == "" {
 		return nil, errors.New("no device code: call StartDevice first")
@@ -339,7 +372,7 @@ func (c *Client) WaitDevice(ctx context.Context, dc *DeviceCode, onAttempt func(
 		start = c.now()
 	}
 	next := start.Add(pollWait(dc.Interval))
-	var backoff time.Duration
+	faults := 0 // transient failures in a row
 	for n := 1; ; n++ {
 		if !dc.ExpiresAt.IsZero() && !next.Before(dc.ExpiresAt) {
 			// the next poll would come too late: wait out the code's
@@ -365,23 +398,17 @@ func (c *Client) WaitDevice(ctx context.Context, dc *DeviceCode, onAttempt func(
 			return tok, nil
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
-		case errors.Is(err, ErrAuthorizationPending):
-			backoff = 0
-			next = at.Add(pollWait(dc.Interval))
-		case errors.As(err, &se):
-			backoff = 0
+		case errors.Is(err, ErrAuthorizationPending), errors.As(err, &se):
+			// a well-formed answer: the server is back
+			faults = 0
 			next = at.Add(pollWait(dc.Interval))
 		case errors.As(err, &te):
-			if backoff == 0 {
-				backoff = dc.Interval
-			} else {
-				backoff *= 2
+			faults++
+			wait := max(pollWait(dc.Interval), backoff(dc.Interval, faults))
+			if te.RetryAfter > 0 {
+				wait = max(wait, pollWait(te.RetryAfter))
 			}
-			if backoff > MaxBackoff {
-				backoff = MaxBackoff
-			}
-			wait := max(backoff, dc.Interval, te.RetryAfter)
-			next = at.Add(pollWait(wait))
+			next = at.Add(wait)
 		default:
 			report(onAttempt, a)
 			return nil, err

@@ -333,12 +333,13 @@ func TestWaitDeviceTransient(t *testing.T) {
 	if gap := polls[2].Time.Sub(polls[1].Time); gap < 45*time.Second {
 		t.Errorf("after 429 with Retry-After 45s the next poll came after %v", gap)
 	}
-	// backoff grows: 5s, then 10s (but Retry-After 45s), 20s, 40s, 60s cap
-	if gap := polls[5].Time.Sub(polls[4].Time); gap < 40*time.Second {
-		t.Errorf("backoff after 5 failures = %v, want >= 40s", gap)
+	// backoff grows: 5s, then 10s (but Retry-After 45s), then the cap of
+	// four intervals
+	if gap := polls[5].Time.Sub(polls[4].Time); gap != auth.BackoffCap(5*time.Second) {
+		t.Errorf("backoff after 5 failures = %v, want the cap %v", gap, auth.BackoffCap(5*time.Second))
 	}
 	for i := 1; i < len(polls); i++ {
-		if gap := polls[i].Time.Sub(polls[i-1].Time); gap > auth.MaxBackoff+2*time.Second {
+		if gap := polls[i].Time.Sub(polls[i-1].Time); i != 2 && gap > auth.BackoffCap(5*time.Second) {
 			t.Errorf("gap %d = %v, beyond the backoff cap", i, gap)
 		}
 	}

@@ -93,15 +93,46 @@ func (c *Client) httpClient() *http.Client {
 	return &hc
 }
 
+// checkRedirect refuses what CheckURL refuses, and more than 10 redirects,
+// with a *redirectError: do reports it as a permanent error.
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
+	to := redactURL(req.URL)
+	switch {
+	case len(via) >= 10:
+		return &redirectError{to: to, err: errors.New("stopped after 10 redirects")}
+	case req.URL.User != nil:
+		return &redirectError{to: to, err: errors.New("the new URL embeds credentials")}
 	}
-	if err := CheckURL(req.URL.String()); err != nil {
-		return fmt.Errorf("refusing redirect: %w", err)
+	// the URL without its query: the message must not carry it
+	if err := CheckURL(to); err != nil {
+		if errors.Is(err, ErrInsecureURL) {
+			err = ErrInsecureURL
+		}
+		return &redirectError{to: to, err: err}
 	}
 	return nil
 }
+
+// redirectError is a redirect refused by checkRedirect. It is not
+// transient: the server will send the same redirect again.
+type redirectError struct {
+	from string // the request's URL, redacted (set by do)
+	to   string // the redirect's target, redacted
+	err  error  // why it was refused
+}
+
+func (e *redirectError) Error() string {
+	from := e.from
+	if from == "" {
+		from = "the server"
+	}
+	if errors.Is(e.err, ErrInsecureURL) {
+		return fmt.Sprintf("%s redirected to %s; refusing plain HTTP to a non-loopback host — check the server's URL (it should be https://)", from, e.to)
+	}
+	return fmt.Sprintf("%s redirected to %s; refusing the redirect (%v) — check the server's URL", from, e.to, e.err)
+}
+
+func (e *redirectError) Unwrap() error { return e.err }
 
 // response is a server's answer, read in full (at most MaxBodyBytes).
 type response struct {
@@ -129,6 +160,17 @@ func (r *response) isHTML() bool {
 	return len(b) > 0 && b[0] == '<'
 }
 
+// brokenJSON reports whether the body starts as a JSON object but does not
+// parse as one: cut off, or mangled on the way.
+func (r *response) brokenJSON() bool {
+	b := bytes.TrimSpace(r.Body)
+	if len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	var m map[string]any
+	return json.Unmarshal(b, &m) != nil
+}
+
 // retryAfter parses Retry-After (seconds or HTTP date) relative to now.
 func (r *response) retryAfter(now time.Time) time.Duration {
 	v := strings.TrimSpace(r.Header.Get("Retry-After"))
@@ -139,16 +181,17 @@ func (r *response) retryAfter(now time.Time) time.Duration {
 		if n <= 0 {
 			return 0
 		}
-		if n > 86400 {
-			n = 86400
-		}
-		return time.Duration(n) * time.Second
+		return time.Duration(min(n, maxRetryAfter)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		// a date centuries ahead would overflow the waits built on it
+		return min(t.Sub(now), maxRetryAfter*time.Second)
 	}
 	return 0
 }
+
+// maxRetryAfter bounds a server's Retry-After, in seconds: one day.
+const maxRetryAfter = 86400
 
 // transient builds a TransientError for an answer worth retrying.
 func (c *Client) transient(r *response, format string, args ...any) *TransientError {
@@ -189,8 +232,8 @@ func (c *Client) do(ctx context.Context, req *http.Request) (*response, error) {
 }
 
 // netError classifies a failed request: the caller's cancellation is
-// returned as is, everything else (timeouts, resets, refused connections) is
-// transient.
+// returned as is, a refused redirect is permanent, everything else
+// (timeouts, resets, refused connections, cut-off bodies) is transient.
 func (c *Client) netError(parent context.Context, req *http.Request, endpoint string, err error) error {
 	if perr := parent.Err(); perr != nil {
 		// the caller's ctx ended: not ours to retry
@@ -200,6 +243,12 @@ func (c *Client) netError(parent context.Context, req *http.Request, endpoint st
 	if errors.As(err, &ue) {
 		// url.Error repeats the URL; keep only the cause
 		err = ue.Err
+	}
+	var re *redirectError
+	if errors.As(err, &re) {
+		// refused by checkRedirect: the server would redirect again
+		re.from = endpoint
+		return re
 	}
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 		return &TransientError{Err: fmt.Errorf("%s %s: no answer within %s", req.Method, endpoint, c.timeout())}

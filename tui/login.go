@@ -38,9 +38,6 @@ const (
 	failExpired
 )
 
-// maxBackoff caps the wait between polls after transient errors.
-const maxBackoff = time.Minute
-
 // loginCancelledMsg tells the root the user left the login screen before it
 // succeeded; loginFinishedMsg that they left it after success.
 type (
@@ -312,7 +309,7 @@ func (m loginModel) onPoll(msg pollResultMsg) (loginModel, tea.Cmd) {
 		m.streak++
 		m.lastBad = true
 		delay = m.interval << min(m.streak-1, 4)
-		delay = max(min(delay, maxBackoff), transient.RetryAfter)
+		delay = max(min(delay, auth.BackoffCap(m.interval)), transient.RetryAfter)
 		m.last = "temporary error, retrying in " + human(delay) + ": " + clean(transient.Error())
 	case errors.Is(msg.err, auth.ErrAccessDenied):
 		return m.failed(failDenied, msg.err), nil

@@ -499,6 +499,27 @@ func TestLoginSlowDownAndTransient(t *testing.T) {
 	}
 }
 
+// TestLoginBackoffCapped: a run of transient failures backs off like
+// auth.WaitDevice, up to auth.BackoffCap of the interval and no further.
+func TestLoginBackoffCapped(t *testing.T) {
+	fx := newFixture(0)
+	fx.flow.answers = nil
+	for range 6 {
+		fx.flow.answers = append(fx.flow.answers, pollAnswer{err: &auth.TransientError{Err: errors.New("503 Service Unavailable"), Status: 503}})
+	}
+	m := loginModelAt(t, fx, 80, 24)
+	limit := auth.BackoffCap(5 * time.Second)
+	var delays []time.Duration
+	for range 6 {
+		m, _ = settle(t, m, pollDueMsg{gen: m.login.gen})
+		delays = append(delays, m.login.nextPoll.Sub(t0))
+	}
+	want := []time.Duration{5 * time.Second, 10 * time.Second, limit, limit, limit, limit}
+	if fmt.Sprint(delays) != fmt.Sprint(want) {
+		t.Fatalf("delays %v, want %v (doubling from the interval up to the cap)", delays, want)
+	}
+}
+
 func TestLoginStaleResultsDropped(t *testing.T) {
 	fx := newFixture(0)
 	m := loginModelAt(t, fx, 80, 24)

@@ -1,6 +1,9 @@
 package authtest
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Kind names what the server does with one device-code poll.
 type Kind int
@@ -18,6 +21,8 @@ const (
 	KindDrop
 	KindStall
 	KindRaw
+	KindTruncated
+	KindCutOff
 )
 
 // Outcome is the scripted answer to one request. Build one with the
@@ -30,6 +35,7 @@ type Outcome struct {
 	Delay       time.Duration // Stall: how long the server waits before answering
 	ContentType string        // Raw
 	Body        string        // Raw
+	Header      http.Header   // extra response headers (see WithHeader)
 }
 
 // Pending answers authorization_pending (in the dialect's status code).
@@ -82,4 +88,25 @@ func Stall(d time.Duration) Outcome { return Outcome{Kind: KindStall, Delay: d} 
 // Raw answers status with the given content type and body.
 func Raw(status int, contentType, body string) Outcome {
 	return Outcome{Kind: KindRaw, Status: status, ContentType: contentType, Body: body}
+}
+
+// Truncated answers 200 with a Content-Length larger than the JSON it then
+// sends, and closes the connection mid-body.
+func Truncated() Outcome { return Outcome{Kind: KindTruncated} }
+
+// CutOff answers 200 with a body delimited by the connection's end (no
+// Content-Length, no chunking) and closes it mid-JSON, so the client sees a
+// complete but broken body.
+func CutOff() Outcome { return Outcome{Kind: KindCutOff} }
+
+// WithHeader returns o with the response header k set to v as well (a
+// Retry-After date, a redirect's Location).
+func (o Outcome) WithHeader(k, v string) Outcome {
+	h := o.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(k, v)
+	o.Header = h
+	return o
 }

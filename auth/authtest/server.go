@@ -467,6 +467,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // failure writes a failure outcome and reports whether it did. Stall waits
 // and returns false so the request is then served normally.
 func (s *Server) failure(w http.ResponseWriter, r *http.Request, o Outcome) bool {
+	for k, v := range o.Header {
+		w.Header()[k] = v
+	}
 	switch o.Kind {
 	case KindServerError:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -500,6 +503,22 @@ func (s *Server) failure(w http.ResponseWriter, r *http.Request, o Outcome) bool
 		case <-t.C:
 		}
 		return false
+	case KindTruncated, KindCutOff:
+		head := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		if o.Kind == KindTruncated {
+			head += "Content-Length: 500\r\n"
+		}
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			panic(http.ErrAbortHandler)
+		}
+		conn, buf, err := hj.Hijack()
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		buf.WriteString(head + "Connection: close\r\n\r\n" + `{"access_token":"cut-off`)
+		buf.Flush()
+		conn.Close()
 	case KindRaw:
 		if o.ContentType != "" {
 			w.Header().Set("Content-Type", o.ContentType)
