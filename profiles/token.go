@@ -129,6 +129,11 @@ func external(v string) *oauth2.Token { return &oauth2.Token{AccessToken: v, Tok
 // releasing the lock, so concurrent processes send one refresh request
 // between them and the newest refresh token is the one kept.
 //
+// A refresh request, once sent, is finished and its tokens saved even if
+// ctx is cancelled meanwhile (the server may already have spent the old
+// refresh token), within bounds of its own; Token then returns an error
+// wrapping ctx's cause (context.Canceled), not the token.
+//
 // Errors wrap ErrNotLoggedIn when there is no usable login: no profile, a
 // signed-out profile, an expired token without a refresh token, or a
 // refresh token the server rejects (invalid_grant: the login expired or was
