@@ -130,7 +130,13 @@ func readConfig(path string) (*Config, error) {
 	cfg := &Config{}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(cfg)
 	if err != nil {
+		if cerr := checkComplete(path, data, nil); cerr != nil {
+			return nil, cerr
+		}
 		return nil, tomlError(path, data, err, "")
+	}
+	if err := checkComplete(path, data, cfg); err != nil {
+		return nil, err
 	}
 	var und []string
 	legacy := false
@@ -380,18 +386,105 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// writeConfig encodes cfg as TOML and replaces path atomically.
+// configTrailer is the last line writeConfig writes. A file cut short
+// (a full disk, a crashed sync tool or editor) lacks it, and may still
+// parse, as fewer profiles: readConfig refuses such a file when authdeck
+// has written the config before (see checkComplete).
+const configTrailer = "# end of config"
+
+// backupSuffix names the copy of the config writeConfig keeps next to it:
+// config.toml.bak, the same bytes as the config it last wrote.
+const backupSuffix = ".bak"
+
+// hasTrailer reports whether data has configTrailer as a whole line
+// (anywhere: lines a person appends after it are fine).
+func hasTrailer(data []byte) bool {
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if string(bytes.TrimSpace(line)) == configTrailer {
+			return true
+		}
+	}
+	return false
+}
+
+// checkComplete refuses a config without the end line that writeConfig
+// writes, when that cannot be an older or hand-written file:
+//
+//   - config.toml.bak exists: authdeck, which writes the end line, has
+//     written this config before, so the file was cut short (or the line
+//     was edited out, which the message says how to undo).
+//   - there is no backup (a config from a release before the end line, or
+//     written by hand), but the credentials file holds the secret of a
+//     profile the config does not have: the profile was lost, not
+//     removed (a removal deletes the secret first).
+//
+// cfg is the parsed file; it is nil when the file did not parse (the
+// backup check alone applies then, so a cut file is not reported as a
+// syntax error in a line it never had).
+func checkComplete(path string, data []byte, cfg *Config) error {
+	if hasTrailer(data) {
+		return nil
+	}
+	bak := path + backupSuffix
+	if b, err := os.ReadFile(bak); err == nil {
+		held := ""
+		var bc Config
+		if _, err := toml.NewDecoder(bytes.NewReader(b)).Decode(&bc); err == nil {
+			held = fmt.Sprintf(" holds %s and %s, and", count(len(bc.Servers), "server"), count(len(bc.Profiles), "profile"))
+		}
+		return &ParseError{Path: path, Err: fmt.Errorf("the file looks cut short (its last line should be %q); %s, the copy kept at the last change,%s can be put back with `cp %s %s`; if you edited the file by hand, end it with that line", configTrailer, bak, held, bak, path)}
+	}
+	if cfg == nil {
+		return nil
+	}
+	creds := filepath.Join(filepath.Dir(path), credentialsFile)
+	doc, err := NewFileSecrets(filepath.Dir(path)).read()
+	if err != nil {
+		return nil // reported when the credentials are used
+	}
+	have := make(map[string]bool, len(cfg.Profiles))
+	for _, p := range cfg.Profiles {
+		have[secretKey(p.ID)] = true
+	}
+	lost := 0
+	for k := range doc.Secrets {
+		if strings.HasPrefix(k, secretKey("")) && !have[k] {
+			lost++
+		}
+	}
+	if lost > 0 {
+		return &ParseError{Path: path, Err: fmt.Errorf("the file looks cut short: %s holds the secrets of %s not in it, and its last line is not %q; put the missing [[profiles]] back, or if the file is complete, end it with that line", creds, count(lost, "profile"), configTrailer)}
+	}
+	return nil
+}
+
+// count is "1 profile", "2 profiles".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+// writeConfig encodes cfg as TOML, ends it with configTrailer, and
+// replaces path atomically, after writing the same bytes (atomically) to
+// path.bak: a copy to restore if path is ever cut short, and the sign
+// that a path without the end line was cut short (see checkComplete).
 func writeConfig(path string, cfg *Config, app string) error {
 	cfg.Version = ConfigVersion
 	var buf bytes.Buffer
 	if app == "" {
 		app = "authdeck"
 	}
-	fmt.Fprintf(&buf, "# %s configuration: servers and profiles. No secrets are kept here.\n# Edit with care; the file is rewritten on every change.\n\n", app)
+	fmt.Fprintf(&buf, "# %s configuration: servers and profiles. No secrets are kept here.\n# Edit with care; the file is rewritten on every change. Keep the line\n# \"%s\" last: a file without it is taken as cut short.\n\n", app, configTrailer)
 	enc := toml.NewEncoder(&buf)
 	enc.Indent = "  "
 	if err := enc.Encode(cfg); err != nil {
 		return fmt.Errorf("encoding config: %w", err)
+	}
+	buf.WriteString("\n" + configTrailer + "\n")
+	if err := writeFileAtomic(path+backupSuffix, buf.Bytes()); err != nil {
+		return err
 	}
 	return writeFileAtomic(path, buf.Bytes())
 }

@@ -129,6 +129,11 @@ func external(v string) *oauth2.Token { return &oauth2.Token{AccessToken: v, Tok
 // releasing the lock, so concurrent processes send one refresh request
 // between them and the newest refresh token is the one kept.
 //
+// A refresh request, once sent, is finished and its tokens saved even if
+// ctx is cancelled meanwhile (the server may already have spent the old
+// refresh token), within bounds of its own; Token then returns an error
+// wrapping ctx's cause (context.Canceled), not the token.
+//
 // Errors wrap ErrNotLoggedIn when there is no usable login: no profile, a
 // signed-out profile, an expired token without a refresh token, or a
 // refresh token the server rejects (invalid_grant: the login expired or was
@@ -269,6 +274,40 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if srv.Name == "" {
 		return nil, fmt.Errorf("profile %q refers to server %q, which is not configured; add it back or log in again", p.Name, p.Server)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // not sent: nothing is spent
+	}
+	// From here the request may reach the server, which (rotating refresh
+	// tokens) spends the old one on receipt: losing the answer would sign
+	// the user out, and sending the old token again would make the server
+	// revoke the whole login. So the exchange and the save are finished
+	// even when ctx is cancelled (Ctrl-C, SIGTERM), each bounded by its
+	// own timeout, and the cancellation is reported afterwards.
+	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshExchangeTimeout)
+	defer cancel()
+	res, err = m.refreshAndSave(xctx, res, p, srv, cur)
+	if ctx.Err() != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("the token of profile %q was refreshed and saved, but the call was cancelled: %w", p.Name, context.Cause(ctx))
+	}
+	return res, err
+}
+
+// Bounds on finishing a refresh that was sent, whatever the caller's
+// context (see storedToken): the exchange (the request has its own
+// Client timeout too), then the save of the new tokens, which starts
+// with a fresh bound so a slow answer does not leave it no time.
+const (
+	refreshExchangeTimeout = auth.DefaultTimeout
+	refreshSaveTimeout     = 20 * time.Second
+)
+
+// refreshAndSave redeems cur's refresh token at srv and saves the new
+// tokens where p's secret lives, recording the expiry in the config. ctx
+// is not the caller's: see storedToken. The caller holds p's lock.
+func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profile, srv Server, cur *Secret) (*TokenResult, error) {
 	sent := m.now()
 	tok, err := m.Client(srv).Refresh(ctx, cur.RefreshToken)
 	if err != nil {
@@ -288,6 +327,8 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshSaveTimeout)
+	defer cancel()
 	storage, fallback, err := m.saveRefreshed(ctx, p, next)
 	if err != nil {
 		return nil, err
