@@ -37,7 +37,7 @@ func CheckParam(key string) error {
 	}
 	for _, r := range key {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return fmt.Errorf("parameter name %q has a character other than letters, digits, _, - and .", textsafe.Clean(key))
+			return fmt.Errorf("parameter name %q may only hold letters, digits, '.', '_' and '-'", textsafe.Clean(key))
 		}
 	}
 	if reservedParams[strings.ToLower(key)] {

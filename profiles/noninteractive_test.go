@@ -11,6 +11,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/oidctest"
+	"golang.org/x/oauth2"
 )
 
 func serviceServer(t *testing.T, m *Manager, p *oidctest.Provider, name, secret string) Server {
@@ -185,5 +186,22 @@ func TestServerParamsChecked(t *testing.T) {
 	got, err := MergeParams([]string{"audience=a", "resource=https://r1"}, []string{"audience=b"})
 	if err != nil || strings.Join(got, " ") != "audience=b resource=https://r1" {
 		t.Fatalf("MergeParams = %v %v", got, err)
+	}
+}
+
+// An expired client credentials token is renewable, not a lost login.
+func TestStatusClientCredentialsRenewable(t *testing.T) {
+	m := open(t, testApp(t))
+	ctx := ctxT(t)
+	if _, err := m.AddServer(ctx, Server{Name: "svc", Endpoints: auth.Endpoints{TokenURL: "https://id.example/token"}, ClientID: "svc", ClientSecret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	tok := &oauth2.Token{AccessToken: "at", TokenType: "Bearer", Expiry: time.Now().Add(-time.Hour)}
+	if _, _, err := m.SaveLogin(ctx, "svc", tok, &auth.Identity{Subject: "svc", Username: "svc"}, SaveOptions{Grant: GrantClientCredentials}); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := m.Status(ctx, "")
+	if err != nil || len(sts) != 1 || sts[0].State != StateRefreshable {
+		t.Fatalf("status %+v %v, want refreshable", sts, err)
 	}
 }
