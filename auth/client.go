@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -53,6 +54,13 @@ type Client struct {
 	ClientSecretFunc func(ctx context.Context) (string, error)
 	// Scopes requested at device authorization.
 	Scopes []string
+	// Params are extra request parameters for this server (audience,
+	// prompt, login_hint, acr_values, resource...; see CheckParam). All
+	// are sent with the device and web authorization requests; those that
+	// mean something at the token endpoint (not prompt, login_hint,
+	// acr_values...) with the client credentials and token exchange
+	// requests too.
+	Params url.Values
 	// Endpoints of the server.
 	Endpoints Endpoints
 	// Timeout bounds each HTTP request; zero means DefaultTimeout.

@@ -105,6 +105,7 @@ func (c *Client) startDeviceOnce(ctx context.Context) (*DeviceCode, error) {
 	if len(c.Scopes) > 0 {
 		form.Set("scope", strings.Join(c.Scopes, " "))
 	}
+	c.addParams(form, true)
 	sent := c.now()
 	r, err := c.postForm(ctx, c.Endpoints.DeviceAuthURL, form)
 	if err != nil {

@@ -228,7 +228,7 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 			opts = append(opts, oauth2.SetAuthURLParam(k, v))
 		}
 	}
-	f.authURL = f.cfg.AuthCodeURL(f.state, opts...)
+	f.authURL = c.withAuthorizationParams(f.cfg.AuthCodeURL(f.state, opts...))
 
 	f.srv = &http.Server{
 		Handler:           http.HandlerFunc(f.serveHTTP),

@@ -50,6 +50,17 @@ type loginOptions struct {
 	NoTUI     bool
 	Web       bool
 
+	// Non-interactive sign-in (login_noninteractive.go) and extra
+	// parameters.
+	ClientCredentials bool
+	ClientSecretEnv   string
+	TokenExchange     bool
+	SubjectTokenFile  string
+	SubjectTokenEnv   string
+	SubjectTokenType  string
+	Params            []string
+	Audience          string
+
 	savedProfile string // the profile the login was saved as
 }
 
@@ -139,6 +150,14 @@ process arguments are visible to other users of the machine.`,
 	fl.BoolVar(&opts.JSON, "json", false, "stream events as JSON lines on stdout")
 	fl.BoolVar(&opts.NoTUI, "no-tui", false, "plain output even on a terminal")
 	fl.BoolVar(&opts.Web, "web", false, "sign in with the browser (authorization code with PKCE) instead of the device flow")
+	fl.BoolVar(&opts.ClientCredentials, "client-credentials", false, "sign in as the client itself (client credentials grant), with its secret from --client-secret-file, --client-secret-env or the keyring")
+	fl.StringVar(&opts.ClientSecretEnv, "client-secret-env", "", "read the client secret from the environment variable `VAR`")
+	fl.BoolVar(&opts.TokenExchange, "token-exchange", false, "trade a CI provider's OIDC token for this server's (RFC 8693 token exchange)")
+	fl.StringVar(&opts.SubjectTokenFile, "subject-token-file", "", "with --token-exchange: read the token to trade from `PATH`")
+	fl.StringVar(&opts.SubjectTokenEnv, "subject-token-env", "", "with --token-exchange: read the token to trade from the environment variable `VAR`")
+	fl.StringVar(&opts.SubjectTokenType, "subject-token-type", "", "with --token-exchange: the token's `TYPE`: jwt (default), id_token, access_token or a urn:ietf:params:oauth:token-type: URI")
+	fl.StringArrayVar(&opts.Params, "param", nil, "extra request parameter `KEY=VALUE` for this login: audience, prompt, login_hint, acr_values, resource... (repeatable)")
+	fl.StringVar(&opts.Audience, "audience", "", "the API `URI` to get a token for; the same as --param audience=URI")
 	return c
 }
 
@@ -319,6 +338,12 @@ func loginRun(ctx context.Context, o *loginOptions) error {
 }
 
 func runLogin(ctx context.Context, o *loginOptions, ev *eventWriter) (err error) {
+	if o.ClientCredentials || o.TokenExchange || o.SubjectTokenFile != "" || o.SubjectTokenEnv != "" || o.SubjectTokenType != "" {
+		return nonInteractiveLogin(ctx, o, ev)
+	}
+	if o.ClientSecretEnv != "" {
+		o.SecretEnv = o.ClientSecretEnv
+	}
 	argvSecretNote(o.IO, o.ClientSecret, o.SecretEnv)
 	m, err := o.Profiles()
 	if err != nil {
@@ -335,6 +360,9 @@ func runLogin(ctx context.Context, o *loginOptions, ev *eventWriter) (err error)
 				forgetServer(ctx, m, s.Name)
 			}
 		}()
+	}
+	if err := applyLoginParams(ctx, m, &s, created, o); err != nil {
+		return err
 	}
 	save := profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}
 	if o.WithToken {

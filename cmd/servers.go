@@ -33,6 +33,7 @@ type serversOptions struct {
 	ClientSecret     string
 	ClientSecretFile string
 	Scopes           []string
+	Params           []string
 	EnvVar           string
 	Preset           string
 	SecretEnv        string
@@ -94,7 +95,9 @@ their tokens, which were issued to the old client id.`,
   ` + f.AppName + ` servers add web --auth-url https://id.example.com/authorize \
       --token-url https://id.example.com/token --client-id my-cli
   ` + f.AppName + ` servers add entra --preset microsoft --tenant contoso.onmicrosoft.com --client-id 0000-1111
-  ` + f.AppName + ` servers add acme --preset okta --domain acme.okta.com --client-id 0oa1b2c3`,
+  ` + f.AppName + ` servers add acme --preset okta --domain acme.okta.com --client-id 0oa1b2c3
+  ` + f.AppName + ` servers add api --preset auth0 --domain acme.eu.auth0.com --client-id abc \
+      --param audience=https://api.acme.example`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(ao),
 	}
@@ -109,6 +112,7 @@ their tokens, which were issued to the old client id.`,
 	fl.StringVar(&ao.ClientSecret, "client-secret", "", "client `SECRET` (prefer "+secretHint(f.Host.EnvClientSecret)+")")
 	fl.StringVar(&ao.ClientSecretFile, "client-secret-file", "", "read the client secret from `PATH`")
 	fl.StringSliceVar(&ao.Scopes, "scopes", nil, "scopes to request, comma-separated")
+	fl.StringArrayVar(&ao.Params, "param", nil, "extra request parameter `KEY=VALUE` sent to this server: audience, prompt, login_hint, acr_values, resource... (repeatable)")
 	fl.StringVar(&ao.EnvVar, "env-var", "", "env var `NAME` whose value overrides this server's stored tokens")
 	fl.StringVar(&ao.Preset, "preset", "", "fill in the endpoints of a known `PROVIDER`: "+strings.Join(profiles.PresetNames(), ", "))
 	fl.StringVar(&ao.Tenant, "tenant", "", "with --preset: the Microsoft tenant, Keycloak realm or Okta authorization server")
@@ -183,6 +187,7 @@ type serversJSONItem struct {
 	ClientID         string   `json:"client_id"`
 	ClientSecret     string   `json:"client_secret,omitempty"` // "********" when set
 	Scopes           []string `json:"scopes,omitempty"`
+	Params           []string `json:"params,omitempty"`
 	EnvVar           string   `json:"env_var,omitempty"`
 	Profiles         int      `json:"profiles"`
 }
@@ -201,6 +206,9 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 		if err != nil {
 			return err
 		}
+		if _, err := auth.ParseParams(o.Params); err != nil {
+			return flagErrorf("--param: %v", err)
+		}
 		var s profiles.Server
 		if o.Preset != "" {
 			s, err = profiles.Preset(o.Preset, profiles.PresetOptions{
@@ -211,6 +219,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 				return flagErrorf("%v", err)
 			}
 			s.EnvVar = o.EnvVar
+			s.Params = o.Params
 		} else {
 			s = profiles.Server{
 				Name: o.Name,
@@ -219,6 +228,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 					RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
 				},
 				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
+				Params: o.Params,
 			}
 		}
 		cfg, err := m.Load(ctx)
@@ -273,7 +283,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 		it := serversJSONItem{
 			Name: s.Name, Issuer: s.Issuer, AuthURL: s.AuthURL, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
-			ClientID: s.ClientID, Scopes: s.Scopes, EnvVar: s.EnvVar,
+			ClientID: s.ClientID, Scopes: s.Scopes, Params: s.Params, EnvVar: s.EnvVar,
 		}
 		if s.HasClientSecret() {
 			it.ClientSecret = secretMask

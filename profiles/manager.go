@@ -156,6 +156,10 @@ type SaveOptions struct {
 	Profile string
 	// Insecure stores the secret in the file on purpose.
 	Insecure bool
+	// Grant and Params are recorded on the profile (Profile.Grant,
+	// Profile.Params); both empty for a person's login.
+	Grant  string
+	Params []string
 }
 
 // SaveLogin stores a new login: the secret in the keyring (or the file,
@@ -227,6 +231,7 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 		p.TokenObtained = sec.Obtained
 		p.HasRefresh = t.RefreshToken != ""
 		p.LoggedInAt = m.now().UTC().Truncate(time.Second)
+		p.Grant, p.Params = opt.Grant, opt.Params
 		var err error
 		info, err = m.storeSecret(ctx, cfg, "profile "+p.Name, secretKey(p.ID), sec, opt.Insecure)
 		if err != nil {

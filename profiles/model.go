@@ -67,6 +67,14 @@ type Server struct {
 	// its default. A profile records them as granted when the server does
 	// not say which it granted.
 	Scopes []string `toml:"scopes,omitempty"`
+	// Params are extra request parameters (TOML key "params", a list of
+	// "KEY=VALUE" strings; a key may repeat): audience, prompt, login_hint,
+	// acr_values, resource (RFC 8707) and the like, sent with every
+	// authorization request, and those meaningful at the token endpoint
+	// (audience, resource) with client credentials and token exchange
+	// requests. Names the client sets itself (client_id, scope,
+	// redirect_uri, state...) are refused (auth.CheckParam).
+	Params []string `toml:"params,omitempty"`
 	// EnvVar, when set, names an environment variable whose value overrides
 	// the stored token of this server's profiles.
 	EnvVar string `toml:"env_var,omitempty"`
@@ -136,6 +144,15 @@ type Profile struct {
 	// LoggedInAt is when the last login was saved, in UTC to the second
 	// (TOML key "logged_in_at"); zero if never.
 	LoggedInAt time.Time `toml:"logged_in_at,omitempty"`
+	// Grant is how the token was obtained when that was not a person
+	// signing in (TOML key "grant"): GrantClientCredentials, whose
+	// expired token Token obtains anew with the server's stored client
+	// secret, or GrantTokenExchange; "" for a person's login.
+	Grant string `toml:"grant,omitempty"`
+	// Params are the extra parameters (KEY=VALUE) the token was obtained
+	// with, when they differ from the server's (login --param); a client
+	// credentials profile obtains its next token with them too.
+	Params []string `toml:"params,omitempty"`
 }
 
 // Account is the best short name of the profile's account.

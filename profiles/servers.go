@@ -49,6 +49,9 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 	if s.EnvVar != "" && !validEnvVar(s.EnvVar) {
 		return Server{}, fmt.Errorf("server %q: %q is not an environment variable name (letters, digits and _)", s.Name, s.EnvVar)
 	}
+	if _, err := auth.ParseParams(s.Params); err != nil {
+		return Server{}, fmt.Errorf("server %q: %w", s.Name, err)
+	}
 	s.Issuer = strings.TrimSpace(s.Issuer)
 	if err := checkEndpoints(s.Name, s.Endpoints); err != nil {
 		return Server{}, err
@@ -233,6 +236,9 @@ func (m *Manager) Client(s Server) *auth.Client {
 		ClientSecret: s.ClientSecret,
 		Scopes:       s.Scopes,
 		Endpoints:    s.Endpoints,
+	}
+	if params, err := auth.ParseParams(s.Params); err == nil && len(params) > 0 {
+		c.Params = params // (checked when the config was read)
 	}
 	if s.ClientSecret == "" && s.ClientSecretStorage != StorageNone {
 		var (

@@ -84,7 +84,7 @@ func (m *Manager) Status(ctx context.Context, tokenFile string) ([]Status, error
 			if p.Storage == StorageFile {
 				st.SourceDetail = m.files.Path()
 			}
-			st.State = tokenState(now, p.TokenExpiry, p.TokenObtained, p.HasRefresh)
+			st.State = tokenState(now, p.TokenExpiry, p.TokenObtained, p.HasRefresh || p.Grant == GrantClientCredentials)
 			if p.Storage == StorageFile {
 				if bad, note := fileSecret(p); bad != "" {
 					st.State, st.Note = bad, note

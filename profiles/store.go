@@ -348,6 +348,9 @@ func (c *Config) validate() error {
 		if s.EnvVar != "" && !validEnvVar(s.EnvVar) {
 			return fieldErr("servers", i, "env_var", "server %q: env_var %q is not an environment variable name; use letters, digits and _", s.Name, s.EnvVar)
 		}
+		if _, err := auth.ParseParams(s.Params); err != nil {
+			return fieldErr("servers", i, "params", "server %q: params: %v", s.Name, err)
+		}
 		switch s.ClientSecretStorage {
 		case StorageNone, StorageKeyring, StorageFile:
 		default:
@@ -376,6 +379,14 @@ func (c *Config) validate() error {
 		}
 		if _, ok := seen[p.Server]; !ok {
 			return fieldErr("profiles", i, "server", "profile %q belongs to server %q, which is not in the file; add a [[servers]] entry named %q, or remove the profile", p.Name, p.Server, p.Server)
+		}
+		switch p.Grant {
+		case "", GrantClientCredentials, GrantTokenExchange:
+		default:
+			return fieldErr("profiles", i, "grant", "profile %q: grant is %q; use %q, %q or leave it out", p.Name, p.Grant, GrantClientCredentials, GrantTokenExchange)
+		}
+		if _, err := auth.ParseParams(p.Params); err != nil {
+			return fieldErr("profiles", i, "params", "profile %q: params: %v", p.Name, err)
 		}
 		switch p.Storage {
 		case StorageNone, StorageKeyring, StorageFile:

@@ -264,6 +264,9 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 		res.Token = cur.Token()
 		return res, nil
 	}
+	if p.Grant == GrantClientCredentials {
+		return m.reacquire(ctx, p, srv, cur, res)
+	}
 	if cur.RefreshToken == "" {
 		if m.fresh(cur, expiryDelta, true) {
 			res.Token = cur.Token() // expiring soon, but nothing to refresh with
@@ -327,6 +330,15 @@ func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profil
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken
 	}
+	return m.keepRefreshed(ctx, p, res, tok, next)
+}
+
+// keepRefreshed saves a new token of p (refreshed, or obtained anew for a
+// client credentials profile) as next, records its expiry in the config,
+// and fills res. The save gets its own bound, detached from ctx, so a
+// token the server has issued is never dropped half-saved. The caller
+// holds p's lock.
+func (m *Manager) keepRefreshed(ctx context.Context, p Profile, res *TokenResult, tok *oauth2.Token, next *Secret) (*TokenResult, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshSaveTimeout)
 	defer cancel()
 	storage, fallback, err := m.saveRefreshed(ctx, p, next)

@@ -20,7 +20,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -51,6 +53,18 @@ const (
 	WebClientID = "authdeck-web"
 	// SecretClientID is the confidential device-flow client.
 	SecretClientID = "authdeck-secret"
+	// ServiceClientID is the confidential client of the client_credentials
+	// and token-exchange (RFC 8693) grants.
+	ServiceClientID = "authdeck-service"
+	// APIResource is a resource indicator (RFC 8707) the provider knows:
+	// it and any URL under it are resource servers whose access tokens are
+	// JWTs with that audience (aud) and scope api:read.
+	APIResource = "https://api.example"
+	// CIIssuer is the iss of the subject tokens [Provider.SubjectToken]
+	// signs, the "CI provider" whose tokens a token exchange accepts.
+	CIIssuer = "https://ci.oidctest.invalid"
+	// SubjectTokenTypeJWT is the RFC 8693 token type of those subject tokens.
+	SubjectTokenTypeJWT = "urn:ietf:params:oauth:token-type:jwt"
 	// Scopes are all the scopes the provider knows, space-separated.
 	Scopes = "openid profile email offline_access"
 	// DefaultLogin is the account [Provider.Approve] signs in as.
@@ -95,8 +109,17 @@ type Provider struct {
 	SecretClientID string
 	// ClientSecret is SecretClientID's secret, random for each provider.
 	ClientSecret string
+	// ServiceClientID is the confidential client "authdeck-service"
+	// (client_secret_post) with the client_credentials and
+	// urn:ietf:params:oauth:grant-type:token-exchange grants. Its client
+	// credentials tokens are opaque and introspectable, unless a resource
+	// under APIResource is asked for (then a JWT for that audience).
+	ServiceClientID string
+	// ServiceSecret is ServiceClientID's secret, random for each provider.
+	ServiceSecret string
 
-	http *http.Client
+	exchangeKey []byte // HMAC key of the CI issuer's subject tokens
+	http        *http.Client
 }
 
 // Stats are what the provider has counted since it started.
@@ -106,6 +129,20 @@ type Stats struct {
 	TokenRequests map[string]int
 	// DevicePolls are the arrival times of every device_code token request.
 	DevicePolls []time.Time
+	// AuthorizationParams are the extra parameters (prompt, login_hint,
+	// acr_values, audience, resource) of every authorization and device
+	// authorization request, in order of arrival.
+	AuthorizationParams []AuthorizationParams
+}
+
+// AuthorizationParams are the extra parameters one authorization request
+// carried.
+type AuthorizationParams struct {
+	// Endpoint is "authorization" (GET /auth) or "device_authorization".
+	Endpoint string
+	// Params holds those of prompt, login_hint, acr_values, audience and
+	// resource the request had.
+	Params url.Values
 }
 
 // unavailable skips the test, or fails it under CI=true, where every real
@@ -135,6 +172,11 @@ func Start(t testing.TB, opt Options) *Provider {
 	}
 
 	secret := randomString(t)
+	serviceSecret := randomString(t)
+	exchangeKey := make([]byte, 32)
+	if _, err := rand.Read(exchangeKey); err != nil {
+		t.Fatalf("oidctest: %v", err)
+	}
 	env := append(os.Environ(),
 		"OIDC_PORT=0",
 		"OIDC_ACCESS_TTL="+seconds(opt.AccessTTL, time.Hour),
@@ -142,6 +184,8 @@ func Start(t testing.TB, opt Options) *Provider {
 		"OIDC_DEVICE_INTERVAL="+seconds(opt.PollInterval, 0),
 		"OIDC_SLOW_DOWN_POLLS="+strconv.Itoa(max(opt.SlowDownPolls, 0)),
 		"OIDC_CLIENT_SECRET="+secret, // env, never argv: argv is visible to every user
+		"OIDC_SERVICE_SECRET="+serviceSecret,
+		"OIDC_EXCHANGE_KEY="+base64.RawURLEncoding.EncodeToString(exchangeKey),
 	)
 	cmd := exec.Command("node", "server.js")
 	cmd.Dir = dir
@@ -210,12 +254,15 @@ func Start(t testing.TB, opt Options) *Provider {
 	}
 
 	p := &Provider{
-		Issuer:         r.Issuer,
-		ClientID:       CLIClientID,
-		WebClientID:    WebClientID,
-		SecretClientID: SecretClientID,
-		ClientSecret:   secret,
-		http:           &http.Client{Timeout: 15 * time.Second},
+		Issuer:          r.Issuer,
+		ClientID:        CLIClientID,
+		WebClientID:     WebClientID,
+		SecretClientID:  SecretClientID,
+		ClientSecret:    secret,
+		ServiceClientID: ServiceClientID,
+		ServiceSecret:   serviceSecret,
+		exchangeKey:     exchangeKey,
+		http:            &http.Client{Timeout: 15 * time.Second},
 	}
 	p.waitDiscovery(t)
 	return p
@@ -342,8 +389,9 @@ func (p *Provider) Stats(t testing.TB) Stats {
 		t.Fatalf("oidctest: stats: %v", err)
 	}
 	var raw struct {
-		TokenRequests map[string]int `json:"token_requests"`
-		DevicePolls   []int64        `json:"device_polls"`
+		TokenRequests map[string]int               `json:"token_requests"`
+		DevicePolls   []int64                      `json:"device_polls"`
+		AuthParams    []map[string]json.RawMessage `json:"authorization_params"`
 	}
 	if status != http.StatusOK || json.Unmarshal(body, &raw) != nil {
 		t.Fatalf("oidctest: stats answered HTTP %d: %.300s", status, body)
@@ -355,7 +403,63 @@ func (p *Provider) Stats(t testing.TB) Stats {
 	for _, ms := range raw.DevicePolls {
 		s.DevicePolls = append(s.DevicePolls, time.UnixMilli(ms))
 	}
+	for _, rec := range raw.AuthParams {
+		a := AuthorizationParams{Params: url.Values{}}
+		for k, v := range rec {
+			if k == "endpoint" {
+				_ = json.Unmarshal(v, &a.Endpoint)
+				continue
+			}
+			var vs []string
+			if err := json.Unmarshal(v, &vs); err != nil {
+				t.Fatalf("oidctest: stats: authorization parameter %q: %v", k, err)
+			}
+			a.Params[k] = vs
+		}
+		s.AuthorizationParams = append(s.AuthorizationParams, a)
+	}
 	return s
+}
+
+// SubjectToken returns a JWT of the test's CI issuer (iss [CIIssuer], aud
+// the provider's issuer, the given sub, expiring after ttl; a negative ttl
+// gives an expired token), which a token exchange at this provider
+// accepts as subject token of type [SubjectTokenTypeJWT].
+func (p *Provider) SubjectToken(t testing.TB, sub string, ttl time.Duration) string {
+	t.Helper()
+	now := time.Now()
+	claims, err := json.Marshal(map[string]any{
+		"iss": CIIssuer, "aud": p.Issuer, "sub": sub,
+		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
+	})
+	if err != nil {
+		t.Fatalf("oidctest: %v", err)
+	}
+	enc := base64.RawURLEncoding.EncodeToString
+	signed := enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc(claims)
+	mac := hmac.New(sha256.New, p.exchangeKey)
+	mac.Write([]byte(signed))
+	return signed + "." + enc(mac.Sum(nil))
+}
+
+// Introspect returns the provider's RFC 7662 introspection answer for
+// token, asked by the confidential service client (client_id, active, sub,
+// aud, ...).
+func (p *Provider) Introspect(t testing.TB, token string) map[string]any {
+	t.Helper()
+	status, body, err := p.do(http.MethodPost, "/token/introspection", url.Values{
+		"client_id":     {p.ServiceClientID},
+		"client_secret": {p.ServiceSecret},
+		"token":         {token},
+	})
+	if err != nil {
+		t.Fatalf("oidctest: introspection: %v", err)
+	}
+	var r map[string]any
+	if status != http.StatusOK || json.Unmarshal(body, &r) != nil {
+		t.Fatalf("oidctest: introspection answered HTTP %d: %.300s", status, body)
+	}
+	return r
 }
 
 // do sends one request to the provider; form, when not nil, is the POST body.

@@ -617,3 +617,83 @@ func (s *benchTB) cleanup() {
 	}
 	s.fns = nil
 }
+
+// jwtClaims decodes a JWT's payload without checking its signature.
+func jwtClaims(t *testing.T, raw string) map[string]any {
+	t.Helper()
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %.40q", raw)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("JWT payload: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("JWT payload: %v", err)
+	}
+	return m
+}
+
+func TestServiceClientCredentialsResourceAndExchange(t *testing.T) {
+	t.Parallel()
+	p := Start(t, Options{})
+	svc := url.Values{"client_id": {p.ServiceClientID}, "client_secret": {p.ServiceSecret}}
+	with := func(kv ...string) url.Values {
+		v := url.Values{}
+		for k, vs := range svc {
+			v[k] = vs
+		}
+		for i := 0; i < len(kv); i += 2 {
+			v.Add(kv[i], kv[i+1])
+		}
+		return v
+	}
+
+	status, body := postForm(t, p, "/token", with("grant_type", "client_credentials"))
+	if status != http.StatusOK {
+		t.Fatalf("client_credentials: HTTP %d %v", status, body)
+	}
+	if in := p.Introspect(t, body["access_token"].(string)); in["active"] != true || in["client_id"] != p.ServiceClientID {
+		t.Fatalf("client credentials token introspects as %v", in)
+	}
+	status, body = postForm(t, p, "/token", with("grant_type", "client_credentials", "resource", APIResource+"/v1"))
+	if status != http.StatusOK {
+		t.Fatalf("client_credentials with resource: HTTP %d %v", status, body)
+	}
+	if aud := jwtClaims(t, body["access_token"].(string))["aud"]; aud != APIResource+"/v1" {
+		t.Fatalf("resource token aud = %v", aud)
+	}
+	status, body = postForm(t, p, "/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {p.ServiceClientID}, "client_secret": {"wrong"}})
+	if status != http.StatusUnauthorized || body["error"] != "invalid_client" {
+		t.Fatalf("wrong secret: HTTP %d %v, want 401 invalid_client", status, body)
+	}
+
+	exchange := func(subject string) (int, map[string]any) {
+		return postForm(t, p, "/token", with("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange",
+			"subject_token", subject, "subject_token_type", SubjectTokenTypeJWT))
+	}
+	status, body = exchange(p.SubjectToken(t, "repo:org/app", time.Minute))
+	if status != http.StatusOK || body["issued_token_type"] != "urn:ietf:params:oauth:token-type:access_token" {
+		t.Fatalf("token exchange: HTTP %d %v", status, body)
+	}
+	if in := p.Introspect(t, body["access_token"].(string)); in["active"] != true || in["client_id"] != p.ServiceClientID {
+		t.Fatalf("exchanged token introspects as %v", in)
+	}
+	for name, bad := range map[string]string{
+		"expired": p.SubjectToken(t, "x", -time.Minute),
+		"forged":  p.SubjectToken(t, "x", time.Minute)[:60] + "x.y.z",
+		"garbage": "not-a-jwt",
+	} {
+		if status, body := exchange(bad); status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+			t.Errorf("%s subject token: HTTP %d %v, want 400 invalid_grant", name, status, body)
+		}
+	}
+
+	postForm(t, p, "/device/auth", url.Values{"client_id": {p.ClientID}, "prompt": {"login"}, "login_hint": {"bob"}, "resource": {APIResource}})
+	got := p.Stats(t).AuthorizationParams
+	if len(got) != 1 || got[0].Endpoint != "device_authorization" || got[0].Params.Get("login_hint") != "bob" || got[0].Params.Get("prompt") != "login" {
+		t.Fatalf("recorded authorization parameters %+v", got)
+	}
+}

@@ -13,19 +13,30 @@
 //   OIDC_SLOW_DOWN_POLLS when > 0: the first N device_code polls (of any code)
 //                        get "slow_down", whatever their pace, before the
 //                        provider sees them
+//   OIDC_SERVICE_SECRET  secret of the confidential client "authdeck-service"
+//                        (client_credentials and token exchange)
+//   OIDC_EXCHANGE_KEY    HMAC key (base64url) of the test's "CI issuer": a
+//                        token exchange (RFC 8693) accepts as subject token
+//                        an HS256 JWT signed with it, with iss
+//                        https://ci.oidctest.invalid and aud this issuer
+//
+// Resource indicators (RFC 8707): any resource under https://api.example
+// is a resource server; its access tokens are JWTs with that audience.
 //
 // Once it listens, it prints one JSON line on stdout:
 //   {"issuer":"http://127.0.0.1:PORT","port":PORT}
 // It exits when stdin closes, so it never outlives the test that started it.
 //
 // GET /__test/stats answers how many token requests it received, per
-// grant_type (counted whether they succeeded or not).
+// grant_type (counted whether they succeeded or not), and the extra
+// parameters (prompt, login_hint, acr_values, audience, resource) of every
+// authorization and device authorization request.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import * as querystring from 'node:querystring';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 // oidc-provider's own in-memory adapter, given a store of ours (below).
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 
@@ -47,11 +58,28 @@ const deviceInterval = intFromEnv('OIDC_DEVICE_INTERVAL', 0);
 let slowDownPolls = intFromEnv('OIDC_SLOW_DOWN_POLLS', 0);
 const clientSecret = process.env.OIDC_CLIENT_SECRET || randomBytes(24).toString('base64url');
 
+const serviceSecret = process.env.OIDC_SERVICE_SECRET || randomBytes(24).toString('base64url');
+const exchangeKey = process.env.OIDC_EXCHANGE_KEY ? Buffer.from(process.env.OIDC_EXCHANGE_KEY, 'base64url') : undefined;
+
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const CI_ISSUER = 'https://ci.oidctest.invalid';
+const API_PREFIX = 'https://api.example';
+const RECORDED = ['prompt', 'login_hint', 'acr_values', 'audience', 'resource'];
 
 // Token requests received, by grant_type, and the time of each device_code
 // poll (milliseconds since the epoch), for tests that check polling pace.
-const stats = { token_requests: {}, device_polls: [] };
+const stats = { token_requests: {}, device_polls: [], authorization_params: [] };
+
+// recordParams keeps the extra parameters of an authorization request.
+function recordParams(endpoint, params) {
+  if (stats.authorization_params.length >= 1000) return;
+  const got = { endpoint };
+  for (const k of RECORDED) {
+    if (params[k] !== undefined) got[k] = [].concat(params[k]);
+  }
+  stats.authorization_params.push(got);
+}
 function countTokenRequest(grantType) {
   const key = grantType || '(none)';
   stats.token_requests[key] = (stats.token_requests[key] || 0) + 1;
@@ -124,6 +152,14 @@ const configuration = {
       response_types: [],
       redirect_uris: [],
     },
+    {
+      client_id: 'authdeck-service',
+      client_secret: serviceSecret,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['client_credentials', EXCHANGE_GRANT],
+      response_types: [],
+      redirect_uris: [],
+    },
   ],
   async findAccount(ctx, id) {
     return {
@@ -154,6 +190,14 @@ const configuration = {
     revocation: { enabled: true },
     introspection: { enabled: true },
     userinfo: { enabled: true },
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      // A resource named at the authorization request is the one the
+      // code's tokens are for.
+      useGrantedResource: () => true,
+      getResourceServerInfo,
+    },
   },
   issueRefreshToken(ctx, client, code) {
     return client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access');
@@ -162,6 +206,7 @@ const configuration = {
   clockTolerance: 0,
   ttl: {
     AccessToken: accessTTL,
+    ClientCredentials: accessTTL,
     DeviceCode: deviceTTL,
     IdToken: 3600,
     RefreshToken: 14 * 24 * 60 * 60,
@@ -172,12 +217,73 @@ const configuration = {
   cookies: { keys: [randomBytes(32).toString('base64url')] },
 };
 
+async function getResourceServerInfo(ctx, resource) {
+  if (resource !== API_PREFIX && !resource.startsWith(`${API_PREFIX}/`)) {
+    throw new errors.InvalidTarget(`unknown resource ${resource}`);
+  }
+  return {
+    scope: 'api:read',
+    audience: resource,
+    accessTokenTTL: accessTTL,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: 'RS256' } },
+  };
+}
+
+// verifyCIToken checks an HS256 JWT of the test's CI issuer and returns its
+// claims, or throws InvalidGrant saying what is wrong.
+function verifyCIToken(token, audience) {
+  const parts = typeof token === 'string' ? token.split('.') : [];
+  if (!exchangeKey) throw new errors.InvalidGrant('no CI issuer is configured');
+  if (parts.length !== 3) throw new errors.InvalidGrant('subject_token is not a JWT');
+  let header;
+  let claims;
+  try {
+    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  } catch {
+    throw new errors.InvalidGrant('subject_token is not a JWT');
+  }
+  const want = createHmac('sha256', exchangeKey).update(`${parts[0]}.${parts[1]}`).digest();
+  const got = Buffer.from(parts[2], 'base64url');
+  if (header.alg !== 'HS256' || got.length !== want.length || !timingSafeEqual(got, want)) {
+    throw new errors.InvalidGrant('subject_token signature is invalid');
+  }
+  if (claims.iss !== CI_ISSUER) throw new errors.InvalidGrant('subject_token issuer is not trusted');
+  if (![].concat(claims.aud).includes(audience)) throw new errors.InvalidGrant('subject_token audience is not this issuer');
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) throw new errors.InvalidGrant('subject_token has expired');
+  return claims;
+}
+
 const server = http.createServer();
 
 server.listen(port, '127.0.0.1', () => {
   const actual = server.address().port;
   const issuer = `http://127.0.0.1:${actual}`;
   const provider = new Provider(issuer, configuration);
+
+  // RFC 8693 token exchange, minimal: a CI issuer's JWT (subject_token_type
+  // jwt or id_token) for an access token of the calling client.
+  provider.registerGrantType(EXCHANGE_GRANT, async (ctx) => {
+    const { client, params } = ctx.oidc;
+    const types = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'];
+    if (!params.subject_token) throw new errors.InvalidRequest('missing required parameter subject_token');
+    if (!types.includes(params.subject_token_type)) {
+      throw new errors.InvalidRequest('unsupported subject_token_type');
+    }
+    const claims = verifyCIToken(params.subject_token, issuer);
+    const token = new provider.ClientCredentials({ client, scope: undefined, extra: { sub: claims.sub } });
+    const resources = [].concat(params.resource ?? []);
+    if (resources.length > 1) throw new errors.InvalidTarget('only one resource is supported');
+    if (resources.length === 1) token.resourceServer = await getResourceServerInfo(ctx, resources[0]);
+    const value = await token.save();
+    ctx.body = {
+      access_token: value,
+      issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      token_type: 'Bearer',
+      expires_in: token.expiration,
+    };
+  }, ['subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'resource', 'scope', 'actor_token', 'actor_token_type'], ['resource']);
 
   // Last poll time per device code, for OIDC_DEVICE_INTERVAL.
   const lastPoll = new Map();
@@ -187,6 +293,16 @@ server.listen(port, '127.0.0.1', () => {
       ctx.type = 'json';
       ctx.body = JSON.stringify(stats);
       return;
+    }
+
+    if (ctx.method === 'GET' && ctx.path === '/auth') {
+      recordParams('authorization', ctx.query);
+    }
+    if (ctx.method === 'POST' && ctx.path === '/device/auth' && ctx.is('application/x-www-form-urlencoded')) {
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      ctx.request.body = querystring.parse(Buffer.concat(chunks).toString('utf8'));
+      recordParams('device_authorization', ctx.request.body);
     }
 
     if (ctx.method !== 'POST' || ctx.path !== '/token') {
