@@ -37,6 +37,11 @@ func Main(version string) int {
 	if code, ok := fastToken(ctx, h, os.Args[1:]); ok {
 		return code
 	}
+	// So are the credential helpers, run by git, kubectl and docker, and
+	// the same binary installed as docker-credential-NAME.
+	if code, ok := fastHelper(ctx, h, os.Args[0], os.Args[1:]); ok {
+		return code
+	}
 
 	k, err := New(h)
 	if err != nil {
@@ -145,6 +150,10 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 		newCmdExec(f, nil),
 		newCmdDevServer(f, nil),
 		newCmdDemo(f, nil),
+		newCmdCredentialHelper(f),
+		newCmdGit(f),
+		newCmdKube(f),
+		newCmdDocker(f),
 	)
 	for _, c := range root.Commands() {
 		if c.Name() == "login" {

@@ -136,6 +136,12 @@ type Profile struct {
 	// LoggedInAt is when the last login was saved, in UTC to the second
 	// (TOML key "logged_in_at"); zero if never.
 	LoggedInAt time.Time `toml:"logged_in_at,omitempty"`
+	// DockerRegistries are the container registry hosts ("ghcr.io",
+	// "registry.example.com:5000") whose credentials the docker credential
+	// helper answers with this profile's token (TOML key
+	// "docker_registries"); a host belongs to one profile at most. See
+	// MapRegistry.
+	DockerRegistries []string `toml:"docker_registries,omitempty"`
 }
 
 // Account is the best short name of the profile's account.

@@ -377,7 +377,7 @@ func (c *Config) validate() error {
 			return fieldErr("profiles", i, "storage", "profile %q: storage is %q; use \"keyring\", \"file\" or leave it out", p.Name, p.Storage)
 		}
 	}
-	return nil
+	return c.validateRegistries()
 }
 
 // writeConfig encodes cfg as TOML and replaces path atomically.
