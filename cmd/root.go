@@ -32,14 +32,14 @@ func Main(version string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	// `authdeck token` is run by scripts before every request: it skips
-	// building the command tree when its arguments are simple.
-	if code, ok := fastToken(ctx, h, os.Args[1:]); ok {
+	// The credential helpers (run by git, kubectl and docker, and this
+	// binary installed as docker-credential-NAME) and `authdeck token` (run
+	// by scripts before every request) skip building the command tree when
+	// their arguments are simple.
+	if code, ok := fastHelper(ctx, h, os.Args[0], os.Args[1:]); ok {
 		return code
 	}
-	// So are the credential helpers, run by git, kubectl and docker, and
-	// the same binary installed as docker-credential-NAME.
-	if code, ok := fastHelper(ctx, h, os.Args[0], os.Args[1:]); ok {
+	if code, ok := fastToken(ctx, h, os.Args[1:]); ok {
 		return code
 	}
 
