@@ -32,8 +32,13 @@ func Main(version string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	// `authdeck token` is run by scripts before every request: it skips
-	// building the command tree when its arguments are simple.
+	// The credential helpers (run by git, kubectl and docker, and this
+	// binary installed as docker-credential-NAME) and `authdeck token` (run
+	// by scripts before every request) skip building the command tree when
+	// their arguments are simple.
+	if code, ok := fastHelper(ctx, h, os.Args[0], os.Args[1:]); ok {
+		return code
+	}
 	if code, ok := fastToken(ctx, h, os.Args[1:]); ok {
 		return code
 	}
@@ -145,6 +150,10 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 		newCmdExec(f, nil),
 		newCmdDevServer(f, nil),
 		newCmdDemo(f, nil),
+		newCmdCredentialHelper(f),
+		newCmdGit(f),
+		newCmdKube(f),
+		newCmdDocker(f),
 	)
 	for _, c := range root.Commands() {
 		if c.Name() == "login" {

@@ -153,6 +153,12 @@ type Profile struct {
 	// with, when they differ from the server's (login --param); a client
 	// credentials profile obtains its next token with them too.
 	Params []string `toml:"params,omitempty"`
+	// DockerRegistries are the container registry hosts ("ghcr.io",
+	// "registry.example.com:5000") whose credentials the docker credential
+	// helper answers with this profile's token (TOML key
+	// "docker_registries"); a host belongs to one profile at most. See
+	// MapRegistry.
+	DockerRegistries []string `toml:"docker_registries,omitempty"`
 }
 
 // Account is the best short name of the profile's account.

@@ -394,7 +394,7 @@ func (c *Config) validate() error {
 			return fieldErr("profiles", i, "storage", "profile %q: storage is %q; use \"keyring\", \"file\" or leave it out", p.Name, p.Storage)
 		}
 	}
-	return nil
+	return c.validateRegistries()
 }
 
 // configTrailer is the last line writeConfig writes. A file cut short

@@ -4,6 +4,7 @@
 // (a single command is just timed).
 //
 //	timing -runs 300 -warmup 20 -- /path/floor --- /path/authdeck token
+//	timing -- /path/authdeck token --- /path/helper get '<request.txt'  # stdin
 //	timing -hyperfine export.json   # ratios from a hyperfine --export-json file
 package main
 
@@ -65,8 +66,21 @@ func main() {
 	report(res)
 }
 
+// runOnce runs c once; a last argument "<FILE" is its stdin instead.
 func runOnce(c []string) (time.Duration, error) {
+	var stdin *os.File
+	if n := len(c); n > 1 && strings.HasPrefix(c[n-1], "<") {
+		f, err := os.Open(c[n-1][1:])
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		stdin, c = f, c[:n-1]
+	}
 	cmd := exec.Command(c[0], c[1:]...)
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
 	cmd.Stdout = nil
 	cmd.Stderr = os.Stderr
 	start := time.Now()
