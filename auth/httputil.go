@@ -100,6 +100,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if err := CheckURL(req.URL.String()); err != nil {
 		return fmt.Errorf("refusing redirect: %w", err)
 	}
+	StripCrossOriginAuth(req, via) // a Bearer token (userinfo) stays on its origin
 	return nil
 }
 
