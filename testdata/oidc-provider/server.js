@@ -13,6 +13,9 @@
 //   OIDC_SLOW_DOWN_POLLS when > 0: the first N device_code polls (of any code)
 //                        get "slow_down", whatever their pace, before the
 //                        provider sees them
+//   OIDC_REVOKE_ACCESS_ONLY when 1: revoking an access token at
+//                        /token/revocation revokes that token alone, not
+//                        its whole login (RFC 7009 2.1 allows both)
 //
 // Once it listens, it prints one JSON line on stdout:
 //   {"issuer":"http://127.0.0.1:PORT","port":PORT}
@@ -45,6 +48,7 @@ const accessTTL = intFromEnv('OIDC_ACCESS_TTL', 3600);
 const deviceTTL = intFromEnv('OIDC_DEVICE_TTL', 600);
 const deviceInterval = intFromEnv('OIDC_DEVICE_INTERVAL', 0);
 let slowDownPolls = intFromEnv('OIDC_SLOW_DOWN_POLLS', 0);
+const revokeAccessOnly = process.env.OIDC_REVOKE_ACCESS_ONLY === '1';
 const clientSecret = process.env.OIDC_CLIENT_SECRET || randomBytes(24).toString('base64url');
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -186,6 +190,25 @@ server.listen(port, '127.0.0.1', () => {
     if (ctx.method === 'GET' && ctx.path === '/__test/stats') {
       ctx.type = 'json';
       ctx.body = JSON.stringify(stats);
+      return;
+    }
+
+    if (revokeAccessOnly && ctx.method === 'POST' && ctx.path === '/token/revocation'
+      && ctx.is('application/x-www-form-urlencoded')) {
+      // Revoke an access token alone (oidc-provider would revoke every
+      // token of its grant); anything else goes on to the provider.
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      const body = querystring.parse(Buffer.concat(chunks).toString('utf8'));
+      ctx.request.body = body;
+      const at = typeof body.token === 'string' ? await provider.AccessToken.find(body.token) : undefined;
+      if (at && at.clientId === body.client_id) {
+        await at.destroy();
+        ctx.status = 200;
+        ctx.body = '';
+        return;
+      }
+      await next();
       return;
     }
 
