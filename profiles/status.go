@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"io/fs"
+	"net/http"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
