@@ -73,8 +73,8 @@ profile's server: its issuer's, its userinfo endpoint's, and those listed with
 ` + "`servers add --api-host`" + `. Any other URL is refused unless --allow-host
 names its origin for this call; only then, or for the server's own origins,
 does a 401 answer lead to a refresh. A token from --token-file or the
-environment with no profile chosen belongs to no server, so it needs
---allow-host (or --profile to name its server).
+environment with no profile chosen belongs to the only configured server;
+with several, it needs --profile (to name its server) or --allow-host.
 
 Plain http:// is refused except to loopback addresses, so the token never
 crosses a network in clear. Redirects are followed only over https (or within
@@ -352,27 +352,48 @@ func checkAPIOrigin(ctx context.Context, m *profiles.Manager, o *apiOptions, tr 
 			return nil
 		}
 	}
-	var srv profiles.Server
-	if tr.Profile != "" {
-		cfg, err := m.Load(ctx)
-		if err != nil {
-			return err
-		}
-		if p, ok := cfg.Profile(tr.Profile); ok {
-			srv, _ = cfg.Server(p.Server)
-		}
+	srv, err := tokenServer(ctx, m, tr)
+	if err != nil {
+		return err
 	}
 	if srv.AllowsOrigin(u) {
 		return nil
 	}
-	host := textsafe.Clean(want.Flag())
+	return originRefused(o.AppName, tr, srv, want, true)
+}
+
+// tokenServer is the server of tr's profile. A token from a file or an
+// environment variable with no profile chosen belongs to the only
+// configured server, as for whoami; with several (or none) it belongs to
+// none, and the zero Server is returned.
+func tokenServer(ctx context.Context, m *profiles.Manager, tr *profiles.TokenResult) (profiles.Server, error) {
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return profiles.Server{}, err
+	}
+	var srv profiles.Server
+	if p, ok := cfg.Profile(tr.Profile); ok && tr.Profile != "" {
+		srv, _ = cfg.Server(p.Server)
+	} else if tr.Profile == "" && tr.Source.ReadOnly() && len(cfg.Servers) == 1 {
+		srv = cfg.Servers[0]
+	}
+	return srv, nil
+}
+
+// originRefused says that tr's token is not sent to origin, and what to
+// do: --allow-host (for api, allowFlag) or the server's api_hosts.
+func originRefused(app string, tr *profiles.TokenResult, srv profiles.Server, origin profiles.Origin, allowFlag bool) error {
+	host := textsafe.Clean(origin.Flag())
 	if srv.Name == "" {
 		from := "the token"
 		if tr.Source.ReadOnly() {
 			from = fmt.Sprintf("the token from %s %s", tr.Source, textsafe.Clean(tr.SourceDetail))
 		}
-		return fmt.Errorf("%s belongs to no configured server, so %s does not know which hosts may receive it; name its profile with --profile, or pass --allow-host %s if you trust %s with it",
-			from, o.AppName, host, host)
+		fix := "choose the profile of its server"
+		if allowFlag {
+			fix = fmt.Sprintf("name its profile with --profile, or pass --allow-host %s if you trust %s with it", host, host)
+		}
+		return fmt.Errorf("%s belongs to no profile, and with several servers configured (or none) %s does not know which hosts may receive it; %s", from, app, fix)
 	}
 	var have []string
 	for _, h := range srv.Origins() {
@@ -382,8 +403,12 @@ func checkAPIOrigin(ctx context.Context, m *profiles.Manager, o *apiOptions, tr 
 	if len(have) > 0 {
 		list = strings.Join(have, ", ")
 	}
-	return fmt.Errorf("refusing to send the token of profile %s to %s: it is not one of server %s's hosts (%s); pass --allow-host %s if you trust it, or add it to the server with `%s servers add %s --force ... --api-host %s`",
-		textsafe.Clean(tr.Profile), host, textsafe.Clean(srv.Name), textsafe.Clean(list), host, o.AppName, textsafe.Clean(srv.Name), host)
+	fix := ""
+	if allowFlag {
+		fix = fmt.Sprintf("pass --allow-host %s if you trust it, or ", host)
+	}
+	return fmt.Errorf("refusing to send the token of profile %s to %s: it is not one of server %s's hosts (%s); %sadd it to the server with `%s servers add %s --force ... --api-host %s`",
+		textsafe.Clean(tr.Profile), host, textsafe.Clean(srv.Name), textsafe.Clean(list), fix, app, textsafe.Clean(srv.Name), host)
 }
 
 // unwrapURLError drops *url.Error's quoting of the whole URL.

@@ -287,11 +287,15 @@ func TestAPIRedirectToAnotherPortDropsToken(t *testing.T) {
 }
 
 // TestAPITokenFileNeedsItsServer: a token from --token-file with no
-// profile named belongs to no server, so api needs --allow-host (or
-// --profile) before sending it anywhere.
+// profile named belongs to the only configured server; with two, to
+// none, so api needs --allow-host (or --profile) before sending it
+// anywhere.
 func TestAPITokenFileNeedsItsServer(t *testing.T) {
 	ts := newWFTokenServer(t)
 	m := wfManager(t, ts.URL, time.Now().Add(time.Hour), nil)
+	if _, err := m.AddServer(context.Background(), profiles.Server{Name: "other", ClientID: "c2", Endpoints: auth.Endpoints{TokenURL: ts.URL}}); err != nil {
+		t.Fatal(err)
+	}
 	api := newWFAPIServer(t, func(tok string) bool { return tok == "file-token" })
 	tf := filepath.Join(t.TempDir(), "tok")
 	os.WriteFile(tf, []byte("file-token\n"), 0o600)
