@@ -38,6 +38,7 @@ type serversOptions struct {
 	SecretEnv        string
 	Tenant           string
 	Domain           string
+	APIHosts         []string
 	// Force lets add replace a server of the same name.
 	Force bool
 }
@@ -86,6 +87,10 @@ The client secret, for providers that want one from installed apps, is best
 given with ` + secretHint(f.Host.EnvClientSecret) + `: process arguments
 are visible to other users of the machine.
 
+api and the Kit's HTTP client send a profile's token only to its server's
+origins: the issuer's, the userinfo endpoint's, and each --api-host
+(HOST[:PORT] for https, http://HOST:PORT for a loopback host).
+
 A server of the same name is only replaced with --force; its profiles keep
 their tokens, which were issued to the old client id.`,
 		Example: `  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli
@@ -94,7 +99,8 @@ their tokens, which were issued to the old client id.`,
   ` + f.AppName + ` servers add web --auth-url https://id.example.com/authorize \
       --token-url https://id.example.com/token --client-id my-cli
   ` + f.AppName + ` servers add entra --preset microsoft --tenant contoso.onmicrosoft.com --client-id 0000-1111
-  ` + f.AppName + ` servers add acme --preset okta --domain acme.okta.com --client-id 0oa1b2c3`,
+  ` + f.AppName + ` servers add acme --preset okta --domain acme.okta.com --client-id 0oa1b2c3
+  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli --api-host api.example.com`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(ao),
 	}
@@ -113,6 +119,7 @@ their tokens, which were issued to the old client id.`,
 	fl.StringVar(&ao.Preset, "preset", "", "fill in the endpoints of a known `PROVIDER`: "+strings.Join(profiles.PresetNames(), ", "))
 	fl.StringVar(&ao.Tenant, "tenant", "", "with --preset: the Microsoft tenant, Keycloak realm or Okta authorization server")
 	fl.BoolVar(&ao.Force, "force", false, "replace a server of the same name")
+	fl.StringArrayVar(&ao.APIHosts, "api-host", nil, "also send this server's tokens to `HOST[:PORT]` (https; http://HOST:PORT on loopback) (repeatable)")
 	fl.StringVar(&ao.Domain, "domain", "", "with --preset: the tenant `HOST` of Auth0, Okta, Keycloak (or GitHub Enterprise, WorkOS AuthKit)")
 
 	ro := newOpts("rm")
@@ -128,6 +135,11 @@ func validateAdd(o *serversOptions) error {
 	}
 	if o.ClientID == "" {
 		return flagErrorf("--client-id is required")
+	}
+	for _, h := range o.APIHosts {
+		if _, err := profiles.ParseOrigin(h); err != nil {
+			return flagErrorf("--api-host %s", textsafe.Clean(err.Error()))
+		}
 	}
 	explicit := o.DeviceURL != "" || o.TokenURL != "" || o.AuthURL != ""
 	if o.Preset != "" {
@@ -184,6 +196,7 @@ type serversJSONItem struct {
 	ClientSecret     string   `json:"client_secret,omitempty"` // "********" when set
 	Scopes           []string `json:"scopes,omitempty"`
 	EnvVar           string   `json:"env_var,omitempty"`
+	APIHosts         []string `json:"api_hosts,omitempty"`
 	Profiles         int      `json:"profiles"`
 }
 
@@ -211,6 +224,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 				return flagErrorf("%v", err)
 			}
 			s.EnvVar = o.EnvVar
+			s.APIHosts = o.APIHosts
 		} else {
 			s = profiles.Server{
 				Name: o.Name,
@@ -219,6 +233,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 					RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
 				},
 				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
+				APIHosts: o.APIHosts,
 			}
 		}
 		cfg, err := m.Load(ctx)
@@ -274,6 +289,9 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 			Name: s.Name, Issuer: s.Issuer, AuthURL: s.AuthURL, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
 			ClientID: s.ClientID, Scopes: s.Scopes, EnvVar: s.EnvVar,
+		}
+		for _, h := range s.APIHosts {
+			it.APIHosts = append(it.APIHosts, textsafe.Clean(h))
 		}
 		if s.HasClientSecret() {
 			it.ClientSecret = secretMask
