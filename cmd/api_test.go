@@ -238,8 +238,7 @@ func TestAPIRedirectToAnotherPortDropsToken(t *testing.T) {
 	hostile := newWFHostile(t)
 	var back atomic.Value
 	back.Store("")
-	var origin *httptest.Server
-	origin = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/away":
 			// same host name, another port
