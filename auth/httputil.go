@@ -110,6 +110,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		}
 		return &redirectError{to: to, err: err}
 	}
+	StripCrossOriginAuth(req, via) // a Bearer token (userinfo) stays on its origin
 	return nil
 }
 

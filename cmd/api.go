@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
@@ -42,6 +43,9 @@ type apiOptions struct {
 	MinTTL    time.Duration
 	Timeout   time.Duration
 	Include   bool
+	// AllowHosts are extra origins (--allow-host HOST[:PORT]) the token
+	// may be sent to on this call, besides the server's own.
+	AllowHosts []string
 }
 
 // newCmdAPI builds `authdeck api`. runF replaces apiRun in tests.
@@ -64,12 +68,22 @@ With --data the method defaults to POST, and the Content-Type to
 application/json when the body is valid JSON, else
 application/x-www-form-urlencoded (override both with -X and -H).
 
+The token is sent only to the origins (scheme, host and port) of the
+profile's server: its issuer's, its userinfo endpoint's, and those listed with
+` + "`servers add --api-host`" + `. Any other URL is refused unless --allow-host
+names its origin for this call; only then, or for the server's own origins,
+does a 401 answer lead to a refresh. A token from --token-file or the
+environment with no profile chosen belongs to the only configured server;
+with several, it needs --profile (to name its server) or --allow-host.
+
 Plain http:// is refused except to loopback addresses, so the token never
 crosses a network in clear. Redirects are followed only over https (or within
-loopback); Go drops the Authorization header on redirects to another host.`,
+loopback), and once a redirect leaves the request's origin the token is not
+sent again, not even back on the first origin.`,
 		Example: `  ` + f.AppName + ` api https://api.example.com/v1/me
   ` + f.AppName + ` api --profile work -X PATCH -H 'Accept: application/json' -d '{"name":"x"}' https://api.example.com/v1/items/7
   ` + f.AppName + ` api -d @body.json https://api.example.com/v1/items
+  ` + f.AppName + ` api --allow-host files.example.net https://files.example.net/v2/me
   echo 'q=1' | ` + f.AppName + ` api -d @- https://api.example.com/search`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -82,6 +96,11 @@ loopback); Go drops the Authorization header on redirects to another host.`,
 			}
 			if opts.Timeout <= 0 {
 				return flagErrorf("--timeout must be positive")
+			}
+			for _, h := range opts.AllowHosts {
+				if _, err := profiles.ParseOrigin(h); err != nil {
+					return flagErrorf("--allow-host %v", textsafe.Clean(err.Error()))
+				}
 			}
 			if !c.Flags().Changed("min-ttl") {
 				opts.MinTTL = 0 // profiles' default: 5m, at most half the token's life
@@ -100,6 +119,7 @@ loopback); Go drops the Authorization header on redirects to another host.`,
 	c.Flags().BoolVarP(&opts.Include, "include", "i", false, "print the status line and response headers on stderr")
 	c.Flags().DurationVar(&opts.MinTTL, "min-ttl", defaultMinTTL, "refresh first when the token expires within `DURATION`")
 	c.Flags().DurationVar(&opts.Timeout, "timeout", 60*time.Second, "give up on the request after `DURATION`")
+	c.Flags().StringArrayVar(&opts.AllowHosts, "allow-host", nil, "also send the token to `HOST[:PORT]` (https; http://HOST:PORT on loopback) on this call (repeatable)")
 	return c
 }
 
@@ -121,7 +141,7 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	name := ""
+	name := o.Profile // a token file belongs to the profile named, if any
 	if o.TokenFile == "" {
 		cwd, _ := o.Cwd()
 		sel, err := m.Select(ctx, o.Profile, cwd)
@@ -137,6 +157,9 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 	}
 	if tr == nil || tr.Token == nil || tr.Token.AccessToken == "" {
 		return profiles.ErrNotLoggedIn
+	}
+	if err := checkAPIOrigin(ctx, m, o, tr, req.url); err != nil {
+		return err
 	}
 
 	hc := o.HTTP
@@ -154,15 +177,18 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 		return err
 	}
 	retried := false
-	if resp.StatusCode == http.StatusUnauthorized && !tr.Source.ReadOnly() {
-		old := tr.Token.AccessToken
-		topt.Rejected = old // refreshed whatever its expiry says
-		next, rerr := m.Token(ctx, tr.Profile, topt)
+	// A 401 leads to a refresh only when it answers the token: not from
+	// where a redirect to another origin led, which got no token.
+	if resp.StatusCode == http.StatusUnauthorized && sentToken(resp) && !tr.Source.ReadOnly() {
+		next, rerr := m.RefreshRejected(ctx, tr, topt)
+		var nr *profiles.NoRefreshError
 		switch {
+		case errors.As(rerr, &nr):
+			// the 401 is reported below
 		case rerr != nil:
 			drainClose(resp)
 			return fmt.Errorf("the server refused the token (401) and refreshing it failed: %w", rerr)
-		case next != nil && next.Token != nil && next.Token.AccessToken != "" && next.Token.AccessToken != old:
+		default:
 			drainClose(resp)
 			if resp, err = sendAPI(ctx, &client, req, next.Token.AccessToken); err != nil {
 				return err
@@ -183,6 +209,8 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 		msg := fmt.Sprintf("%s: HTTP %s from %s", o.AppName, textsafe.Clean(resp.Status), redactURL(req.url))
 		if resp.StatusCode == http.StatusUnauthorized {
 			switch {
+			case !sentToken(resp):
+				msg += " (from where a redirect to another origin led; the token was not sent there)"
 			case tr.Source.ReadOnly():
 				msg += fmt.Sprintf(" (the token comes from %s %s, which %s does not refresh)", tr.Source, textsafe.Clean(tr.SourceDetail), o.AppName)
 			case retried:
@@ -305,7 +333,82 @@ func checkAPIRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
 		return errors.New("refusing to follow a redirect from https to http")
 	}
+	auth.StripCrossOriginAuth(req, via)
 	return nil
+}
+
+// sentToken reports whether the request that resp answers carried the
+// token (CheckRedirect strips it once a redirect leaves the origin).
+func sentToken(resp *http.Response) bool {
+	return resp.Request == nil || resp.Request.Header.Get("Authorization") != ""
+}
+
+// checkAPIOrigin refuses to send tr's token to u unless u's origin is one
+// of its server's (Server.Origins) or given with --allow-host.
+func checkAPIOrigin(ctx context.Context, m *profiles.Manager, o *apiOptions, tr *profiles.TokenResult, u *url.URL) error {
+	want := profiles.OriginOf(u)
+	for _, h := range o.AllowHosts {
+		if got, err := profiles.ParseOrigin(h); err == nil && got == want {
+			return nil
+		}
+	}
+	srv, err := tokenServer(ctx, m, tr)
+	if err != nil {
+		return err
+	}
+	if srv.AllowsOrigin(u) {
+		return nil
+	}
+	return originRefused(o.AppName, tr, srv, want, true)
+}
+
+// tokenServer is the server of tr's profile. A token from a file or an
+// environment variable with no profile chosen belongs to the only
+// configured server, as for whoami; with several (or none) it belongs to
+// none, and the zero Server is returned.
+func tokenServer(ctx context.Context, m *profiles.Manager, tr *profiles.TokenResult) (profiles.Server, error) {
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return profiles.Server{}, err
+	}
+	var srv profiles.Server
+	if p, ok := cfg.Profile(tr.Profile); ok && tr.Profile != "" {
+		srv, _ = cfg.Server(p.Server)
+	} else if tr.Profile == "" && tr.Source.ReadOnly() && len(cfg.Servers) == 1 {
+		srv = cfg.Servers[0]
+	}
+	return srv, nil
+}
+
+// originRefused says that tr's token is not sent to origin, and what to
+// do: --allow-host (for api, allowFlag) or the server's api_hosts.
+func originRefused(app string, tr *profiles.TokenResult, srv profiles.Server, origin profiles.Origin, allowFlag bool) error {
+	host := textsafe.Clean(origin.Flag())
+	if srv.Name == "" {
+		from := "the token"
+		if tr.Source.ReadOnly() {
+			from = fmt.Sprintf("the token from %s %s", tr.Source, textsafe.Clean(tr.SourceDetail))
+		}
+		fix := "choose the profile of its server"
+		if allowFlag {
+			fix = fmt.Sprintf("name its profile with --profile, or pass --allow-host %s if you trust %s with it", host, host)
+		}
+		return fmt.Errorf("%s belongs to no profile, and with several servers configured (or none) %s does not know which hosts may receive it; %s", from, app, fix)
+	}
+	var have []string
+	for _, h := range srv.Origins() {
+		have = append(have, h.Flag())
+	}
+	list := "none"
+	if len(have) > 0 {
+		list = strings.Join(have, ", ")
+	}
+	fix := ""
+	if allowFlag {
+		fix = fmt.Sprintf("pass --allow-host %s if you trust it, or ", host)
+	}
+	return fmt.Errorf("refusing to send the token of profile %s to %s: it is not one of server %s's hosts (%s); %sadd it to the server with `%s servers add %s --force ... --api-host %s`",
+		textsafe.Clean(tr.Profile), host, textsafe.Clean(srv.Name), textsafe.Clean(list), fix, app, textsafe.Clean(srv.Name), host)
 }
 
 // unwrapURLError drops *url.Error's quoting of the whole URL.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,7 +127,195 @@ func wfAPIOptions(m *profiles.Manager, url string) (*apiOptions, *strings.Builde
 	}
 	so, se := &strings.Builder{}, &strings.Builder{}
 	o.IO.Out, o.IO.ErrOut = so, se
+	wfTrustOrigin(m, url)
 	return o, so, se
+}
+
+// wfTrustOrigin lists rawURL's origin in the api_hosts of every configured
+// server, as `servers add --api-host` would, so that api sends the token
+// there (the test APIs listen on their own loopback ports).
+func wfTrustOrigin(m *profiles.Manager, rawURL string) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return
+	}
+	_ = m.Update(context.Background(), func(cfg *profiles.Config) error {
+		for i := range cfg.Servers {
+			cfg.Servers[i].APIHosts = append(cfg.Servers[i].APIHosts, profiles.OriginOf(u).Flag())
+		}
+		return nil
+	})
+}
+
+// wfHostile is a server on its own loopback port that records the
+// Authorization header of each request and answers 401, as a host that
+// wants the token (and a refresh) would.
+type wfHostile struct {
+	*httptest.Server
+	mu    sync.Mutex
+	authz []string
+}
+
+func newWFHostile(t *testing.T) *wfHostile {
+	h := &wfHostile{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.mu.Lock()
+		h.authz = append(h.authz, r.Header.Get("Authorization"))
+		h.mu.Unlock()
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(401)
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *wfHostile) seen() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.authz...)
+}
+
+// TestAPIRefusesForeignOrigin: api sends the token only to its server's
+// origins; a URL elsewhere (here a hostile server on another loopback
+// port, answering 401) is refused before any request, and no refresh is
+// made for it.
+func TestAPIRefusesForeignOrigin(t *testing.T) {
+	ts := newWFTokenServer(t)
+	m := wfManager(t, ts.URL, time.Now().Add(time.Hour), nil)
+	api := newWFAPIServer(t, func(tok string) bool { return tok == "access-0" })
+	hostile := newWFHostile(t)
+	o, _, errOut := wfAPIOptions(m, api.URL)
+	o.URL = hostile.URL + "/steal"
+	err := apiRun(context.Background(), o)
+	if got := hostile.seen(); len(got) != 0 {
+		t.Fatalf("the hostile origin received %d request(s), Authorization %q", len(got), got)
+	}
+	if ts.refreshes.Load() != 0 {
+		t.Errorf("%d refresh(es) for a foreign origin's 401", ts.refreshes.Load())
+	}
+	hostPort := strings.TrimPrefix(hostile.URL, "http://")
+	if err == nil || !strings.Contains(err.Error(), "--allow-host http://"+hostPort) || !strings.Contains(err.Error(), "--api-host") {
+		t.Fatalf("err = %v (stderr %q), want a refusal naming --allow-host and --api-host", err, errOut)
+	}
+	if strings.Contains(err.Error(), "access-0") {
+		t.Errorf("the token leaked into the error: %v", err)
+	}
+}
+
+// TestAPIAllowHostAddsOneOrigin: --allow-host lets the token go to one more
+// origin for this call, and exactly that origin (not another port).
+func TestAPIAllowHostAddsOneOrigin(t *testing.T) {
+	ts := newWFTokenServer(t)
+	m := wfManager(t, ts.URL, time.Now().Add(time.Hour), nil)
+	other := newWFAPIServer(t, func(tok string) bool { return tok == "access-0" })
+	o, out, errOut := wfAPIOptions(m, "https://unrelated.example/") // trusts nothing local
+	o.URL = other.URL + "/v1"
+	o.AllowHosts = []string{other.URL}
+	if err := apiRun(context.Background(), o); err != nil {
+		t.Fatalf("apiRun with --allow-host: %v (stderr %q)", err, errOut)
+	}
+	if out.String() != "hello GET " {
+		t.Errorf("stdout = %q", out)
+	}
+	hostile := newWFHostile(t)
+	o, _, _ = wfAPIOptions(m, "https://unrelated.example/")
+	o.URL = hostile.URL
+	o.AllowHosts = []string{other.URL} // same host name, another port
+	if err := apiRun(context.Background(), o); err == nil || len(hostile.seen()) != 0 {
+		t.Errorf("another port of an allowed host got %d request(s) (err %v)", len(hostile.seen()), err)
+	}
+}
+
+// TestAPIRedirectToAnotherPortDropsToken: the server's own API redirects
+// to the same host name on another port (a hostile listener). Go's client
+// keeps the Authorization header for a redirect to the same host name;
+// api must not send the token there, and the 401 it answers is not the
+// token's refusal, so there is no refresh. A chain that comes back to the
+// first origin does not get the token again either.
+func TestAPIRedirectToAnotherPortDropsToken(t *testing.T) {
+	ts := newWFTokenServer(t)
+	m := wfManager(t, ts.URL, time.Now().Add(time.Hour), nil)
+	hostile := newWFHostile(t)
+	var back atomic.Value
+	back.Store("")
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			// same host name, another port
+			http.Redirect(w, r, hostile.URL+"/collect", http.StatusFound)
+		case "/bounce":
+			http.Redirect(w, r, "/away-and-back", http.StatusFound)
+		case "/back":
+			back.Store(r.Header.Get("Authorization"))
+			io.WriteString(w, "back")
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer origin.Close()
+	bouncer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, origin.URL+"/back", http.StatusFound)
+	}))
+	defer bouncer.Close()
+	if !strings.HasPrefix(hostile.URL, "http://127.0.0.1:") || !strings.HasPrefix(origin.URL, "http://127.0.0.1:") {
+		t.Fatalf("want both on 127.0.0.1: %s %s", origin.URL, hostile.URL)
+	}
+
+	o, _, errOut := wfAPIOptions(m, origin.URL+"/away")
+	err := apiRun(context.Background(), o)
+	if got := hostile.seen(); len(got) != 1 || got[0] != "" {
+		t.Fatalf("the redirect target on another port saw Authorization %q, want one request without it", got)
+	}
+	if ExitCode(err) != ExitError || ts.refreshes.Load() != 0 {
+		t.Errorf("err %v, %d refresh(es); want exit 1 and no refresh", err, ts.refreshes.Load())
+	}
+	if !strings.Contains(errOut.String(), "HTTP 401") || !strings.Contains(errOut.String(), "not sent there") {
+		t.Errorf("stderr = %q", errOut)
+	}
+
+	// origin -> bouncer (another port) -> origin: no token on the way back.
+	o, out, errOut := wfAPIOptions(m, origin.URL)
+	o.URL = bouncer.URL
+	o.AllowHosts = []string{bouncer.URL}
+	if err := apiRun(context.Background(), o); err != nil || out.String() != "back" {
+		t.Fatalf("bounce: %v %q (stderr %q)", err, out, errOut)
+	}
+	if got := back.Load().(string); got != "" {
+		t.Errorf("the token was sent again after the redirect left the origin: %q", got)
+	}
+}
+
+// TestAPITokenFileNeedsItsServer: a token from --token-file with no
+// profile named belongs to the only configured server; with two, to
+// none, so api needs --allow-host (or --profile) before sending it
+// anywhere.
+func TestAPITokenFileNeedsItsServer(t *testing.T) {
+	ts := newWFTokenServer(t)
+	m := wfManager(t, ts.URL, time.Now().Add(time.Hour), nil)
+	if _, err := m.AddServer(context.Background(), profiles.Server{Name: "other", ClientID: "c2", Endpoints: auth.Endpoints{TokenURL: ts.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	api := newWFAPIServer(t, func(tok string) bool { return tok == "file-token" })
+	tf := filepath.Join(t.TempDir(), "tok")
+	os.WriteFile(tf, []byte("file-token\n"), 0o600)
+	o, _, _ := wfAPIOptions(m, api.URL)
+	o.TokenFile = tf
+	o.Profile = ""
+	err := apiRun(context.Background(), o)
+	if err == nil || api.count() != 0 || !strings.Contains(err.Error(), "--allow-host") {
+		t.Fatalf("token file without a profile: err %v after %d request(s)", err, api.count())
+	}
+	for _, fix := range []func(*apiOptions){
+		func(o *apiOptions) { o.Profile = "p" },
+		func(o *apiOptions) { o.AllowHosts = []string{api.URL} },
+	} {
+		o, out, errOut := wfAPIOptions(m, api.URL)
+		o.TokenFile = tf
+		fix(o)
+		if err := apiRun(context.Background(), o); err != nil || out.String() != "hello GET " {
+			t.Errorf("token file with its profile or --allow-host: %v %q (stderr %q)", err, out, errOut)
+		}
+	}
 }
 
 func TestAPIGet(t *testing.T) {
@@ -244,7 +433,7 @@ func TestAPIReadOnlyTokenNotRefreshed(t *testing.T) {
 	tf := filepath.Join(t.TempDir(), "tok")
 	os.WriteFile(tf, []byte("file-token\n"), 0o600)
 	o, _, errOut := wfAPIOptions(m, api.URL)
-	o.TokenFile = tf
+	o.TokenFile, o.Profile = tf, "p" // (the profile says which server's hosts may get it)
 	err := apiRun(context.Background(), o)
 	if ExitCode(err) != ExitError {
 		t.Fatalf("err = %v", err)

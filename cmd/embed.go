@@ -463,12 +463,22 @@ func (s *kitTokenSource) Token() (*oauth2.Token, error) {
 const defaultAPITimeout = 60 * time.Second
 
 // HTTPClient returns an HTTP client that sends profile's access token as a
-// Bearer token on every request (see TokenSource for the profile and the
-// refresh). Its transport and timeout are Host.HTTPClient's, else Go's
-// default transport with the proxy from the host's HTTPS_PROXY, HTTP_PROXY
-// and NO_PROXY (read through Getenv), and defaultAPITimeout. Plain-HTTP
-// URLs other than loopback are refused, so the token never crosses a
-// network in clear.
+// Bearer token (see TokenSource for the profile and the refresh), only to
+// the origins (scheme, host and port) of the profile's server: its
+// issuer's, its userinfo endpoint's, and its APIHosts. A request to any
+// other origin is refused with an error; a redirect that leaves the
+// request's origin is followed without the token (and never gets it back).
+// When the server answers 401 to the token, the token is refreshed once
+// and the request sent once more (a request whose body cannot be read
+// again, no GetBody, gets the 401). A token from the host's EnvToken
+// variable with no profile chosen belongs to the only configured server;
+// with several, every request is refused.
+//
+// Its transport and timeout are Host.HTTPClient's, else Go's default
+// transport with the proxy from the host's HTTPS_PROXY, HTTP_PROXY and
+// NO_PROXY (read through Getenv), and defaultAPITimeout. Plain-HTTP URLs
+// other than loopback are refused, so the token never crosses a network
+// in clear.
 func (k *Kit) HTTPClient(ctx context.Context, profile string) *http.Client {
 	base := managerTransport(k.m)
 	timeout := defaultAPITimeout
@@ -476,9 +486,121 @@ func (k *Kit) HTTPClient(ctx context.Context, profile string) *http.Client {
 		timeout = hc.Timeout
 	}
 	return &http.Client{
-		Transport: &oauth2.Transport{Source: k.TokenSource(ctx, profile), Base: httpsOnly{base}},
+		Transport: &bearerTransport{k: k, ctx: ctx, profile: profile, base: httpsOnly{base}},
 		Timeout:   timeout,
 	}
+}
+
+// bearerTransport adds the profile's token to requests to its server's
+// origins (Kit.HTTPClient).
+type bearerTransport struct {
+	k       *Kit
+	ctx     context.Context
+	profile string
+	base    http.RoundTripper
+
+	mu  sync.Mutex
+	cur *profiles.TokenResult // kept while good for DefaultMinTTL more
+	srv profiles.Server
+}
+
+// token returns the token to send and its server, from memory while it
+// is good for DefaultMinTTL more.
+func (t *bearerTransport) token() (*profiles.TokenResult, profiles.Server, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	m := t.k.m
+	if t.cur != nil && (t.cur.Token.Expiry.IsZero() || time.Now().Add(profiles.DefaultMinTTL).Before(t.cur.Token.Expiry)) {
+		return t.cur, t.srv, nil
+	}
+	name := t.profile
+	if name == "" {
+		cwd, _ := t.k.f.Cwd()
+		sel, err := m.Select(t.ctx, "", cwd)
+		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
+			return nil, profiles.Server{}, err
+		}
+		name = sel.Name // "" still lets the host's token variable serve
+	}
+	r, err := m.Token(t.ctx, name, profiles.TokenOptions{})
+	if err != nil {
+		return nil, profiles.Server{}, err
+	}
+	srv, err := tokenServer(t.ctx, m, r)
+	if err != nil {
+		return nil, profiles.Server{}, err
+	}
+	t.cur, t.srv = r, srv
+	return r, srv, nil
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	closeBody := func() {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+	}
+	if err := auth.CheckURL(req.URL.String()); err != nil {
+		closeBody()
+		return nil, err // (before the origin: that is the first thing to fix)
+	}
+	if redirectLeftOrigin(req) {
+		r := req.Clone(req.Context())
+		r.Header.Del("Authorization")
+		return t.base.RoundTrip(r)
+	}
+	tr, srv, err := t.token()
+	if err != nil {
+		closeBody()
+		return nil, err
+	}
+	if !srv.AllowsOrigin(req.URL) {
+		closeBody()
+		return nil, originRefused(t.k.f.AppName, tr, srv, profiles.OriginOf(req.URL), false)
+	}
+	resp, err := t.send(req, tr.Token.AccessToken)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || tr.Source.ReadOnly() || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, err
+	}
+	next, rerr := t.k.m.RefreshRejected(t.ctx, tr, profiles.TokenOptions{})
+	if rerr != nil {
+		return resp, nil // the caller sees the 401
+	}
+	t.mu.Lock()
+	t.cur = next
+	t.mu.Unlock()
+	r := req.Clone(req.Context())
+	if req.GetBody != nil {
+		if r.Body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	drainClose(resp)
+	return t.send(r, next.Token.AccessToken)
+}
+
+func (t *bearerTransport) send(req *http.Request, token string) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer "+token)
+	return t.base.RoundTrip(r)
+}
+
+// redirectLeftOrigin reports whether req is a redirect in a chain that has
+// left the origin of its first request (auth.CrossOrigin).
+func redirectLeftOrigin(req *http.Request) bool {
+	if req.Response == nil {
+		return false
+	}
+	var via []*http.Request
+	for r := req.Response.Request; r != nil; {
+		via = append([]*http.Request{r}, via...)
+		if r.Response == nil {
+			break
+		}
+		r = r.Response.Request
+	}
+	return auth.CrossOrigin(req, via)
 }
 
 // httpsOnly refuses plain HTTP except on loopback.

@@ -375,6 +375,7 @@ func TestKitTokenSourceRefreshesAndPersists(t *testing.T) {
 		_, _ = io.Copy(w, resp.Body)
 	}))
 	defer api.Close()
+	kitTrust(t, e, api.URL) // the API is on its own port, listed in api_hosts
 
 	ctx := context.Background()
 	hc := e.kit.HTTPClient(ctx, "")

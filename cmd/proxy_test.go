@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"github.com/authdeck/authdeck/auth"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -70,6 +71,11 @@ func TestKitProxyFromHostEnvironment(t *testing.T) {
 	}
 	env["ACME_TOKEN"] = "t0k3n"
 	ctx := context.Background()
+	// The token belongs to the only server, whose API hosts these are.
+	if _, err := k.Manager().AddServer(ctx, profiles.Server{Name: "api", ClientID: "c", Endpoints: auth.Endpoints{TokenURL: "https://id.example.com/token"},
+		APIHosts: []string{"api.example.com", "skip.example.com"}}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := k.HTTPClient(ctx, "").Get("https://api.example.com/v1"); err == nil {
 		t.Error("the request through a refusing proxy succeeded")
 	}

@@ -39,6 +39,7 @@ type serversOptions struct {
 	SecretEnv        string
 	Tenant           string
 	Domain           string
+	APIHosts         []string
 	// Force lets add replace a server of the same name.
 	Force bool
 }
@@ -87,6 +88,10 @@ The client secret, for providers that want one from installed apps, is best
 given with ` + secretHint(f.Host.EnvClientSecret) + `: process arguments
 are visible to other users of the machine.
 
+api and the Kit's HTTP client send a profile's token only to its server's
+origins: the issuer's, the userinfo endpoint's, and each --api-host
+(HOST[:PORT] for https, http://HOST:PORT for a loopback host).
+
 A server of the same name is only replaced with --force; its profiles keep
 their tokens, which were issued to the old client id.`,
 		Example: `  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli
@@ -97,7 +102,8 @@ their tokens, which were issued to the old client id.`,
   ` + f.AppName + ` servers add entra --preset microsoft --tenant contoso.onmicrosoft.com --client-id 0000-1111
   ` + f.AppName + ` servers add acme --preset okta --domain acme.okta.com --client-id 0oa1b2c3
   ` + f.AppName + ` servers add api --preset auth0 --domain acme.eu.auth0.com --client-id abc \
-      --param audience=https://api.acme.example`,
+      --param audience=https://api.acme.example
+  ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli --api-host api.example.com`,
 		Args: cobra.ExactArgs(1),
 		RunE: run(ao),
 	}
@@ -117,6 +123,7 @@ their tokens, which were issued to the old client id.`,
 	fl.StringVar(&ao.Preset, "preset", "", "fill in the endpoints of a known `PROVIDER`: "+strings.Join(profiles.PresetNames(), ", "))
 	fl.StringVar(&ao.Tenant, "tenant", "", "with --preset: the Microsoft tenant, Keycloak realm or Okta authorization server")
 	fl.BoolVar(&ao.Force, "force", false, "replace a server of the same name")
+	fl.StringArrayVar(&ao.APIHosts, "api-host", nil, "also send this server's tokens to `HOST[:PORT]` (https; http://HOST:PORT on loopback) (repeatable)")
 	fl.StringVar(&ao.Domain, "domain", "", "with --preset: the tenant `HOST` of Auth0, Okta, Keycloak (or GitHub Enterprise, WorkOS AuthKit)")
 
 	ro := newOpts("rm")
@@ -132,6 +139,11 @@ func validateAdd(o *serversOptions) error {
 	}
 	if o.ClientID == "" {
 		return flagErrorf("--client-id is required")
+	}
+	for _, h := range o.APIHosts {
+		if _, err := profiles.ParseOrigin(h); err != nil {
+			return flagErrorf("--api-host %s", textsafe.Clean(err.Error()))
+		}
 	}
 	explicit := o.DeviceURL != "" || o.TokenURL != "" || o.AuthURL != ""
 	if o.Preset != "" {
@@ -189,6 +201,7 @@ type serversJSONItem struct {
 	Scopes           []string `json:"scopes,omitempty"`
 	Params           []string `json:"params,omitempty"`
 	EnvVar           string   `json:"env_var,omitempty"`
+	APIHosts         []string `json:"api_hosts,omitempty"`
 	Profiles         int      `json:"profiles"`
 }
 
@@ -220,6 +233,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 			}
 			s.EnvVar = o.EnvVar
 			s.Params = o.Params
+			s.APIHosts = o.APIHosts
 		} else {
 			s = profiles.Server{
 				Name: o.Name,
@@ -228,7 +242,8 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 					RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
 				},
 				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
-				Params: o.Params,
+				Params:   o.Params,
+				APIHosts: o.APIHosts,
 			}
 		}
 		cfg, err := m.Load(ctx)
@@ -284,6 +299,9 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 			Name: s.Name, Issuer: s.Issuer, AuthURL: s.AuthURL, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
 			ClientID: s.ClientID, Scopes: s.Scopes, Params: s.Params, EnvVar: s.EnvVar,
+		}
+		for _, h := range s.APIHosts {
+			it.APIHosts = append(it.APIHosts, textsafe.Clean(h))
 		}
 		if s.HasClientSecret() {
 			it.ClientSecret = secretMask

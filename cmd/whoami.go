@@ -32,7 +32,10 @@ func newCmdWhoami(f *factory, runF func(*whoamiOptions) error) *cobra.Command {
 		Use:   "whoami",
 		Short: "Show who the chosen profile is signed in as, asking the server",
 		Long: `Show who the chosen profile is signed in as, asking the server's userinfo
-endpoint with the profile's token (refreshed if needed).
+endpoint with the profile's token (refreshed if needed). When the server
+refuses the token (401: revoked, say), it is refreshed once and the server
+asked again; when the refresh is refused too, the exit code is 4 and the
+message names the login command that fixes it.
 
 With --token-file, or a token in the environment, that token is the one
 checked: the server is the chosen profile's, or the only configured one, and

@@ -70,3 +70,18 @@ type KeyringTimeoutError struct {
 func (e *KeyringTimeoutError) Error() string {
 	return "the keyring did not answer " + e.Op + " in time (is it locked or waiting for a password prompt?)"
 }
+
+// NoRefreshError: a server refused a profile's access token (HTTP 401) and
+// there is no refresh token to get another with. It wraps ErrNotLoggedIn.
+type NoRefreshError struct {
+	Profile string // the profile whose token was refused
+	App     string // the program's name, for the command to run
+}
+
+// Error says what happened and the command that fixes it.
+func (e *NoRefreshError) Error() string {
+	return fmt.Sprintf("the server refused the token of profile %q and there is no refresh token to get another; run `%s login --profile %s`", e.Profile, e.App, e.Profile)
+}
+
+// Unwrap returns ErrNotLoggedIn.
+func (e *NoRefreshError) Unwrap() error { return ErrNotLoggedIn }

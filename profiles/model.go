@@ -78,6 +78,11 @@ type Server struct {
 	// EnvVar, when set, names an environment variable whose value overrides
 	// the stored token of this server's profiles.
 	EnvVar string `toml:"env_var,omitempty"`
+	// APIHosts are origins besides the issuer's and the userinfo
+	// endpoint's that the server's tokens may be sent to, by `api` and
+	// Kit.HTTPClient (TOML key "api_hosts"): "host[:port]" for https, or
+	// "http://host:port" for a loopback host. See Origins.
+	APIHosts []string `toml:"api_hosts,omitempty"`
 	// Preset names the provider preset the server was made from, if any.
 	Preset string `toml:"preset,omitempty"`
 	// Discovered is when the endpoints were read from the issuer's metadata.

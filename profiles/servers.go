@@ -53,6 +53,11 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 		return Server{}, fmt.Errorf("server %q: %w", s.Name, err)
 	}
 	s.Issuer = strings.TrimSpace(s.Issuer)
+	hosts, err := canonicalAPIHosts(s.Name, s.APIHosts)
+	if err != nil {
+		return Server{}, err
+	}
+	s.APIHosts = hosts
 	if err := checkEndpoints(s.Name, s.Endpoints); err != nil {
 		return Server{}, err
 	}
@@ -76,7 +81,7 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 	if s.ClientSecret != "" {
 		s.ClientSecretStorage = StorageNone // stored afresh by Update
 	}
-	err := m.Update(ctx, func(cfg *Config) error {
+	err = m.Update(ctx, func(cfg *Config) error {
 		i := cfg.server(s.Name)
 		if s.ClientSecret == "" && s.ClientSecretStorage != StorageNone && (i < 0 || cfg.Servers[i].ClientSecretStorage != s.ClientSecretStorage) {
 			return fmt.Errorf("server %q: no client secret is stored for it; give the secret again", s.Name)

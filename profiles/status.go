@@ -2,8 +2,10 @@ package profiles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
@@ -170,7 +172,22 @@ func (m *Manager) WhoAmI(ctx context.Context, profile string) (*WhoAmI, error) {
 		}
 	}
 	if w.Server.UserInfoURL != "" {
-		id, err := m.Client(w.Server).UserInfo(ctx, r.Token.AccessToken)
+		c := m.Client(w.Server)
+		id, err := c.UserInfo(ctx, r.Token.AccessToken)
+		if tokenRefused(err) && !r.Source.ReadOnly() {
+			// Revoked, or refused for another reason before its expiry:
+			// refresh once and ask again, as api does.
+			next, rerr := m.RefreshRejected(ctx, r, TokenOptions{MinTTL: expiryDelta})
+			var nr *NoRefreshError
+			switch {
+			case errors.As(rerr, &nr):
+				return nil, rerr
+			case rerr != nil:
+				return nil, fmt.Errorf("%s refused the token of profile %q (%v), and refreshing it failed: %w", w.Server.Name, r.Profile, err, rerr)
+			}
+			w.Source, w.Expiry = next.Source, next.Token.Expiry
+			id, err = c.UserInfo(ctx, next.Token.AccessToken)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading the account from %s: %w", w.Server.Name, err)
 		}
@@ -182,4 +199,11 @@ func (m *Manager) WhoAmI(ctx context.Context, profile string) (*WhoAmI, error) {
 	}
 	w.Identity = &auth.Identity{Subject: w.Profile.Subject, Username: w.Profile.Username, Email: w.Profile.Email}
 	return w, nil
+}
+
+// tokenRefused reports whether err is a server's HTTP 401 to an access
+// token (userinfo's invalid_token).
+func tokenRefused(err error) bool {
+	var oe *auth.OAuthError
+	return errors.As(err, &oe) && oe.Status == http.StatusUnauthorized
 }

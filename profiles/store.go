@@ -345,6 +345,11 @@ func (c *Config) validate() error {
 				return fieldErr("servers", i, ek.key, "server %q: the %s %q: %v", s.Name, ek.what, urls[j], err)
 			}
 		}
+		for _, h := range s.APIHosts {
+			if _, err := ParseOrigin(h); err != nil {
+				return fieldErr("servers", i, "api_hosts", "server %q: api_hosts: %v", s.Name, err)
+			}
+		}
 		if s.EnvVar != "" && !validEnvVar(s.EnvVar) {
 			return fieldErr("servers", i, "env_var", "server %q: env_var %q is not an environment variable name; use letters, digits and _", s.Name, s.EnvVar)
 		}

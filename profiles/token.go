@@ -288,7 +288,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	// own timeout, and the cancellation is reported afterwards.
 	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshExchangeTimeout)
 	defer cancel()
-	res, err = m.refreshAndSave(xctx, res, p, srv, cur)
+	res, err = m.refreshAndSave(xctx, res, p, srv, cur, rejected)
 	if ctx.Err() != nil {
 		if err != nil {
 			return nil, err
@@ -309,8 +309,10 @@ const (
 
 // refreshAndSave redeems cur's refresh token at srv and saves the new
 // tokens where p's secret lives, recording the expiry in the config. ctx
-// is not the caller's: see storedToken. The caller holds p's lock.
-func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profile, srv Server, cur *Secret) (*TokenResult, error) {
+// is not the caller's: see storedToken. rejected is an access token the
+// caller saw refused, never handed back when the refresh fails. The caller
+// holds p's lock.
+func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profile, srv Server, cur *Secret, rejected string) (*TokenResult, error) {
 	sent := m.now()
 	tok, err := m.Client(srv).Refresh(ctx, cur.RefreshToken)
 	if err != nil {
@@ -318,7 +320,7 @@ func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profil
 		if errors.As(err, &oe) && oe.Code == "invalid_grant" {
 			return nil, fmt.Errorf("the login of profile %q has expired or was revoked (%s); run `%s login --profile %s` again: %w", p.Name, oe.Error(), m.name(), p.Name, ErrNotLoggedIn)
 		}
-		if m.fresh(cur, expiryDelta, true) {
+		if cur.AccessToken != rejected && m.fresh(cur, expiryDelta, true) {
 			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
 			res.Token = cur.Token()
 			return res, nil
@@ -402,6 +404,35 @@ func (m *Manager) saveRefreshed(ctx context.Context, p Profile, next *Secret) (S
 	// The keyring's copy (now holding a spent refresh token) is left: the
 	// keyring is not answering, and the config no longer points there.
 	return StorageFile, kerr.Error(), nil
+}
+
+// RefreshRejected is what to do after a server answered HTTP 401 to r's
+// access token (r from Token): the profile's token is refreshed once,
+// whatever its expiry says (TokenOptions.Rejected), and the new one
+// returned, for the caller to send its request once more. opt is the
+// caller's TokenOptions (Rejected is set here).
+//
+// Errors: *ReadOnlyError for a token from a file or an environment
+// variable, which cannot be refreshed; *NoRefreshError (wrapping
+// ErrNotLoggedIn) when there is no refresh token; otherwise Token's
+// errors, which wrap ErrNotLoggedIn when the server refuses the refresh
+// token (the login expired or was revoked).
+func (m *Manager) RefreshRejected(ctx context.Context, r *TokenResult, opt TokenOptions) (*TokenResult, error) {
+	if r.Source.ReadOnly() {
+		return nil, &ReadOnlyError{Source: r.Source, Detail: r.SourceDetail}
+	}
+	opt.TokenFile = ""
+	opt.Rejected = r.Token.AccessToken
+	next, err := m.Token(ctx, r.Profile, opt)
+	if err != nil {
+		return nil, err
+	}
+	if next.Token == nil || next.Token.AccessToken == "" || next.Token.AccessToken == r.Token.AccessToken {
+		// (Token gives the refused token back only when it has nothing
+		// to refresh it with.)
+		return nil, &NoRefreshError{Profile: r.Profile, App: m.name()}
+	}
+	return next, nil
 }
 
 // readTokenFile reads a token from a plain-text file or a JSON file with a

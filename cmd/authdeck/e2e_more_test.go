@@ -300,9 +300,9 @@ func TestAPIRefreshesAndRetries(t *testing.T) {
 	t.Parallel()
 	p := oidctest.Start(t, oidctest.Options{AccessTTL: 10 * time.Second, PollInterval: time.Second})
 	s := newSandbox(t)
-	s.addServer(p)
+	api := startAPI(t, p) // on a port of its own: one of the server's --api-host
+	s.ok("servers", "add", "dev", "--issuer", p.Issuer, "--client-id", p.ClientID, "--scopes", "openid,profile,email,offline_access", "--api-host", api.URL)
 	s.login(p)
-	api := startAPI(t, p)
 
 	// A fresh token (--min-ttl 1s: not refreshed first) refused once.
 	before := p.RefreshCount(t)

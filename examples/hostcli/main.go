@@ -33,6 +33,9 @@ func main() {
 		host.DefaultServer = &profiles.Server{Name: "acme", ClientID: os.Getenv("ACME_CLIENT_ID"),
 			Scopes: strings.Fields(os.Getenv("ACME_SCOPES"))}
 		host.DefaultServer.Issuer = issuer
+		// The HTTP client sends the token only to the server's origins:
+		// the issuer's, the userinfo endpoint's and these.
+		host.DefaultServer.APIHosts = strings.Fields(os.Getenv("ACME_API_HOSTS"))
 	}
 	kit, err := cmd.New(host)
 	if err != nil {

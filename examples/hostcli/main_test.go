@@ -58,6 +58,7 @@ type acme struct {
 	t   *testing.T
 	dir string
 	env []string
+	api *httptest.Server // the one API its sessions call (its origin in ACME_API_HOSTS)
 }
 
 func newAcme(t *testing.T, issuer, clientID string, scopes []string) *acme {
@@ -175,7 +176,11 @@ func bearerAPI(t *testing.T, userinfo string) *httptest.Server {
 // token stayed in acme's own config directory and storage (storage is
 // "file", the credentials file in ACME_CONFIG_DIR, or "keyring").
 func session(t *testing.T, a *acme, approve func(string), userinfo, wantSub, storage string) string {
-	api := bearerAPI(t, userinfo)
+	if a.api == nil {
+		a.api = bearerAPI(t, userinfo)
+		a.env = append(a.env, "ACME_API_HOSTS="+a.api.URL)
+	}
+	api := a.api
 	a.login(approve)
 
 	code, out, errOut := a.run("call", api.URL+"/v1/me")

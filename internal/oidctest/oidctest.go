@@ -90,6 +90,11 @@ type Options struct {
 	// 400 {"error":"slow_down"}, however slowly they come, before the
 	// provider sees them. Their arrival times are in [Stats.DevicePolls].
 	SlowDownPolls int
+	// RevokeAccessTokenOnly makes revoking an access token (RFC 7009, at
+	// the revocation endpoint) revoke that token alone, so its login's
+	// refresh token still works. By default oidc-provider revokes every
+	// token of the login.
+	RevokeAccessTokenOnly bool
 }
 
 // Provider is a running oidc-provider. Its fields are read-only.
@@ -187,6 +192,9 @@ func Start(t testing.TB, opt Options) *Provider {
 		"OIDC_SERVICE_SECRET="+serviceSecret,
 		"OIDC_EXCHANGE_KEY="+base64.RawURLEncoding.EncodeToString(exchangeKey),
 	)
+	if opt.RevokeAccessTokenOnly {
+		env = append(env, "OIDC_REVOKE_ACCESS_ONLY=1")
+	}
 	cmd := exec.Command("node", "server.js")
 	cmd.Dir = dir
 	cmd.Env = env
@@ -372,6 +380,24 @@ func (p *Provider) Active(t testing.TB, token string) bool {
 		t.Fatalf("oidctest: introspection answered HTTP %d: %.300s", status, body)
 	}
 	return *r.Active
+}
+
+// Revoke revokes token (an access or refresh token of the public client
+// ClientID) at the provider's RFC 7009 revocation endpoint, as a client
+// would; hint is "access_token", "refresh_token" or "".
+func (p *Provider) Revoke(t testing.TB, token, hint string) {
+	t.Helper()
+	form := url.Values{"client_id": {p.ClientID}, "token": {token}}
+	if hint != "" {
+		form.Set("token_type_hint", hint)
+	}
+	status, body, err := p.do(http.MethodPost, "/token/revocation", form)
+	if err != nil {
+		t.Fatalf("oidctest: revocation: %v", err)
+	}
+	if status != http.StatusOK {
+		t.Fatalf("oidctest: revocation answered HTTP %d: %.300s", status, body)
+	}
 }
 
 // RefreshCount returns how many refresh_token grant requests the provider

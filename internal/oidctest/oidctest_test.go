@@ -697,3 +697,26 @@ func TestServiceClientCredentialsResourceAndExchange(t *testing.T) {
 		t.Fatalf("recorded authorization parameters %+v", got)
 	}
 }
+
+func TestRevokeAccessTokenOnlyKeepsTheLogin(t *testing.T) {
+	t.Parallel()
+	p := Start(t, Options{RevokeAccessTokenOnly: true})
+	cfg := cliConfig(p)
+	tok := deviceLogin(t, p, cfg, "alice")
+	p.Revoke(t, tok.AccessToken, "access_token")
+	if p.Active(t, tok.AccessToken) {
+		t.Fatal("access token active after revocation")
+	}
+	if !p.Active(t, tok.RefreshToken) {
+		t.Fatal("the refresh token was revoked with its access token")
+	}
+	next, err := cfg.TokenSource(ctxT(t, 10*time.Second), &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil || !p.Active(t, next.AccessToken) {
+		t.Fatalf("refresh after revoking the access token: %v", err)
+	}
+	// A refresh token is still revoked with its whole login.
+	p.Revoke(t, next.RefreshToken, "")
+	if p.Active(t, next.RefreshToken) || p.Active(t, next.AccessToken) {
+		t.Fatal("tokens active after the refresh token was revoked")
+	}
+}

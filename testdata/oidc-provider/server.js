@@ -22,6 +22,9 @@
 //
 // Resource indicators (RFC 8707): any resource under https://api.example
 // is a resource server; its access tokens are JWTs with that audience.
+//   OIDC_REVOKE_ACCESS_ONLY when 1: revoking an access token at
+//                        /token/revocation revokes that token alone, not
+//                        its whole login (RFC 7009 2.1 allows both)
 //
 // Once it listens, it prints one JSON line on stdout:
 //   {"issuer":"http://127.0.0.1:PORT","port":PORT}
@@ -56,6 +59,7 @@ const accessTTL = intFromEnv('OIDC_ACCESS_TTL', 3600);
 const deviceTTL = intFromEnv('OIDC_DEVICE_TTL', 600);
 const deviceInterval = intFromEnv('OIDC_DEVICE_INTERVAL', 0);
 let slowDownPolls = intFromEnv('OIDC_SLOW_DOWN_POLLS', 0);
+const revokeAccessOnly = process.env.OIDC_REVOKE_ACCESS_ONLY === '1';
 const clientSecret = process.env.OIDC_CLIENT_SECRET || randomBytes(24).toString('base64url');
 
 const serviceSecret = process.env.OIDC_SERVICE_SECRET || randomBytes(24).toString('base64url');
@@ -303,6 +307,24 @@ server.listen(port, '127.0.0.1', () => {
       for await (const chunk of ctx.req) chunks.push(chunk);
       ctx.request.body = querystring.parse(Buffer.concat(chunks).toString('utf8'));
       recordParams('device_authorization', ctx.request.body);
+    }
+    if (revokeAccessOnly && ctx.method === 'POST' && ctx.path === '/token/revocation'
+      && ctx.is('application/x-www-form-urlencoded')) {
+      // Revoke an access token alone (oidc-provider would revoke every
+      // token of its grant); anything else goes on to the provider.
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      const body = querystring.parse(Buffer.concat(chunks).toString('utf8'));
+      ctx.request.body = body;
+      const at = typeof body.token === 'string' ? await provider.AccessToken.find(body.token) : undefined;
+      if (at && at.clientId === body.client_id) {
+        await at.destroy();
+        ctx.status = 200;
+        ctx.body = '';
+        return;
+      }
+      await next();
+      return;
     }
 
     if (ctx.method !== 'POST' || ctx.path !== '/token') {
