@@ -6,7 +6,46 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
+
+// dirFileSetup is a manager with profiles alice (active) and bob, and a
+// project directory whose .authdeck is written by the caller.
+func dirFileSetup(t *testing.T) (*Manager, string) {
+	t.Helper()
+	f := newFakeAS(t)
+	m := open(t, testApp(t))
+	addFakeServer(t, m, f)
+	ctx := ctxT(t)
+	for _, name := range []string{"alice", "bob"} {
+		if _, _, err := m.SaveLogin(ctx, "test", f.issue(time.Now().Add(time.Hour)), alice(), SaveOptions{Profile: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Use(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	return m, t.TempDir()
+}
+
+// checkIgnored: Select in dir falls back to the active profile (alice),
+// with one warning line that names the file (dir/.authdeck unless file is
+// given) and contains want.
+func checkIgnored(t *testing.T, m *Manager, dir, want string, file ...string) Selection {
+	t.Helper()
+	sel, err := m.Select(ctxT(t), "", dir)
+	if err != nil || sel.Name != "alice" || sel.ChosenBy != "active" {
+		t.Fatalf("Select = %+v, %v; want the active profile alice", sel, err)
+	}
+	w, p := sel.Warning, filepath.Join(dir, ".authdeck")
+	if len(file) > 0 {
+		p = file[0]
+	}
+	if strings.Contains(w, "\n") || !strings.Contains(w, p) || !strings.Contains(w, want) {
+		t.Fatalf("warning %q: want one line naming %s and saying %q", w, p, want)
+	}
+	return sel
+}
 
 // TestDirFileTrust: a directory file takes effect only once trusted; a
 // change after that makes it ignored again until trusted again, and
