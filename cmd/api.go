@@ -145,6 +145,7 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 	if o.TokenFile == "" {
 		cwd, _ := o.Cwd()
 		sel, err := m.Select(ctx, o.Profile, cwd)
+		selectionWarning(o.IO.ErrOut, o.IO.Warn, sel.Warning)
 		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
 			return err
 		}

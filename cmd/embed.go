@@ -445,6 +445,7 @@ func (s *kitTokenSource) Token() (*oauth2.Token, error) {
 		if name == "" {
 			cwd, _ := s.k.f.Cwd()
 			sel, err := s.k.m.Select(s.ctx, "", cwd)
+			selectionWarning(s.k.f.IO.ErrOut, s.k.f.IO.Warn, sel.Warning)
 			if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
 				s.mu.Unlock()
 				return nil, err

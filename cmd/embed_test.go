@@ -684,7 +684,8 @@ func TestKitCommandsUseHostStreams(t *testing.T) {
 
 // TestKitDirFileThroughHostGetwd: the per-directory file is looked for from
 // the directory Host.Getwd returns (here a nested directory under the
-// file), never the process's; without Getwd no directory file is used.
+// file), never the process's, and used once trusted; without Getwd no
+// directory file is used.
 func TestKitDirFileThroughHostGetwd(t *testing.T) {
 	srv := startDevServer(t)
 	secrets := profiles.NewMemSecrets()
@@ -721,7 +722,18 @@ func TestKitDirFileThroughHostGetwd(t *testing.T) {
 		}
 		return k
 	}
+	// Not trusted yet: ignored.
 	tok, err := kit(func() (string, error) { return nested, nil }).TokenSource(ctx, "").Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.AccessToken == want.Token.AccessToken {
+		t.Errorf("an untrusted %s/.acme chose %s", work, other)
+	}
+	if _, err := e.kit.Manager().TrustDirFile(ctx, work); err != nil {
+		t.Fatal(err)
+	}
+	tok, err = kit(func() (string, error) { return nested, nil }).TokenSource(ctx, "").Token()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,6 +109,7 @@ func execRun(ctx context.Context, o *execOptions) error {
 	if o.TokenFile == "" {
 		cwd, _ := o.Cwd()
 		sel, err := m.Select(ctx, o.Profile, cwd)
+		selectionWarning(o.IO.ErrOut, o.IO.Warn, sel.Warning)
 		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
 			return err
 		}

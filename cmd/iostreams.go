@@ -2,9 +2,11 @@ package cmd
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strconv"
 
+	"github.com/authdeck/authdeck/internal/textsafe"
 	"golang.org/x/term"
 )
 
@@ -116,4 +118,12 @@ func (s *ioStreams) Warn(v string) string {
 		return v
 	}
 	return "\x1b[1;33m" + v + "\x1b[0m"
+}
+
+// selectionWarning prints w, a profiles.Selection.Warning (an ignored
+// directory file), as one line on stderr; nothing when w is empty.
+func selectionWarning(errOut io.Writer, warn func(string) string, w string) {
+	if w != "" {
+		fmt.Fprintf(errOut, "%s %s\n", warn("WARNING:"), textsafe.Clean(w))
+	}
 }

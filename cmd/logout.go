@@ -114,6 +114,7 @@ func logoutRun(ctx context.Context, o *logoutOptions) error {
 		if name == "" {
 			cwd, _ := o.Cwd()
 			sel, err := m.Select(ctx, o.Selected, cwd)
+			selectionWarning(o.IO.ErrOut, o.IO.Warn, sel.Warning)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/authdeck/authdeck/internal/textsafe"
@@ -17,8 +18,9 @@ type profilesOptions struct {
 	Profiles func() (*profiles.Manager, error)
 	Prompter prompter
 	Now      func() time.Time
+	Cwd      func() (string, error)
 
-	// Action is "list", "use", "rename" or "rm".
+	// Action is "list", "use", "rename", "rm", "trust" or "untrust".
 	Action string
 	Args   []string
 	JSON   bool
@@ -33,7 +35,7 @@ func profilesCmd(f *factory) *cobra.Command {
 func newCmdProfiles(f *factory, runF func(*profilesOptions) error) *cobra.Command {
 	c := &cobra.Command{Use: "profiles", Short: "List, choose, rename and remove profiles", Args: cobra.NoArgs}
 	mk := func(action, use, short string, args cobra.PositionalArgs, setup func(*cobra.Command, *profilesOptions)) *cobra.Command {
-		opts := &profilesOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Prompter: f.Prompter, Now: f.Now, Action: action}
+		opts := &profilesOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles, Prompter: f.Prompter, Now: f.Now, Cwd: f.Cwd, Action: action}
 		sc := &cobra.Command{
 			Use: use, Short: short, Args: args,
 			RunE: func(c *cobra.Command, a []string) error {
@@ -68,6 +70,12 @@ func newCmdProfiles(f *factory, runF func(*profilesOptions) error) *cobra.Comman
 			c.Aliases = []string{"remove"}
 			c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "do not ask for confirmation")
 		}),
+		mk("trust", "trust [PATH]", "Let a directory file choose the profile, while its content stays as it is now", cobra.MaximumNArgs(1), func(c *cobra.Command, o *profilesOptions) {
+			c.Long = "Let the per-directory file PATH (or the nearest one from the directory PATH, by default the current directory) choose the profile for commands run below it.\n\n" +
+				"A directory file is ignored, with a warning, until it is trusted: it may come with a repository someone else wrote, and it decides which account's token `exec` and `api` send. " +
+				"Trust records the file's path and the SHA-256 of its content; once the file changes it is ignored again until trusted again."
+		}),
+		mk("untrust", "untrust [PATH]", "Stop a directory file from choosing the profile", cobra.MaximumNArgs(1), nil),
 	)
 	return c
 }
@@ -114,6 +122,8 @@ func profilesRun(ctx context.Context, o *profilesOptions) error {
 		}
 		fmt.Fprintf(o.IO.ErrOut, "Renamed %s to %s\n", textsafe.Clean(o.Args[0]), textsafe.Clean(o.Args[1]))
 		return nil
+	case "trust", "untrust":
+		return trustRun(ctx, o, m)
 	case "rm":
 		name := o.Args[0]
 		if !o.Yes {
@@ -191,4 +201,38 @@ func profilesRun(ctx context.Context, o *profilesOptions) error {
 		}
 	}
 	return t.flush()
+}
+
+// trustRun runs `profiles trust` and `profiles untrust`.
+func trustRun(ctx context.Context, o *profilesOptions, m *profiles.Manager) error {
+	target := ""
+	if len(o.Args) > 0 {
+		target = o.Args[0]
+	} else if o.Cwd != nil {
+		target, _ = o.Cwd()
+	}
+	if target == "" {
+		target = "."
+	}
+	if o.Action == "untrust" {
+		path, removed, err := m.UntrustDirFile(ctx, target)
+		if err != nil {
+			return err
+		}
+		if !removed {
+			fmt.Fprintf(o.IO.ErrOut, "%s was not trusted\n", textsafe.Clean(path))
+			return nil
+		}
+		fmt.Fprintf(o.IO.ErrOut, "No longer trusted: %s\n", textsafe.Clean(path))
+		return nil
+	}
+	tf, err := m.TrustDirFile(ctx, target)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Trusted %s: commands below %s use profile %s\n", textsafe.Clean(tf.Path), textsafe.Clean(filepath.Dir(tf.Path)), textsafe.Clean(tf.Profile))
+	if !tf.Known {
+		fmt.Fprintf(o.IO.ErrOut, "%s there is no profile %s yet; run `%s login --profile %s`\n", o.IO.Warn("Note:"), textsafe.Clean(tf.Profile), o.AppName, textsafe.Clean(tf.Profile))
+	}
+	return nil
 }

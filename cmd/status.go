@@ -96,6 +96,13 @@ func statusRun(ctx context.Context, o *statusOptions) error {
 	}
 	cwd, _ := o.Cwd()
 	sel, err := m.Select(ctx, o.Profile, cwd)
+	selectionWarning(o.IO.ErrOut, o.IO.Warn, sel.Warning)
+	if errors.Is(err, profiles.ErrUnknownProfile) && o.Profile == "" {
+		// AUTHDECK_PROFILE or a directory file names no profile: status
+		// is where one looks to see why, so it lists the profiles anyway.
+		selectionWarning(o.IO.ErrOut, o.IO.Warn, err.Error()+"; no profile is selected here")
+		sel, err = profiles.Selection{}, nil
+	}
 	if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
 		return err
 	}

@@ -108,6 +108,7 @@ func tokenRun(ctx context.Context, o *tokenOptions) error {
 	if res == nil || res.Token == nil || res.Token.AccessToken == "" {
 		return profiles.ErrNotLoggedIn
 	}
+	selectionWarning(o.ErrOut, func(s string) string { return s }, res.Warning)
 	if o.SaveTo != "" {
 		if err := secretfile.Write(ctx, o.SaveTo, o.Key, res.Token.AccessToken); err != nil {
 			return err
@@ -131,7 +132,7 @@ func fastToken(ctx context.Context, h Host, args []string) (code int, ok bool) {
 	if err != nil {
 		return 0, false
 	}
-	o.Out, o.Getenv, o.Cwd = h.Stdout, h.Getenv, h.Getwd
+	o.Out, o.ErrOut, o.Getenv, o.Cwd = h.Stdout, h.Stderr, h.Getenv, h.Getwd
 	o.Profiles = func() (*profiles.Manager, error) {
 		dir, err := h.configDir()
 		if err != nil {

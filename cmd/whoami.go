@@ -81,6 +81,7 @@ func whoamiRun(ctx context.Context, o *whoamiOptions) error {
 	}
 	cwd, _ := o.Cwd()
 	sel, err := m.Select(ctx, o.Profile, cwd)
+	selectionWarning(o.IO.ErrOut, o.IO.Warn, sel.Warning)
 	if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
 		return err
 	}

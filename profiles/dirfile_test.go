@@ -51,6 +51,7 @@ func TestDirFileInGitCheckout(t *testing.T) {
 	}
 	check := func(what, want, wantFile string) {
 		t.Helper()
+		trustT(t, m, wantFile)
 		sel, err := m.Select(ctx, "", nested)
 		if err != nil || sel.Name != want || sel.ChosenBy != ".authdeck file "+wantFile {
 			t.Fatalf("%s: %+v %v, want %q chosen by %s", what, sel, err, want, wantFile)

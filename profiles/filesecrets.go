@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // credentialsVersion is the format version of credentials.json.
@@ -157,15 +158,23 @@ func (f *FileSecrets) Get(ctx context.Context, key string) (*Secret, error) {
 	return &s, nil
 }
 
-// Set stores s under key.
+// Set stores s under key. It refuses (UnsafePermissionsError) when the
+// directory or the file lets other users change them (writable by group
+// or others, or owned by another user): whoever can swap the file can
+// read what is stored next, or plant tokens of their own.
 func (f *FileSecrets) Set(ctx context.Context, key string, s *Secret) error {
+	if err := f.checkSafe(); err != nil {
+		return err
+	}
 	return f.update(ctx, func(doc *credentialsDoc) bool {
 		doc.Secrets[key] = *s
 		return true
 	})
 }
 
-// Delete removes key; a missing key (or file) is not an error.
+// Delete removes key; a missing key (or file) is not an error. Unlike
+// Set it does not refuse an unsafe file: removing a secret from it leaves
+// less there, not more.
 func (f *FileSecrets) Delete(ctx context.Context, key string) error {
 	return f.update(ctx, func(doc *credentialsDoc) bool {
 		if _, ok := doc.Secrets[key]; !ok {
@@ -195,4 +204,54 @@ func (f *FileSecrets) update(ctx context.Context, fn func(*credentialsDoc) bool)
 		return err
 	}
 	return writeFileAtomic(f.path, append(data, '\n'))
+}
+
+// UnsafePermissionsError: the config directory or the credentials file
+// lets other users change it, so no secret is stored there (gpg's rule
+// for its home directory).
+type UnsafePermissionsError struct {
+	// Path is the directory or file.
+	Path string
+	// Problem says what is wrong: "writable by group or others (mode
+	// 0777)" or "owned by uid N, not by you (uid M)".
+	Problem string
+	// Dir is whether Path is the directory.
+	Dir bool
+}
+
+// Error names the path, the problem and the fix.
+func (e *UnsafePermissionsError) Error() string {
+	return fmt.Sprintf("refusing to store secrets: %s is %s; %s and try again", e.Path, e.Problem, e.fix())
+}
+
+// note is the warning status shows for e.
+func (e *UnsafePermissionsError) note() string {
+	return fmt.Sprintf("%s is %s, so no new secret is stored there; %s", e.Path, e.Problem, e.fix())
+}
+
+func (e *UnsafePermissionsError) fix() string {
+	if !strings.HasPrefix(e.Problem, "writable") {
+		return "chown it to yourself, or set another config directory"
+	}
+	mode := "600"
+	if e.Dir {
+		mode = "700"
+	}
+	return fmt.Sprintf("run `chmod %s %s`", mode, e.Path)
+}
+
+// checkSafe returns an UnsafePermissionsError when the directory or the
+// file (if it exists) is unsafe; nil on Windows.
+func (f *FileSecrets) checkSafe() error {
+	dir := filepath.Dir(f.path)
+	for _, p := range []string{dir, f.path} {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			continue // missing: created safely by the write
+		}
+		if prob := unsafeProblem(fi, false); prob != "" {
+			return &UnsafePermissionsError{Path: p, Problem: prob, Dir: p == dir}
+		}
+	}
+	return nil
 }

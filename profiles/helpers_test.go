@@ -244,3 +244,12 @@ func mustRead(t testing.TB, path string) []byte {
 	}
 	return b
 }
+
+// trustT trusts the directory file at path (a file, or a directory to
+// look from) as `profiles trust` does.
+func trustT(t testing.TB, m *Manager, path string) {
+	t.Helper()
+	if _, err := m.TrustDirFile(ctxT(t), path); err != nil {
+		t.Fatal(err)
+	}
+}

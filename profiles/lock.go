@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -35,14 +34,15 @@ func (e *LockTimeoutError) Error() string {
 }
 
 // lockFile takes an exclusive cross-process lock on path (created 0600 if
-// missing), waiting at most timeout. flock(2) locks belong to an open file,
+// missing; a symbolic link there is refused, not followed), waiting at
+// most timeout. flock(2) locks belong to an open file,
 // so two goroutines of one process exclude each other as two processes do.
 // The returned function releases the lock.
 func lockFile(ctx context.Context, path string, timeout time.Duration) (func(), error) {
 	if err := ensureDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}
-	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(filePerm))
+	fl := flock.New(path, flock.SetFlag(lockFlags), flock.SetPermissions(filePerm))
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
@@ -56,6 +56,9 @@ func lockFile(ctx context.Context, path string, timeout time.Duration) (func(), 
 	}
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		return nil, &LockTimeoutError{Path: path, Waited: time.Since(start)}
+	}
+	if isSymlinkErr(err) {
+		return nil, fmt.Errorf("%s is a symbolic link, which is not followed; remove it and try again", path)
 	}
 	return nil, fmt.Errorf("locking %s: %w", path, err)
 }

@@ -41,6 +41,9 @@ func TestSelect(t *testing.T) {
 	write(filepath.Join(proj, ".authdeck"), "# team account\nbob\n")
 	write(filepath.Join(proj, "a", "b", ".authdeck"), "profile = \"carol\"\n")
 	write(filepath.Join(root, "other", ".authdeck"), "nobody\n")
+	for _, d := range []string{proj, filepath.Join(proj, "a", "b"), filepath.Join(root, "other")} {
+		trustT(t, m, d)
+	}
 
 	check := func(flag, cwd, name, by string) {
 		t.Helper()
@@ -62,7 +65,7 @@ func TestSelect(t *testing.T) {
 	}
 	write(filepath.Join(root, "other", ".authdeck"), "profile = [broken\n")
 	var pe *ParseError
-	if _, err := m.Select(ctx, "", other); !errors.As(err, &pe) || pe.Line != 1 {
+	if _, err := m.TrustDirFile(ctx, other); !errors.As(err, &pe) || pe.Line != 1 {
 		t.Fatalf("broken dir file: %v", err)
 	}
 	if _, err := m.Select(ctx, "ghost", root); !errors.Is(err, ErrUnknownProfile) || !strings.Contains(err.Error(), "--profile") {
@@ -373,6 +376,7 @@ func TestTokenSelectsLikeSelect(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".authdeck"), []byte("carol\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	trustT(t, m, dir)
 	get := func(cwd string) string {
 		t.Helper()
 		res, err := m.Token(ctx, "", TokenOptions{Cwd: cwd})

@@ -16,7 +16,8 @@ import (
 // when some profile keeps its secret there: a secret missing from the file
 // shows as StateMissing, a file that cannot be read or parsed as
 // StateUnreadable, each with a Note saying what to do, and a file other
-// users may read gets a Note on its rows. Secrets in the keyring are not
+// users may read, or a file or directory they may change (where no new
+// secret is stored), gets a Note on its rows. Secrets in the keyring are not
 // read (a keyring call per profile would make status slow, and may prompt
 // for a password), so a keyring item deleted behind our back shows as its
 // config says until the token is used. No network access. tokenFile is the
@@ -45,6 +46,10 @@ func (m *Manager) Status(ctx context.Context, tokenFile string) ([]Status, error
 		}
 		if _, ok := creds.Secrets[secretKey(p.ID)]; !ok {
 			return StateMissing, fmt.Sprintf("the token is missing from %s (deleted or edited?); run %s", path, login)
+		}
+		var unsafe *UnsafePermissionsError
+		if errors.As(m.files.checkSafe(), &unsafe) {
+			return "", unsafe.note()
 		}
 		if loose != 0 {
 			return "", looseNote(path, loose)

@@ -93,6 +93,10 @@ type TokenResult struct {
 	// Refreshed is true when this call refreshed the token (and saved the
 	// new one).
 	Refreshed bool
+	// Warning is Selection.Warning when the profile was chosen here (an
+	// ignored directory file): one line to show on stderr. When Token
+	// fails instead, the error ends with it.
+	Warning string
 	// FallbackReason is set when a refreshed token could not be saved in
 	// the keyring and went to the credentials file (SourceDetail): the
 	// keyring's error. Tell the user, as after a login that fell back.
@@ -139,6 +143,20 @@ func external(v string) *oauth2.Token { return &oauth2.Token{AccessToken: v, Tok
 // refresh token the server rejects (invalid_grant: the login expired or was
 // revoked).
 func (m *Manager) Token(ctx context.Context, profile string, opt TokenOptions) (*TokenResult, error) {
+	warning := ""
+	res, err := m.token(ctx, profile, opt, &warning)
+	switch {
+	case warning == "":
+	case err != nil:
+		err = fmt.Errorf("%w; %s", err, warning)
+	case res != nil:
+		res.Warning = warning
+	}
+	return res, err
+}
+
+// token is Token; *warning gets the selection's warning.
+func (m *Manager) token(ctx context.Context, profile string, opt TokenOptions, warning *string) (*TokenResult, error) {
 	if opt.TokenFile != "" {
 		v, err := readTokenFile(opt.TokenFile)
 		if err != nil {
@@ -153,6 +171,7 @@ func (m *Manager) Token(ctx context.Context, profile string, opt TokenOptions) (
 	name := profile
 	if name == "" {
 		sel, err := m.selectIn(cfg, "", opt.Cwd)
+		*warning = sel.Warning
 		if err != nil && !errors.Is(err, ErrNotLoggedIn) {
 			return nil, err
 		}

@@ -35,7 +35,9 @@ func (s *sandbox) runIn(dir string, args ...string) result {
 
 // TestDirectoryFileChoosesProfile: an .authdeck file in a parent directory
 // chooses the profile for commands run below it (token, whoami, status says
-// which file chose it); AUTHDECK_PROFILE and --profile still win.
+// which file chose it) once `profiles trust` trusted it, and not after it
+// changed; AUTHDECK_PROFILE and --profile still win. One naming an unknown
+// profile fails token but not status.
 func TestDirectoryFileChoosesProfile(t *testing.T) {
 	t.Parallel()
 	p := oidctest.Start(t, oidctest.Options{PollInterval: time.Second})
@@ -61,6 +63,20 @@ func TestDirectoryFileChoosesProfile(t *testing.T) {
 	if r := s.runIn(outside, "token"); r.code != 0 || strings.TrimSpace(r.stdout) != aliceTok {
 		t.Errorf("token outside the project: want alice's (active) token; %s", r)
 	}
+	// Not trusted yet: ignored, with one warning line naming the file and
+	// the trust command, for token and status alike.
+	for _, args := range [][]string{{"token"}, {"status"}} {
+		r := s.runIn(nested, args...)
+		if r.code != 0 || strings.Count(r.stderr, "WARNING:") != 1 || !strings.Contains(r.stderr, filepath.Join(proj, ".authdeck")) || !strings.Contains(r.stderr, "profiles trust "+proj) {
+			t.Errorf("%s under an untrusted .authdeck: want success and one warning naming it and `profiles trust`; %s", args[0], r)
+		}
+		if args[0] == "token" && strings.TrimSpace(r.stdout) != aliceTok {
+			t.Errorf("token under an untrusted .authdeck: want alice's (active) token; %s", r)
+		}
+	}
+	if r := s.runIn(nested, "profiles", "trust"); r.code != 0 || !strings.Contains(r.stderr, "profile bob") {
+		t.Fatalf("profiles trust in the project: %s", r)
+	}
 	if r := s.runIn(nested, "token"); r.code != 0 || strings.TrimSpace(r.stdout) != bobTok {
 		t.Errorf("token in a nested directory of a project whose .authdeck names bob: %s", r)
 	}
@@ -85,7 +101,23 @@ func TestDirectoryFileChoosesProfile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(proj, ".authdeck"), []byte("nobody\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if r := s.runIn(nested, "token"); r.code != 0 || strings.TrimSpace(r.stdout) != aliceTok || !strings.Contains(r.stderr, "changed since you trusted it") {
+		t.Errorf("an .authdeck changed after it was trusted: want alice's token and a warning; %s", r)
+	}
+	if r := s.runIn(proj, "profiles", "trust", ".authdeck"); r.code != 0 || !strings.Contains(r.stderr, "no profile nobody yet") {
+		t.Errorf("trusting an .authdeck naming an unknown profile: want success and a note; %s", r)
+	}
 	if r := s.runIn(nested, "token"); r.code == 0 || !strings.Contains(r.stderr, "nobody") || !strings.Contains(r.stderr, ".authdeck") {
 		t.Errorf("an .authdeck naming an unknown profile: want an error naming it and the file; %s", r)
+	}
+	// status still lists the profiles, with one warning line.
+	if r := s.runIn(nested, "status"); r.code != 0 || !strings.Contains(r.stdout, "alice") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "nobody") {
+		t.Errorf("status under an .authdeck naming an unknown profile: want the list and one warning line; %s", r)
+	}
+	if r := s.runIn(nested, "profiles", "untrust"); r.code != 0 || !strings.Contains(r.stderr, "No longer trusted") {
+		t.Errorf("profiles untrust: %s", r)
+	}
+	if r := s.runIn(nested, "token"); r.code != 0 || strings.TrimSpace(r.stdout) != aliceTok {
+		t.Errorf("token after untrust: want alice's token; %s", r)
 	}
 }
