@@ -183,28 +183,6 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// VerificationHost returns the host of the verification page when it differs
-// from the host of the device authorization endpoint (and of the issuer), so
-// callers can warn the user that the page lives elsewhere (WorkOS, Entra,
-// Google do this legitimately; a hostile server could too). It returns ""
-// when the hosts match or cannot be compared.
-func (dc *DeviceCode) VerificationHost(e Endpoints) string {
-	if dc == nil {
-		return ""
-	}
-	v, err := url.Parse(dc.VerificationURI)
-	if err != nil || v.Hostname() == "" {
-		return ""
-	}
-	vh := strings.ToLower(v.Hostname())
-	for _, s := range []string{e.DeviceAuthURL, e.Issuer} {
-		if u, err := url.Parse(s); err == nil && strings.EqualFold(u.Hostname(), vh) {
-			return ""
-		}
-	}
-	return textsafe.Clean(vh)
-}
-
 // PollOnce sends exactly one device access token request (RFC 8628 §3.4) and
 // never sleeps. Pending, slow_down, denial, expiry, transient failures and
 // other server errors come back as the errors of errors.go. dc.Interval is

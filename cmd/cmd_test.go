@@ -436,24 +436,6 @@ func TestCanOpenBrowser(t *testing.T) {
 	}
 }
 
-func TestHostWarning(t *testing.T) {
-	s := profiles.Server{Name: "x", Endpoints: auth.Endpoints{Issuer: "https://login.example.com/tenant"}}
-	same := &auth.DeviceCode{VerificationURI: "https://login.example.com:443/device"}
-	if w := hostWarning(s, same); w != "" {
-		t.Errorf("same host warned: %q", w)
-	}
-	other := &auth.DeviceCode{VerificationURI: "https://evil.example.net/device"}
-	w := hostWarning(s, other)
-	if !strings.Contains(w, "evil.example.net") || !strings.Contains(w, "login.example.com") {
-		t.Errorf("warning = %q", w)
-	}
-	// No issuer: the device endpoint's host is the server's.
-	s = profiles.Server{Endpoints: auth.Endpoints{DeviceAuthURL: "https://github.com/login/device/code"}}
-	if w := hostWarning(s, &auth.DeviceCode{VerificationURI: "https://github.com/login/device"}); w != "" {
-		t.Errorf("warned for GitHub's own page: %q", w)
-	}
-}
-
 func TestLoginServerResolution(t *testing.T) {
 	srv := authtest.NewServer(t, authtest.Options{Interval: 10 * time.Millisecond})
 	e := newTestEnv(t, nil)

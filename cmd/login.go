@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"github.com/authdeck/authdeck/internal/secretfile"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -381,13 +380,11 @@ func deviceLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s pr
 	if err != nil {
 		return fmt.Errorf("requesting a device code from %s: %w", textsafe.Clean(s.Name), err)
 	}
-	showCode(o, s, dc, ev)
+	pages := dc.Pages(s.Endpoints)
+	showCode(o, s, dc, pages, ev)
 
 	if !o.NoBrowser && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser() {
-		target := dc.VerificationURIComplete
-		if target == "" {
-			target = dc.VerificationURI
-		}
+		target := pages.Open
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -596,13 +593,13 @@ func readToken(ios *ioStreams) (string, error) {
 }
 
 // showCode prints the user code and where to enter it, on stderr (and as a
-// JSON event on stdout with --json), with a warning when the verification
-// page is on another host than the server.
-func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, ev *eventWriter) {
+// JSON event on stdout with --json), with the host rule's warning when an
+// address is not on the server's host (auth.DeviceCode.Pages).
+func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, pages auth.VerificationPages, ev *eventWriter) {
 	code := textsafe.Clean(dc.UserCode)
 	uri := textsafe.Clean(dc.VerificationURI)
-	complete := textsafe.Clean(dc.VerificationURIComplete)
-	warning := hostWarning(s, dc)
+	complete := textsafe.Clean(pages.Complete)
+	warning := pages.Warning
 	if o.JSON {
 		ev.emit(codeEvent{
 			Event: "code", Server: s.Name, UserCode: code, VerificationURI: uri,
@@ -629,30 +626,6 @@ func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, ev *event
 	} else {
 		fmt.Fprintln(w, "Waiting for approval...")
 	}
-}
-
-// hostWarning is non-empty when the verification page is not on the
-// server's own host: a phishing page shows its own codes, so the user should
-// only go on when they expected this provider's page.
-func hostWarning(s profiles.Server, dc *auth.DeviceCode) string {
-	base := s.Issuer
-	if base == "" {
-		base = s.DeviceAuthURL
-	}
-	sh, vh := hostOf(base), hostOf(dc.VerificationURI)
-	if vh == "" || sh == "" || sh == vh {
-		return ""
-	}
-	return fmt.Sprintf("the verification page is on %s, not on the server's host %s. Only enter the code if you expected %s's page.",
-		textsafe.Clean(vh), textsafe.Clean(sh), textsafe.Clean(vh))
-}
-
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
 }
 
 // pollStatus shows poll progress on stderr: one updating line on a

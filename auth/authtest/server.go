@@ -137,6 +137,10 @@ type Options struct {
 	IssuerPath string
 	// IssuerOverride is the issuer the metadata claims (for mismatch tests).
 	IssuerOverride string
+	// VerificationURIComplete, when set, replaces the
+	// verification_uri_complete of device authorization answers (a
+	// hostile server's pre-filled address on another host).
+	VerificationURIComplete string
 	// Now is the server's clock, used for expiry and request times (share
 	// it with the client's fake clock). Default time.Now.
 	Now func() time.Time
@@ -610,6 +614,9 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, for
 		m["verification_uri_complete"] = other + PathDevicePage + "?user_code=" + g.userCode
 	case GitHub:
 		delete(m, "verification_uri_complete")
+	}
+	if s.opts.VerificationURIComplete != "" {
+		m["verification_uri_complete"] = s.opts.VerificationURIComplete
 	}
 	s.write(w, r, 200, m)
 }
