@@ -209,9 +209,13 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 		done:     make(chan struct{}),
 		closed:   make(chan struct{}),
 	}
-	opts := []oauth2.AuthCodeOption{
-		oauth2.S256ChallengeOption(f.verifier),
-		oauth2.SetAuthURLParam("nonce", f.nonce),
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(f.verifier)}
+	if slices.Contains(scopes, "openid") {
+		// A nonce only with openid: OpenID Connect servers refuse a
+		// nonce without it, and plain OAuth has no ID token to carry it.
+		opts = append(opts, oauth2.SetAuthURLParam("nonce", f.nonce))
+	} else {
+		f.nonce = ""
 	}
 	prompt := opt.Prompt
 	if prompt == "" && slices.Contains(scopes, "offline_access") {

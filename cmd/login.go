@@ -605,7 +605,7 @@ func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, pages aut
 			Event: "code", Server: s.Name, UserCode: code, VerificationURI: uri,
 			VerificationURIComplete: complete, Message: textsafe.Clean(dc.Message),
 			ExpiresAt: dc.ExpiresAt.UTC().Format(time.RFC3339), Interval: dc.Interval.Seconds(),
-			Warning: warning,
+			Scopes: cleanScopes(s.Scopes), Warning: warning,
 		})
 		if warning != "" {
 			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.Warn("WARNING:"), warning)
@@ -621,11 +621,29 @@ func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, pages aut
 	if complete != "" && complete != uri {
 		fmt.Fprintf(w, "(or open %s, which fills in the code)\n", complete)
 	}
+	fmt.Fprintln(w, scopesLine(s.Scopes))
 	if !dc.ExpiresAt.IsZero() {
 		fmt.Fprintf(w, "The code expires at %s. Waiting for approval...\n", dc.ExpiresAt.Local().Format("15:04:05"))
 	} else {
 		fmt.Fprintln(w, "Waiting for approval...")
 	}
+}
+
+// scopesLine says which scopes the login requests.
+func scopesLine(scopes []string) string {
+	if len(scopes) == 0 {
+		return "Scopes: none requested (the server's default)"
+	}
+	return "Scopes: " + strings.Join(cleanScopes(scopes), " ")
+}
+
+// cleanScopes are scopes fit for the terminal and --json.
+func cleanScopes(scopes []string) []string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		out[i] = textsafe.Clean(s)
+	}
+	return out
 }
 
 // pollStatus shows poll progress on stderr: one updating line on a
@@ -684,15 +702,16 @@ func pollResult(err error) string {
 
 // The --json event stream of login. Field names are a stable interface.
 type codeEvent struct {
-	Event                   string  `json:"event"` // "code"
-	Server                  string  `json:"server"`
-	UserCode                string  `json:"user_code"`
-	VerificationURI         string  `json:"verification_uri"`
-	VerificationURIComplete string  `json:"verification_uri_complete,omitempty"`
-	Message                 string  `json:"message,omitempty"`
-	ExpiresAt               string  `json:"expires_at"`
-	Interval                float64 `json:"interval"` // seconds
-	Warning                 string  `json:"warning,omitempty"`
+	Event                   string   `json:"event"` // "code"
+	Server                  string   `json:"server"`
+	UserCode                string   `json:"user_code"`
+	VerificationURI         string   `json:"verification_uri"`
+	VerificationURIComplete string   `json:"verification_uri_complete,omitempty"`
+	Message                 string   `json:"message,omitempty"`
+	ExpiresAt               string   `json:"expires_at"`
+	Interval                float64  `json:"interval"` // seconds
+	Scopes                  []string `json:"scopes"`   // requested; [] for the server's default
+	Warning                 string   `json:"warning,omitempty"`
 }
 
 type pollEventJSON struct {

@@ -41,3 +41,18 @@ func TestLoginForeignCompleteURI(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginShowsScopes: the device and browser login screens say which
+// scopes are requested.
+func TestLoginShowsScopes(t *testing.T) {
+	fx := newFixture(0)
+	m := startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, 120, 45)
+	if v := m.View(); !strings.Contains(v, "Scopes: openid offline_access") {
+		t.Errorf("device login screen lacks the scopes:\n%s", v)
+	}
+	fx = newFixture(0)
+	m = startWeb(t, fx, 120, 45)
+	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "Scopes: ") {
+		t.Errorf("browser login screen lacks the scopes:\n%s", m.View())
+	}
+}

@@ -482,6 +482,7 @@ func (m loginModel) waitingView() string {
 	} else if hl := m.hostLine(uri); hl != "" {
 		info = append(info, trunc(hl, tw))
 	}
+	info = append(info, s.Faint.Render(wrapWords(m.scopesText(), tw)))
 	if msg := clean(m.code.Message); msg != "" {
 		info = append(info, s.Faint.Render(wrapWords("Server says: "+msg, tw)))
 	}
@@ -626,4 +627,12 @@ func capitalise(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// scopesText says which scopes the login requests.
+func (m loginModel) scopesText() string {
+	if len(m.server.Scopes) == 0 {
+		return "Scopes: none requested (the server's default)"
+	}
+	return "Scopes: " + clean(strings.Join(m.server.Scopes, " "))
 }

@@ -307,6 +307,7 @@ func (m loginModel) webWaitingView() string {
 		// The host in words too: the emphasis above is style only.
 		lines = append(lines, trunc(hl, tw))
 	}
+	lines = append(lines, s.Faint.Render(wrapWords(m.scopesText(), tw)))
 	lines = append(lines, "")
 	if dl := m.webDeadline(); !dl.IsZero() {
 		total := dl.Sub(m.webStart)

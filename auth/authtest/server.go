@@ -137,6 +137,10 @@ type Options struct {
 	IssuerPath string
 	// IssuerOverride is the issuer the metadata claims (for mismatch tests).
 	IssuerOverride string
+	// ScopesSupported replaces the metadata's scopes_supported (default
+	// DefaultScopes); a list without openid makes a plain OAuth server's
+	// RFC 8414 metadata.
+	ScopesSupported []string
 	// VerificationURIComplete, when set, replaces the
 	// verification_uri_complete of device authorization answers (a
 	// hostile server's pre-filled address on another host).
@@ -529,6 +533,9 @@ func (s *Server) metadata(w http.ResponseWriter) {
 		"token_endpoint":                e.TokenURL,
 		"grant_types_supported":         []string{"authorization_code", "refresh_token", deviceGrantType},
 		"scopes_supported":              strings.Fields(DefaultScopes),
+	}
+	if s.opts.ScopesSupported != nil {
+		m["scopes_supported"] = s.opts.ScopesSupported
 	}
 	for k, v := range map[string]string{
 		"revocation_endpoint":    e.RevocationURL,
