@@ -186,7 +186,8 @@ func firstNonEmpty(s ...string) string {
 // PollOnce sends exactly one device access token request (RFC 8628 §3.4) and
 // never sleeps. Pending, slow_down, denial, expiry, transient failures and
 // other server errors come back as the errors of errors.go. dc.Interval is
-// updated on slow_down. A code past dc.ExpiresAt gives ErrExpiredToken
+// updated on slow_down. An ID token that comes with the tokens is verified
+// (VerifyIDToken); one that fails gives an ErrIDToken error. A code past dc.ExpiresAt gives ErrExpiredToken
 // without a request, and the request is bounded by dc.ExpiresAt as well as
 // Client.Timeout: a token endpoint that does not answer before the code
 // expires gives ErrExpiredToken then. PollOnce must not be called
@@ -229,7 +230,16 @@ func (c *Client) PollOnce(ctx context.Context, dc *DeviceCode) (*oauth2.Token, e
 		return nil, err
 	}
 	if oe == nil {
-		return c.tokenFromFields(r, f)
+		tok, err := c.tokenFromFields(r, f)
+		if err != nil {
+			return nil, err
+		}
+		// An ID token is only kept once verified (signature, issuer,
+		// audience, expiry).
+		if _, err := c.verifyTokenIDToken(ctx, tok, ""); err != nil {
+			return nil, err
+		}
+		return tok, nil
 	}
 	switch oe.Code {
 	case "authorization_pending":

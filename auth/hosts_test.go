@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -64,5 +65,40 @@ func TestPagesRule(t *testing.T) {
 	}
 	if w := e.SignInPageWarning("https://evil.example/authorize"); !strings.Contains(w, "evil.example") || !strings.Contains(w, "login.example.com") {
 		t.Errorf("SignInPageWarning = %q", w)
+	}
+}
+
+// TestDeviceIDTokenVerified: an ID token that comes with the device flow's
+// tokens is verified against the issuer's keys: an unsigned one, or one
+// signed with a key the issuer does not publish, fails the login with
+// ErrIDToken; a properly signed one passes.
+func TestDeviceIDTokenVerified(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		mode authtest.IDTokenMode
+		want string // in the error; "" for success
+	}{
+		{"signed", authtest.SignedIDToken, ""},
+		{"alg none", authtest.UnsignedIDToken, `unsigned ("alg": "none")`},
+		{"wrong key", authtest.WrongKeyIDToken, "verify signature"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, c, _ := newFake(t, authtest.Options{IDTokens: tt.mode})
+			dc, err := c.StartDevice(ctxT(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.Approve()
+			tok, err := c.WaitDevice(ctxT(t), dc, nil)
+			if tt.want == "" {
+				if err != nil || auth.IDToken(tok) == "" {
+					t.Fatalf("WaitDevice = %v, %v", tok, err)
+				}
+				return
+			}
+			if !errors.Is(err, auth.ErrIDToken) || !strings.Contains(err.Error(), tt.want) || tok != nil || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("WaitDevice = %v, %v; want a one-line ErrIDToken mentioning %q", tok, err, tt.want)
+			}
+		})
 	}
 }
