@@ -166,7 +166,6 @@ func (f *webFakeToken) requests() []url.Values {
 	return append([]url.Values(nil), f.forms...)
 }
 
-
 // webStart starts a flow against the fake and tells the fake the flow's
 // challenge and nonce.
 func webStart(t *testing.T, fake *webFakeToken, c *Client, opt WebOptions) (*WebFlow, url.Values) {
