@@ -709,7 +709,8 @@ func TestLoginWarnsWhenVerificationHostDiffers(t *testing.T) {
 	err := m.Update(context.Background(), func(c *profiles.Config) error {
 		ep := srv.Endpoints()
 		ep.Issuer = "https://login.example.com" // the page is on 127.0.0.1
-		c.Servers = append(c.Servers, profiles.Server{Name: "dev", Endpoints: ep, ClientID: "authdeck-test", Scopes: []string{"openid"}})
+		// No openid: no ID token, whose keys would be looked up at that issuer.
+		c.Servers = append(c.Servers, profiles.Server{Name: "dev", Endpoints: ep, ClientID: "authdeck-test", Scopes: []string{"profile"}})
 		return nil
 	})
 	if err != nil {
