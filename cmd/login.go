@@ -75,11 +75,13 @@ starts at once. On a terminal the full-screen login screen is used instead,
 unless --no-tui or --json.
 
 With --json, one JSON object per line is written to stdout for each event:
-  {"event":"code","user_code":...,"verification_uri":...,"expires_at":...,"interval":5}
+  {"event":"code","user_code":...,"verification_uri":...,"expires_at":...,"interval":5,"scopes":[...],"warning":...}
   {"event":"poll","n":1,"result":"pending"|"slow_down"|"transient","interval":5,"next":...}
   {"event":"success","profile":...,"account":...,"storage":...,"insecure_storage":false}
   {"event":"error","error":"...","code":"access_denied"|"expired_token"|"cancelled"|...}
-Neither the device code nor any token is ever written.
+"warning" is there only when an address is not on the server's host; a
+verification_uri_complete on another host than the server's and the page's
+is left out. Neither the device code nor any token is ever written.
 
 With --web (chosen by itself when the server has no device endpoint but an
 authorization endpoint), the browser sign-in runs instead: the authorization
@@ -91,7 +93,7 @@ browser when one can be shown; when the browser runs on another machine
 (SSH, --no-browser), paste the address it was sent back to
 (http://127.0.0.1:PORT/callback?...) on stdin.
 Its --json events are
-  {"event":"browser_url","url":...,"redirect_uri":...,"expires_at":...}
+  {"event":"browser_url","url":...,"redirect_uri":...,"expires_at":...,"scopes":[...],"warning":...}
 then "success" or "error" as above. Over SSH the device flow is preferred
 when the server has both, unless --web is given.
 
