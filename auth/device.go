@@ -201,34 +201,14 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// VerificationHost returns the host of the verification page when it differs
-// from the host of the device authorization endpoint (and of the issuer), so
-// callers can warn the user that the page lives elsewhere (WorkOS, Entra,
-// Google do this legitimately; a hostile server could too). It returns ""
-// when the hosts match or cannot be compared.
-func (dc *DeviceCode) VerificationHost(e Endpoints) string {
-	if dc == nil {
-		return ""
-	}
-	v, err := url.Parse(dc.VerificationURI)
-	if err != nil || v.Hostname() == "" {
-		return ""
-	}
-	vh := strings.ToLower(v.Hostname())
-	for _, s := range []string{e.DeviceAuthURL, e.Issuer} {
-		if u, err := url.Parse(s); err == nil && strings.EqualFold(u.Hostname(), vh) {
-			return ""
-		}
-	}
-	return textsafe.Clean(vh)
-}
-
 // PollOnce sends exactly one device access token request (RFC 8628 §3.4) and
 // never sleeps. Pending, slow_down, denial, expiry, transient failures and
 // other server errors come back as the errors of errors.go. An answer over
 // MaxBodyBytes, or a JSON body cut off or broken, is a *TransientError here
 // (the next poll may well succeed), unlike for Refresh. dc.Interval is
-// updated on slow_down. A code past dc.ExpiresAt gives ErrExpiredToken
+// updated on slow_down. An ID token that comes with the tokens is verified
+// (VerifyIDToken); one that fails gives an ErrIDToken error. A code past
+// dc.ExpiresAt gives ErrExpiredToken
 // without a request, and the request is bounded by dc.ExpiresAt as well as
 // Client.Timeout: a token endpoint that does not answer before the code
 // expires gives ErrExpiredToken then. PollOnce must not be called
@@ -280,7 +260,16 @@ func (c *Client) PollOnce(ctx context.Context, dc *DeviceCode) (*oauth2.Token, e
 		return nil, err
 	}
 	if oe == nil {
-		return c.tokenFromFields(r, f)
+		tok, err := c.tokenFromFields(r, f)
+		if err != nil {
+			return nil, err
+		}
+		// An ID token is only kept once verified (signature, issuer,
+		// audience, expiry).
+		if _, err := c.verifyTokenIDToken(ctx, tok, ""); err != nil {
+			return nil, err
+		}
+		return tok, nil
 	}
 	switch oe.Code {
 	case "authorization_pending":

@@ -120,8 +120,8 @@ func TestStartDeviceNormalises(t *testing.T) {
 		if dc.VerificationURI != srv.URL+"/device" || !strings.HasPrefix(dc.VerificationURIComplete, dc.VerificationURI+"?user_code=") {
 			t.Fatalf("verification URIs %q %q", dc.VerificationURI, dc.VerificationURIComplete)
 		}
-		if h := dc.VerificationHost(srv.Endpoints()); h != "" {
-			t.Fatalf("VerificationHost = %q, want \"\" (same host)", h)
+		if pg := dc.Pages(srv.Endpoints()); pg.Warning != "" || pg.Foreign != nil || pg.Open != dc.VerificationURIComplete {
+			t.Fatalf("Pages = %+v, want no warning and the complete URI opened (same host)", pg)
 		}
 		reqs := srv.Requests()
 		if got := reqs[0].Form.Get("scope"); got != authtest.DefaultScopes {
@@ -172,8 +172,8 @@ func TestStartDeviceNormalises(t *testing.T) {
 		if !strings.Contains(dc.Message, dc.UserCode) {
 			t.Fatalf("Message = %q", dc.Message)
 		}
-		if h := dc.VerificationHost(srv.Endpoints()); h != "microsoft.example" {
-			t.Fatalf("VerificationHost = %q", h)
+		if pg := dc.Pages(srv.Endpoints()); len(pg.Foreign) != 1 || pg.Foreign[0] != "microsoft.example" || !strings.Contains(pg.Warning, "microsoft.example") {
+			t.Fatalf("Pages = %+v", pg)
 		}
 	})
 	t.Run("workos expiry from JWT and another host", func(t *testing.T) {
@@ -185,8 +185,10 @@ func TestStartDeviceNormalises(t *testing.T) {
 		if !dc.ExpiresAt.Equal(clk.Now().Add(5 * time.Minute)) {
 			t.Fatalf("ExpiresAt = %v, want %v (from the JWT)", dc.ExpiresAt, clk.Now().Add(5*time.Minute))
 		}
-		if h := dc.VerificationHost(srv.Endpoints()); h != "localhost" {
-			t.Fatalf("VerificationHost = %q", h)
+		// Both addresses on the provider's other host: warned once, and
+		// the complete one is still opened (it is on the page's host).
+		if pg := dc.Pages(srv.Endpoints()); len(pg.Foreign) != 1 || pg.Foreign[0] != "localhost" || pg.Open != dc.VerificationURIComplete || strings.Count(pg.Warning, "localhost") != 2 {
+			t.Fatalf("Pages = %+v", pg)
 		}
 	})
 	t.Run("github form-encoded", func(t *testing.T) {

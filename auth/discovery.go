@@ -6,12 +6,51 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/authdeck/authdeck/internal/textsafe"
 )
 
-// Discover fetches RFC 8414 metadata (/.well-known/oauth-authorization-server),
+// Metadata is what discovery tells about a server beyond its endpoints.
+type Metadata struct {
+	Endpoints
+	// JWKSURL is the jwks_uri: the server's public keys, which sign its
+	// ID tokens.
+	JWKSURL string
+	// ScopesSupported is scopes_supported, when published.
+	ScopesSupported []string
+	// IDTokenAlgs is id_token_signing_alg_values_supported, when
+	// published.
+	IDTokenAlgs []string
+	// OpenID reports an OpenID Connect server: its metadata came from
+	// /.well-known/openid-configuration, or its scopes_supported lists
+	// openid.
+	OpenID bool
+}
+
+// DefaultScopes are the scopes a login requests when none were given: for
+// an OpenID Connect server openid, plus offline_access when
+// scopes_supported lists it (so that the login comes with a refresh
+// token); nil for a plain OAuth server (the server's own default).
+func (m Metadata) DefaultScopes() []string {
+	if !m.OpenID {
+		return nil
+	}
+	s := []string{"openid"}
+	if slices.Contains(m.ScopesSupported, "offline_access") {
+		s = append(s, "offline_access")
+	}
+	return s
+}
+
+// Discover is DiscoverMetadata's endpoints.
+func Discover(ctx context.Context, hc *http.Client, issuer string) (Endpoints, error) {
+	m, err := DiscoverMetadata(ctx, hc, issuer)
+	return m.Endpoints, err
+}
+
+// DiscoverMetadata fetches RFC 8414 metadata (/.well-known/oauth-authorization-server),
 // then OpenID discovery (/.well-known/openid-configuration), for issuer.
 //
 // For an issuer with a path, RFC 8414 inserts the well-known segment between
@@ -20,18 +59,22 @@ import (
 // The metadata's issuer must match the one asked for (a trailing slash
 // aside), a token endpoint is required, and every endpoint must pass
 // CheckURL. hc nil means a private client with DefaultTimeout per request.
-func Discover(ctx context.Context, hc *http.Client, issuer string) (Endpoints, error) {
+func DiscoverMetadata(ctx context.Context, hc *http.Client, issuer string) (Metadata, error) {
+	c := &Client{HTTP: hc}
+	return c.discover(ctx, issuer)
+}
+
+func (c *Client) discover(ctx context.Context, issuer string) (Metadata, error) {
 	if err := CheckURL(issuer); err != nil {
-		return Endpoints{}, fmt.Errorf("issuer: %w", err)
+		return Metadata{}, fmt.Errorf("issuer: %w", err)
 	}
 	u, err := url.Parse(issuer)
 	if err != nil {
-		return Endpoints{}, fmt.Errorf("issuer: %w", err)
+		return Metadata{}, fmt.Errorf("issuer: %w", err)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return Endpoints{}, fmt.Errorf("issuer %q must not have a query or fragment", textsafe.Clean(issuer))
+		return Metadata{}, fmt.Errorf("issuer %q must not have a query or fragment", textsafe.Clean(issuer))
 	}
-	c := &Client{HTTP: hc}
 	path := strings.TrimSuffix(u.EscapedPath(), "/")
 	base := u.Scheme + "://" + u.Host
 	candidates := []string{
@@ -40,17 +83,17 @@ func Discover(ctx context.Context, hc *http.Client, issuer string) (Endpoints, e
 	}
 	var errs []error
 	for _, doc := range candidates {
-		e, err := c.fetchMetadata(ctx, doc, issuer)
+		m, err := c.fetchMetadata(ctx, doc, issuer)
 		if err == nil {
-			return e, nil
+			return m, nil
 		}
 		var fatal *metadataError
 		if errors.As(err, &fatal) || ctx.Err() != nil {
-			return Endpoints{}, err
+			return Metadata{}, err
 		}
 		errs = append(errs, err)
 	}
-	return Endpoints{}, fmt.Errorf("discovering %s: no usable metadata (is this the issuer URL? servers without metadata need explicit endpoints): %w",
+	return Metadata{}, fmt.Errorf("discovering %s: no usable metadata (is this the issuer URL? servers without metadata need explicit endpoints): %w",
 		textsafe.Clean(issuer), errors.Join(errs...))
 }
 
@@ -61,17 +104,17 @@ type metadataError struct{ err error }
 func (e *metadataError) Error() string { return e.err.Error() }
 func (e *metadataError) Unwrap() error { return e.err }
 
-func (c *Client) fetchMetadata(ctx context.Context, doc, issuer string) (Endpoints, error) {
+func (c *Client) fetchMetadata(ctx context.Context, doc, issuer string) (Metadata, error) {
 	r, err := c.get(ctx, doc, "")
 	if err != nil {
-		return Endpoints{}, err
+		return Metadata{}, err
 	}
 	if r.Status != 200 {
-		return Endpoints{}, fmt.Errorf("%s: HTTP %d", r.URL, r.Status)
+		return Metadata{}, fmt.Errorf("%s: HTTP %d", r.URL, r.Status)
 	}
 	m, err := decodeObject(r.Body)
 	if err != nil {
-		return Endpoints{}, fmt.Errorf("%s: not a JSON object", r.URL)
+		return Metadata{}, fmt.Errorf("%s: not a JSON object", r.URL)
 	}
 	f := fields(m)
 	bad := func(format string, args ...any) error {
@@ -79,10 +122,10 @@ func (c *Client) fetchMetadata(ctx context.Context, doc, issuer string) (Endpoin
 	}
 	got := f.str("issuer")
 	if got == "" {
-		return Endpoints{}, bad("metadata has no issuer")
+		return Metadata{}, bad("metadata has no issuer")
 	}
 	if strings.TrimSuffix(got, "/") != strings.TrimSuffix(issuer, "/") {
-		return Endpoints{}, bad("metadata is for issuer %q, not %q; refusing it (check the issuer URL)", textsafe.Clean(got), textsafe.Clean(issuer))
+		return Metadata{}, bad("metadata is for issuer %q, not %q; refusing it (check the issuer URL)", textsafe.Clean(got), textsafe.Clean(issuer))
 	}
 	e := Endpoints{
 		Issuer:           got,
@@ -94,7 +137,7 @@ func (c *Client) fetchMetadata(ctx context.Context, doc, issuer string) (Endpoin
 		IntrospectionURL: f.str("introspection_endpoint"),
 	}
 	if e.TokenURL == "" {
-		return Endpoints{}, bad("metadata has no token_endpoint")
+		return Metadata{}, bad("metadata has no token_endpoint")
 	}
 	for name, v := range map[string]string{
 		"authorization_endpoint": e.AuthURL, "device_authorization_endpoint": e.DeviceAuthURL,
@@ -105,8 +148,15 @@ func (c *Client) fetchMetadata(ctx context.Context, doc, issuer string) (Endpoin
 			continue
 		}
 		if err := CheckURL(v); err != nil {
-			return Endpoints{}, bad("%s: %v", name, err)
+			return Metadata{}, bad("%s: %v", name, err)
 		}
 	}
-	return e, nil
+	md := Metadata{Endpoints: e, JWKSURL: f.str("jwks_uri"), ScopesSupported: f.strs("scopes_supported"), IDTokenAlgs: f.strs("id_token_signing_alg_values_supported")}
+	if md.JWKSURL != "" {
+		if err := CheckURL(md.JWKSURL); err != nil {
+			return Metadata{}, bad("jwks_uri: %v", err)
+		}
+	}
+	md.OpenID = strings.HasSuffix(doc, "/.well-known/openid-configuration") || slices.Contains(md.ScopesSupported, "openid")
+	return md, nil
 }

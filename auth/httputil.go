@@ -371,6 +371,19 @@ func (f fields) str(k string) string {
 	return ""
 }
 
+// strs returns the strings of the array field k (nil when absent or not an
+// array; elements that are not strings are skipped).
+func (f fields) strs(k string) []string {
+	a, _ := f[k].([]any)
+	var out []string
+	for _, v := range a {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // seconds reads a duration in seconds sent as a number or a string (Entra's
 // older endpoint sends "900"). Fractions are kept to the millisecond.
 func (f fields) seconds(k string) (time.Duration, bool, error) {

@@ -72,8 +72,8 @@ func TestIntegrationDeviceFlow(t *testing.T) {
 	if dc.Interval != auth.DefaultInterval || dc.ExpiresAt.Sub(dc.IssuedAt) < 9*time.Minute || dc.VerificationURIComplete == "" {
 		t.Fatalf("device code = %+v", dc)
 	}
-	if h := dc.VerificationHost(c.Endpoints); h != "" {
-		t.Fatalf("VerificationHost = %q", h)
+	if pg := dc.Pages(c.Endpoints); pg.Warning != "" || pg.Open != dc.VerificationURIComplete {
+		t.Fatalf("Pages = %+v", pg)
 	}
 	var attempts []auth.Attempt
 	tok, err := c.WaitDevice(ctxT(t), dc, func(a auth.Attempt) {

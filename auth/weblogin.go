@@ -209,9 +209,13 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 		done:     make(chan struct{}),
 		closed:   make(chan struct{}),
 	}
-	opts := []oauth2.AuthCodeOption{
-		oauth2.S256ChallengeOption(f.verifier),
-		oauth2.SetAuthURLParam("nonce", f.nonce),
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(f.verifier)}
+	if slices.Contains(scopes, "openid") {
+		// A nonce only with openid: OpenID Connect servers refuse a
+		// nonce without it, and plain OAuth has no ID token to carry it.
+		opts = append(opts, oauth2.SetAuthURLParam("nonce", f.nonce))
+	} else {
+		f.nonce = ""
 	}
 	prompt := opt.Prompt
 	if prompt == "" && slices.Contains(scopes, "offline_access") {
@@ -434,22 +438,18 @@ func (f *WebFlow) exchange(ctx context.Context, code string) (*oauth2.Token, str
 	if err != nil {
 		return nil, "", fmt.Errorf("exchanging the authorization code: %w", err)
 	}
-	account, err := f.checkIDToken(tok)
+	account, err := f.checkIDToken(ctx, tok)
 	if err != nil {
 		return nil, "", err
 	}
 	return tok, account, nil
 }
 
-// checkIDToken checks the nonce (and audience and issuer) of the ID token
-// that came with tok, if any, and returns a display name from its claims.
-//
-// The signature is not verified: the token came straight from the token
-// endpoint over a connection we opened (TLS, or loopback), in exchange for
-// a code bound to our PKCE verifier, so its origin is already established
-// (OpenID Connect Core §3.1.3.7, point 6). The nonce check still ties the
-// token to this sign-in.
-func (f *WebFlow) checkIDToken(tok *oauth2.Token) (string, error) {
+// checkIDToken verifies the ID token that came with tok, if any
+// (VerifyIDToken: signature against the issuer's keys, issuer, audience,
+// expiry, and this sign-in's nonce when one was sent), and returns a
+// display name from its claims.
+func (f *WebFlow) checkIDToken(ctx context.Context, tok *oauth2.Token) (string, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		// An OpenID Connect server answers an openid request with an ID
@@ -462,40 +462,15 @@ func (f *WebFlow) checkIDToken(tok *oauth2.Token) (string, error) {
 		}
 		return "", nil
 	}
-	claims, err := jwtClaims(raw)
+	claims, err := f.c.VerifyIDToken(ctx, raw, f.nonce)
 	if err != nil {
-		return "", fmt.Errorf("the server's ID token is malformed: %w", err)
-	}
-	nonce, _ := claims["nonce"].(string)
-	if subtle.ConstantTimeCompare([]byte(nonce), []byte(f.nonce)) != 1 {
-		return "", errors.New("the server's ID token does not carry this sign-in's nonce; the sign-in was stopped (possible replay)")
-	}
-	if !webAudienceHas(claims["aud"], f.c.ClientID) {
-		return "", fmt.Errorf("the server's ID token was issued to another client, not %q; the sign-in was stopped", textsafe.Clean(f.c.ClientID))
-	}
-	if iss, _ := claims["iss"].(string); f.c.Endpoints.Issuer != "" && iss != f.c.Endpoints.Issuer {
-		return "", fmt.Errorf("the server's ID token was issued by %q, not %q; the sign-in was stopped", textsafe.Clean(iss), textsafe.Clean(f.c.Endpoints.Issuer))
+		return "", err
 	}
 	id, err := identityFromClaims(claims)
 	if err != nil {
 		return "", nil // a display name is optional
 	}
 	return id.Display(), nil
-}
-
-// webAudienceHas reports whether a JWT "aud" (a string or a list) names id.
-func webAudienceHas(aud any, id string) bool {
-	switch a := aud.(type) {
-	case string:
-		return a == id
-	case []any:
-		for _, v := range a {
-			if s, _ := v.(string); s == id {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // end records the flow's result (the first call wins), then closes the

@@ -2,6 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -16,24 +19,27 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 )
 
-// webFakeIssuer is the issuer the fake token endpoint claims to be.
-const webFakeIssuer = "https://issuer.example.test"
-
-// webFakeToken is a fake token endpoint for the authorization code grant. It
+// webFakeToken is a fake issuer for the authorization code grant: OpenID
+// metadata, a JSON Web Key Set and a token endpoint. The token endpoint
 // checks the PKCE verifier against the challenge of the flow it serves and
-// answers with tokens and an (unsigned) ID token.
+// answers with tokens and an ID token signed with the published ES256 key
+// (or as idAlg says). Its issuer is its URL.
 type webFakeToken struct {
 	t   *testing.T
 	srv *httptest.Server
+	key *ecdsa.PrivateKey
 
 	mu        sync.Mutex
 	challenge string // code_challenge of the flow's AuthURL
 	nonce     string // nonce to put in the ID token
 	aud       string // ID token audience; "" means the client ID
 	noIDToken bool
+	idAlg     string // "" signs with the published key; "none" sends an unsigned token; "wrong-key" signs with another key
+	exp       time.Time
 	scope     string                           // the granted scope to answer with; "" sends none
 	answer    func(w http.ResponseWriter) bool // overrides the answer when it returns true
 	block     chan struct{}                    // when set, requests wait for it to close
@@ -41,13 +47,63 @@ type webFakeToken struct {
 }
 
 func newWebFakeToken(t *testing.T) *webFakeToken {
-	f := &webFakeToken{t: t}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &webFakeToken{t: t, key: key}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
+// issuer is the fake's issuer URL.
+func (f *webFakeToken) issuer() string { return f.srv.URL }
+
+// sign makes the ID token: ES256 with the published key (kid "k1"), or as
+// idAlg says.
+func (f *webFakeToken) sign(claims map[string]any, idAlg string) string {
+	payload, _ := json.Marshal(claims)
+	if idAlg == "none" {
+		return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + base64.RawURLEncoding.EncodeToString(payload) + "."
+	}
+	key := f.key
+	if idAlg == "wrong-key" {
+		other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			f.t.Error(err)
+		}
+		key = other
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
+	if err != nil {
+		f.t.Error(err)
+		return ""
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		f.t.Error(err)
+		return ""
+	}
+	out, _ := jws.CompactSerialize()
+	return out
+}
+
 func (f *webFakeToken) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/.well-known/openid-configuration":
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"issuer": f.issuer(), "authorization_endpoint": "https://issuer.example.test/authorize",
+			"token_endpoint": f.srv.URL + "/token", "jwks_uri": f.srv.URL + "/jwks",
+			"id_token_signing_alg_values_supported": []string{"ES256"},
+		})
+		return
+	case "/jwks":
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+		return
+	}
 	if r.URL.Path != "/token" || r.Method != http.MethodPost {
 		http.NotFound(w, r)
 		return
@@ -59,7 +115,7 @@ func (f *webFakeToken) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.forms = append(f.forms, r.PostForm)
 	block, answer := f.block, f.answer
-	challenge, nonce, aud, noID, scope := f.challenge, f.nonce, f.aud, f.noIDToken, f.scope
+	challenge, nonce, aud, noID, scope, idAlg, exp := f.challenge, f.nonce, f.aud, f.noIDToken, f.scope, f.idAlg, f.exp
 	f.mu.Unlock()
 	if block != nil {
 		<-block
@@ -88,10 +144,17 @@ func (f *webFakeToken) serve(w http.ResponseWriter, r *http.Request) {
 		body["scope"] = scope
 	}
 	if !noID {
-		body["id_token"] = webJWT(map[string]any{
-			"iss": webFakeIssuer, "aud": aud, "sub": "u1", "nonce": nonce,
-			"preferred_username": "alice",
-		})
+		if exp.IsZero() {
+			exp = time.Now().Add(time.Hour)
+		}
+		claims := map[string]any{
+			"iss": f.issuer(), "aud": aud, "sub": "u1",
+			"preferred_username": "alice", "iat": time.Now().Unix(), "exp": exp.Unix(),
+		}
+		if nonce != "" {
+			claims["nonce"] = nonce
+		}
+		body["id_token"] = f.sign(claims, idAlg)
 	}
 	_ = json.NewEncoder(w).Encode(body)
 }
@@ -103,12 +166,6 @@ func (f *webFakeToken) requests() []url.Values {
 	return append([]url.Values(nil), f.forms...)
 }
 
-// webJWT builds an unsigned compact JWT with the given claims.
-func webJWT(claims map[string]any) string {
-	b, _ := json.Marshal(claims)
-	return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(b) + ".c2ln"
-}
-
 // webStart starts a flow against the fake and tells the fake the flow's
 // challenge and nonce.
 func webStart(t *testing.T, fake *webFakeToken, c *Client, opt WebOptions) (*WebFlow, url.Values) {
@@ -116,7 +173,7 @@ func webStart(t *testing.T, fake *webFakeToken, c *Client, opt WebOptions) (*Web
 	if c == nil {
 		c = &Client{ClientID: "cli-app", Scopes: []string{"openid", "profile", "offline_access"}}
 	}
-	c.Endpoints = Endpoints{Issuer: webFakeIssuer, AuthURL: "https://issuer.example.test/authorize", TokenURL: fake.srv.URL + "/token"}
+	c.Endpoints = Endpoints{Issuer: fake.issuer(), AuthURL: "https://issuer.example.test/authorize", TokenURL: fake.srv.URL + "/token"}
 	flow, err := c.StartWeb(context.Background(), opt)
 	if err != nil {
 		t.Fatalf("StartWeb: %v", err)
@@ -251,7 +308,7 @@ func TestWebLoginSuccess(t *testing.T) {
 	// The browser comes back.
 	waited := webWait(context.Background(), flow)
 	status, hdr, body := webBrowser(t, http.MethodGet, webCallback(flow, url.Values{
-		"code": {"good-code"}, "state": {q.Get("state")}, "iss": {webFakeIssuer}}))
+		"code": {"good-code"}, "state": {q.Get("state")}, "iss": {fake.issuer()}}))
 	if status != http.StatusOK || !strings.Contains(body, "Signed in") || !strings.Contains(body, "signed in as alice") || !strings.Contains(body, "demo-app") {
 		t.Errorf("success page: HTTP %d\n%s", status, body)
 	}
@@ -463,7 +520,11 @@ func TestWebLoginIDTokenChecks(t *testing.T) {
 	}{
 		{"wrong nonce", func(f *webFakeToken) { f.nonce = "replayed-nonce" }, "nonce"},
 		{"no nonce", func(f *webFakeToken) { f.nonce = "" }, "nonce"},
-		{"other audience", func(f *webFakeToken) { f.aud = "someone-else" }, "another client"},
+		{"other audience", func(f *webFakeToken) { f.aud = "someone-else" }, "audience"},
+		// The signature is checked against the issuer's published keys.
+		{"alg none", func(f *webFakeToken) { f.idAlg = "none" }, `unsigned ("alg": "none")`},
+		{"signed with another key", func(f *webFakeToken) { f.idAlg = "wrong-key" }, "verify signature"},
+		{"expired", func(f *webFakeToken) { f.exp = time.Now().Add(-time.Hour) }, "expired"},
 		// openid was asked for: OpenID Connect Core 3.1.3.3 says the answer
 		// carries an ID token, so one without it cannot be checked for the nonce.
 		{"no ID token", func(f *webFakeToken) { f.noIDToken = true }, "no ID token"},
@@ -610,7 +671,7 @@ func TestWebLoginTimeout(t *testing.T) {
 
 func TestWebLoginStartContextEndsFlow(t *testing.T) {
 	fake := newWebFakeToken(t)
-	c := &Client{ClientID: "cli-app", Endpoints: Endpoints{AuthURL: "https://issuer.example.test/authorize", TokenURL: fake.srv.URL + "/token"}}
+	c := &Client{ClientID: "cli-app", Endpoints: Endpoints{Issuer: fake.issuer(), AuthURL: "https://issuer.example.test/authorize", TokenURL: fake.srv.URL + "/token"}}
 	ctx, cancel := context.WithCancel(context.Background())
 	flow, err := c.StartWeb(ctx, WebOptions{})
 	if err != nil {
@@ -706,7 +767,7 @@ func (l webFakeListener) Addr() net.Addr { return l.addr }
 
 func TestWebLoginBindsLoopbackOnly(t *testing.T) {
 	fake := newWebFakeToken(t)
-	c := &Client{ClientID: "cli-app", Endpoints: Endpoints{AuthURL: "https://issuer.example.test/authorize", TokenURL: fake.srv.URL + "/token"}}
+	c := &Client{ClientID: "cli-app", Endpoints: Endpoints{Issuer: fake.issuer(), AuthURL: "https://issuer.example.test/authorize", TokenURL: fake.srv.URL + "/token"}}
 
 	t.Run("127.0.0.1 first", func(t *testing.T) {
 		var calls []string
@@ -974,5 +1035,26 @@ func TestWebLoginOnIgnored(t *testing.T) {
 	}
 	if got := ign.list(); len(got) != 5 || !strings.Contains(got[4], "second callback") {
 		t.Errorf("after a second callback OnIgnored was told %q", got)
+	}
+}
+
+// TestWebLoginNonceOnlyWithOpenID: OpenID Connect servers refuse a nonce
+// without the openid scope ("openid scope must be requested when using the
+// nonce parameter"), so a sign-in without openid sends none, and the ID
+// token a server may still send is verified without one.
+func TestWebLoginNonceOnlyWithOpenID(t *testing.T) {
+	fake := newWebFakeToken(t)
+	flow, q := webStart(t, fake, &Client{ClientID: "cli-app", Scopes: []string{"profile"}}, WebOptions{})
+	if q.Has("nonce") {
+		t.Errorf("auth URL sends a nonce without openid: %s", flow.AuthURL())
+	}
+	waited := webWait(context.Background(), flow)
+	webBrowser(t, http.MethodGet, webCallback(flow, url.Values{"code": {"good-code"}, "state": {q.Get("state")}}))
+	if r := webAwait(t, waited); r.err != nil {
+		t.Errorf("Wait: %v", r.err)
+	}
+	_, q = webStart(t, newWebFakeToken(t), nil, WebOptions{})
+	if len(q.Get("nonce")) < 22 {
+		t.Errorf("with openid: nonce %q", q.Get("nonce"))
 	}
 }

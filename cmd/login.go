@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"github.com/authdeck/authdeck/internal/secretfile"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -87,11 +86,13 @@ starts at once. On a terminal the full-screen login screen is used instead,
 unless --no-tui or --json.
 
 With --json, one JSON object per line is written to stdout for each event:
-  {"event":"code","user_code":...,"verification_uri":...,"expires_at":...,"interval":5}
+  {"event":"code","user_code":...,"verification_uri":...,"expires_at":...,"interval":5,"scopes":[...],"warning":...}
   {"event":"poll","n":1,"result":"pending"|"slow_down"|"transient","interval":5,"next":...}
   {"event":"success","profile":...,"account":...,"storage":...,"insecure_storage":false}
   {"event":"error","error":"...","code":"access_denied"|"expired_token"|"cancelled"|...}
-Neither the device code nor any token is ever written.
+"warning" is there only when an address is not on the server's host; a
+verification_uri_complete on another host than the server's and the page's
+is left out. Neither the device code nor any token is ever written.
 
 With --web (chosen by itself when the server has no device endpoint but an
 authorization endpoint), the browser sign-in runs instead: the authorization
@@ -103,7 +104,7 @@ browser when one can be shown; when the browser runs on another machine
 (SSH, --no-browser), paste the address it was sent back to
 (http://127.0.0.1:PORT/callback?...) on stdin.
 Its --json events are
-  {"event":"browser_url","url":...,"redirect_uri":...,"expires_at":...}
+  {"event":"browser_url","url":...,"redirect_uri":...,"expires_at":...,"scopes":[...],"warning":...}
 then "success" or "error" as above. Over SSH the device flow is preferred
 when the server has both, unless --web is given.
 
@@ -409,13 +410,11 @@ func deviceLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s pr
 	if err != nil {
 		return fmt.Errorf("requesting a device code from %s: %w", textsafe.Clean(s.Name), err)
 	}
-	showCode(o, s, dc, ev)
+	pages := dc.Pages(s.Endpoints)
+	showCode(o, s, dc, pages, ev)
 
 	if !o.NoBrowser && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser() {
-		target := dc.VerificationURIComplete
-		if target == "" {
-			target = dc.VerificationURI
-		}
+		target := pages.Open
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -624,19 +623,19 @@ func readToken(ios *ioStreams) (string, error) {
 }
 
 // showCode prints the user code and where to enter it, on stderr (and as a
-// JSON event on stdout with --json), with a warning when the verification
-// page is on another host than the server.
-func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, ev *eventWriter) {
+// JSON event on stdout with --json), with the host rule's warning when an
+// address is not on the server's host (auth.DeviceCode.Pages).
+func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, pages auth.VerificationPages, ev *eventWriter) {
 	code := textsafe.Clean(dc.UserCode)
 	uri := textsafe.Clean(dc.VerificationURI)
-	complete := textsafe.Clean(dc.VerificationURIComplete)
-	warning := hostWarning(s, dc)
+	complete := textsafe.Clean(pages.Complete)
+	warning := pages.Warning
 	if o.JSON {
 		ev.emit(codeEvent{
 			Event: "code", Server: s.Name, UserCode: code, VerificationURI: uri,
 			VerificationURIComplete: complete, Message: textsafe.Clean(dc.Message),
 			ExpiresAt: dc.ExpiresAt.UTC().Format(time.RFC3339), Interval: dc.Interval.Seconds(),
-			Warning: warning,
+			Scopes: cleanScopes(s.Scopes), Warning: warning,
 		})
 		if warning != "" {
 			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.Warn("WARNING:"), warning)
@@ -652,6 +651,7 @@ func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, ev *event
 	if complete != "" && complete != uri {
 		fmt.Fprintf(w, "(or open %s, which fills in the code)\n", complete)
 	}
+	fmt.Fprintln(w, scopesLine(s.Scopes))
 	if !dc.ExpiresAt.IsZero() {
 		fmt.Fprintf(w, "The code expires at %s. Waiting for approval...\n", dc.ExpiresAt.Local().Format("15:04:05"))
 	} else {
@@ -659,28 +659,21 @@ func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, ev *event
 	}
 }
 
-// hostWarning is non-empty when the verification page is not on the
-// server's own host: a phishing page shows its own codes, so the user should
-// only go on when they expected this provider's page.
-func hostWarning(s profiles.Server, dc *auth.DeviceCode) string {
-	base := s.Issuer
-	if base == "" {
-		base = s.DeviceAuthURL
+// scopesLine says which scopes the login requests.
+func scopesLine(scopes []string) string {
+	if len(scopes) == 0 {
+		return "Scopes: none requested (the server's default)"
 	}
-	sh, vh := hostOf(base), hostOf(dc.VerificationURI)
-	if vh == "" || sh == "" || sh == vh {
-		return ""
-	}
-	return fmt.Sprintf("the verification page is on %s, not on the server's host %s. Only enter the code if you expected %s's page.",
-		textsafe.Clean(vh), textsafe.Clean(sh), textsafe.Clean(vh))
+	return "Scopes: " + strings.Join(cleanScopes(scopes), " ")
 }
 
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
+// cleanScopes are scopes fit for the terminal and --json.
+func cleanScopes(scopes []string) []string {
+	out := make([]string, len(scopes))
+	for i, s := range scopes {
+		out[i] = textsafe.Clean(s)
 	}
-	return strings.ToLower(u.Hostname())
+	return out
 }
 
 // pollStatus shows poll progress on stderr: one updating line on a
@@ -739,15 +732,16 @@ func pollResult(err error) string {
 
 // The --json event stream of login. Field names are a stable interface.
 type codeEvent struct {
-	Event                   string  `json:"event"` // "code"
-	Server                  string  `json:"server"`
-	UserCode                string  `json:"user_code"`
-	VerificationURI         string  `json:"verification_uri"`
-	VerificationURIComplete string  `json:"verification_uri_complete,omitempty"`
-	Message                 string  `json:"message,omitempty"`
-	ExpiresAt               string  `json:"expires_at"`
-	Interval                float64 `json:"interval"` // seconds
-	Warning                 string  `json:"warning,omitempty"`
+	Event                   string   `json:"event"` // "code"
+	Server                  string   `json:"server"`
+	UserCode                string   `json:"user_code"`
+	VerificationURI         string   `json:"verification_uri"`
+	VerificationURIComplete string   `json:"verification_uri_complete,omitempty"`
+	Message                 string   `json:"message,omitempty"`
+	ExpiresAt               string   `json:"expires_at"`
+	Interval                float64  `json:"interval"` // seconds
+	Scopes                  []string `json:"scopes"`   // requested; [] for the server's default
+	Warning                 string   `json:"warning,omitempty"`
 }
 
 type pollEventJSON struct {

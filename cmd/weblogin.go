@@ -17,11 +17,13 @@ import (
 // browserURLEvent is the first --json event of the browser sign-in. The URL
 // carries no secret (state and the PKCE challenge are public by design).
 type browserURLEvent struct {
-	Event       string `json:"event"` // "browser_url"
-	Server      string `json:"server"`
-	URL         string `json:"url"`
-	RedirectURI string `json:"redirect_uri"`
-	ExpiresAt   string `json:"expires_at"`
+	Event       string   `json:"event"` // "browser_url"
+	Server      string   `json:"server"`
+	URL         string   `json:"url"`
+	RedirectURI string   `json:"redirect_uri"`
+	ExpiresAt   string   `json:"expires_at"`
+	Scopes      []string `json:"scopes"` // requested; [] for the server's default
+	Warning     string   `json:"warning,omitempty"`
 }
 
 // isRemote reports whether we run over SSH, where a browser opened here is
@@ -71,7 +73,11 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 	// Paste when the browser may not reach our listener: another machine
 	// (SSH), or a browser the user starts themselves.
 	paste := auth.WebOffersPaste(remote, canOpen)
-	fmt.Fprintf(w, "Open this address in a browser to sign in to %s:\n  %s\n", textsafe.Clean(s.Name), flow.AuthURL())
+	warning := s.SignInPageWarning(flow.AuthURL())
+	if warning != "" {
+		fmt.Fprintf(w, "%s %s\n\n", o.IO.Warn("WARNING:"), warning)
+	}
+	fmt.Fprintf(w, "Open this address in a browser to sign in to %s:\n  %s\n%s\n", textsafe.Clean(s.Name), flow.AuthURL(), scopesLine(s.Scopes))
 	if paste {
 		fmt.Fprintf(w, "If that browser runs on another machine, it ends on an address starting with\n  %s\nthat does not load: copy that whole address from its address bar, paste it here and press Enter.\n", flow.RedirectURL())
 	}
@@ -84,7 +90,7 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 	if o.JSON {
 		ev.emit(browserURLEvent{
 			Event: "browser_url", Server: s.Name, URL: flow.AuthURL(), RedirectURI: flow.RedirectURL(),
-			ExpiresAt: flow.Deadline().UTC().Format(time.RFC3339),
+			ExpiresAt: flow.Deadline().UTC().Format(time.RFC3339), Scopes: cleanScopes(s.Scopes), Warning: warning,
 		})
 	}
 

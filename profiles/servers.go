@@ -30,7 +30,10 @@ func validEnvVar(s string) bool {
 // AddServer adds or replaces a server (profiles referring to it by name
 // keep working). It checks the name, requires a client id, and refuses
 // plain-HTTP URLs except on loopback. With an Issuer and no TokenURL, the
-// endpoints are discovered first (explicit ones win) and Discovered is set.
+// endpoints are discovered first (explicit ones win) and Discovered is set;
+// a server without Scopes then gets the discovered default
+// (auth.Metadata.DefaultScopes: openid, plus offline_access when the
+// server lists it, for an OpenID Connect server).
 //
 // A ClientSecret is kept in the secret store under "client:NAME" (the
 // keyring, or credentials.json when settings.storage is "file" or the
@@ -65,11 +68,15 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 		return Server{}, fmt.Errorf("server %q: give an issuer (its endpoints are then discovered) or at least the token URL", s.Name)
 	}
 	if s.Issuer != "" && s.TokenURL == "" {
-		ep, err := auth.Discover(ctx, m.hc, s.Issuer)
+		md, err := auth.DiscoverMetadata(ctx, m.hc, s.Issuer)
 		if err != nil {
 			return Server{}, fmt.Errorf("server %q: discovering the endpoints of %s: %w", s.Name, s.Issuer, err)
 		}
-		s.Endpoints = mergeEndpoints(s.Endpoints, ep)
+		s.Endpoints = mergeEndpoints(s.Endpoints, md.Endpoints)
+		if len(s.Scopes) == 0 {
+			// OpenID Connect: openid (and offline_access, for refresh)
+			s.Scopes = md.DefaultScopes()
+		}
 		s.Discovered = m.now().UTC().Truncate(time.Second)
 		if err := checkEndpoints(s.Name, s.Endpoints); err != nil {
 			return Server{}, err

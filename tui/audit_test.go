@@ -167,7 +167,7 @@ func TestLoginHostMarkedWithoutColour(t *testing.T) {
 	fx.flow.code.VerificationURI = "https://auth.other.example/activate"
 	fx.flow.code.VerificationURIComplete = ""
 	m = startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, 100, 30)
-	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "The page is on auth.other.example, not on 127.0.0.1") {
+	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "The verification page is on auth.other.example, not on the server's host 127.0.0.1") {
 		t.Fatalf("no plain host warning:\n%s", m.View())
 	}
 }

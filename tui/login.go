@@ -389,7 +389,9 @@ func (m loginModel) updateKeys(k *loginKeys) {
 	}
 }
 
-// browserURL is the page to open: the complete URI when the server sent one.
+// browserURL is the page to open and to encode in the QR code: the
+// complete URI when the server sent one that passes the host rule
+// (auth.DeviceCode.Pages), else the verification URI.
 func (m loginModel) browserURL() string {
 	if m.web {
 		if m.webFlow == nil {
@@ -397,10 +399,7 @@ func (m loginModel) browserURL() string {
 		}
 		return m.webFlow.AuthURL()
 	}
-	if m.code.VerificationURIComplete != "" {
-		return m.code.VerificationURIComplete
-	}
-	return m.code.VerificationURI
+	return m.code.Pages(m.server.Endpoints).Open
 }
 
 // serverHost is the host of the server being logged in to.
@@ -474,12 +473,13 @@ func (m loginModel) waitingView() string {
 	}
 	uri := clean(m.code.VerificationURI)
 	info = append(info, "", "Page: "+m.emphasiseHost(trunc(uri, max(10, tw-6))))
-	if vh, sh := hostOf(uri), m.serverHost(); vh != "" && sh != "" && !strings.EqualFold(vh, sh) {
-		// The warning names the host in words.
-		info = append(info, s.Warning.Render(wrapWords(fmt.Sprintf("! The page is on %s, not on %s (the server you are logging in to). Check that you trust it before entering the code.", clean(vh), clean(sh)), tw)))
+	if w := m.code.Pages(m.server.Endpoints).Warning; w != "" {
+		// The warning names the hosts in words.
+		info = append(info, s.Warning.Render(wrapWords("! "+capitalise(clean(w)), tw)))
 	} else if hl := m.hostLine(uri); hl != "" {
 		info = append(info, trunc(hl, tw))
 	}
+	info = append(info, s.Faint.Render(wrapWords(m.scopesText(), tw)))
 	if msg := clean(m.code.Message); msg != "" {
 		info = append(info, s.Faint.Render(wrapWords("Server says: "+msg, tw)))
 	}
@@ -615,4 +615,21 @@ func (m loginModel) failedView() string {
 	b.WriteString(wrapWords(detail, m.width) + "\n\n")
 	b.WriteString(fmt.Sprintf("After %d poll(s). Press r to try again with a new code, esc to go back.", m.polls))
 	return b.String()
+}
+
+// capitalise upper-cases the first letter of an ASCII sentence (the
+// host-rule warnings of package auth start in lower case).
+func capitalise(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// scopesText says which scopes the login requests.
+func (m loginModel) scopesText() string {
+	if len(m.server.Scopes) == 0 {
+		return "Scopes: none requested (the server's default)"
+	}
+	return "Scopes: " + clean(strings.Join(m.server.Scopes, " "))
 }

@@ -301,12 +301,13 @@ func (m loginModel) webWaitingView() string {
 		lines = append(lines, wrapWords("Sign in on this page in your browser:", tw))
 	}
 	lines = append(lines, m.webURLLines(tw)...)
-	if ah, sh := hostOf(m.webURL), m.serverHost(); ah != "" && sh != "" && !strings.EqualFold(ah, sh) {
-		lines = append(lines, s.Warning.Render(wrapWords(fmt.Sprintf("! The sign-in page is on %s, not on %s (the server you are logging in to). Check that you trust it before signing in.", clean(ah), clean(sh)), tw)))
+	if w := m.server.SignInPageWarning(m.webURL); w != "" {
+		lines = append(lines, s.Warning.Render(wrapWords("! "+capitalise(clean(w)), tw)))
 	} else if hl := m.hostLine(m.webURL); hl != "" {
 		// The host in words too: the emphasis above is style only.
 		lines = append(lines, trunc(hl, tw))
 	}
+	lines = append(lines, s.Faint.Render(wrapWords(m.scopesText(), tw)))
 	lines = append(lines, "")
 	if dl := m.webDeadline(); !dl.IsZero() {
 		total := dl.Sub(m.webStart)

@@ -137,6 +137,17 @@ type Options struct {
 	IssuerPath string
 	// IssuerOverride is the issuer the metadata claims (for mismatch tests).
 	IssuerOverride string
+	// IDTokens selects how ID tokens are signed (default: ES256 with the
+	// key published at PathJWKS).
+	IDTokens IDTokenMode
+	// ScopesSupported replaces the metadata's scopes_supported (default
+	// DefaultScopes); a list without openid makes a plain OAuth server's
+	// RFC 8414 metadata.
+	ScopesSupported []string
+	// VerificationURIComplete, when set, replaces the
+	// verification_uri_complete of device authorization answers (a
+	// hostile server's pre-filled address on another host).
+	VerificationURIComplete string
 	// Now is the server's clock, used for expiry and request times (share
 	// it with the client's fake clock). Default time.Now.
 	Now func() time.Time
@@ -163,6 +174,7 @@ const (
 	PathIntrospect  = "/introspect"
 	PathDevicePage  = "/device"
 	PathAuthorize   = "/authorize"
+	PathJWKS        = "/jwks"
 	deviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
@@ -174,6 +186,7 @@ type Server struct {
 
 	srv  *httptest.Server
 	opts Options
+	jwt  *Signer
 
 	mu       sync.Mutex
 	script   []Outcome
@@ -243,6 +256,7 @@ func NewServer(t testing.TB, opts Options) *Server {
 	}
 	s := &Server{
 		opts:    opts,
+		jwt:     NewSigner(),
 		inject:  map[string][]Outcome{},
 		codes:   map[string]*deviceGrant{},
 		access:  map[string]*accessInfo{},
@@ -446,6 +460,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/.well-known/oauth-authorization-server"+s.opts.IssuerPath && s.opts.Metadata == MetadataBoth,
 		p == s.opts.IssuerPath+"/.well-known/openid-configuration" && s.opts.Metadata != MetadataNone:
 		s.metadata(w)
+	case p == PathJWKS && r.Method == http.MethodGet:
+		writeJSON(w, 200, s.jwt.JWKS())
 	case p == PathDevice && r.Method == http.MethodPost:
 		s.deviceAuthorization(w, r, form)
 	case p == PathToken && r.Method == http.MethodPost:
@@ -538,12 +554,17 @@ func (s *Server) metadata(w http.ResponseWriter) {
 		iss = s.opts.IssuerOverride
 	}
 	m := map[string]any{
-		"issuer":                        iss,
-		"authorization_endpoint":        e.AuthURL,
-		"device_authorization_endpoint": e.DeviceAuthURL,
-		"token_endpoint":                e.TokenURL,
-		"grant_types_supported":         []string{"authorization_code", "refresh_token", deviceGrantType},
-		"scopes_supported":              strings.Fields(DefaultScopes),
+		"issuer":                                iss,
+		"authorization_endpoint":                e.AuthURL,
+		"device_authorization_endpoint":         e.DeviceAuthURL,
+		"token_endpoint":                        e.TokenURL,
+		"grant_types_supported":                 []string{"authorization_code", "refresh_token", deviceGrantType},
+		"scopes_supported":                      strings.Fields(DefaultScopes),
+		"jwks_uri":                              s.URL + PathJWKS,
+		"id_token_signing_alg_values_supported": []string{"ES256"},
+	}
+	if s.opts.ScopesSupported != nil {
+		m["scopes_supported"] = s.opts.ScopesSupported
 	}
 	for k, v := range map[string]string{
 		"revocation_endpoint":    e.RevocationURL,
@@ -629,6 +650,9 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request, for
 		m["verification_uri_complete"] = other + PathDevicePage + "?user_code=" + g.userCode
 	case GitHub:
 		delete(m, "verification_uri_complete")
+	}
+	if s.opts.VerificationURIComplete != "" {
+		m["verification_uri_complete"] = s.opts.VerificationURIComplete
 	}
 	s.write(w, r, 200, m)
 }
@@ -791,7 +815,7 @@ func (s *Server) issueLocked(family, scope, keepRefresh string, ttl time.Duratio
 		claims["aud"] = s.opts.ClientID
 		claims["iat"] = now.Unix()
 		claims["exp"] = now.Add(time.Hour).Unix()
-		body["id_token"] = fakeJWT(claims)
+		body["id_token"] = s.jwt.IDToken(s.opts.IDTokens, claims)
 	}
 	switch s.opts.Dialect {
 	case GitHub:
@@ -958,7 +982,8 @@ func seconds(d time.Duration) any {
 	return d.Seconds()
 }
 
-// fakeJWT builds an unsigned-looking JWT (alg none) carrying claims.
+// fakeJWT builds an unsigned-looking JWT (alg none) carrying claims: WorkOS's
+// device codes and access tokens, which the client only reads.
 func fakeJWT(claims map[string]any) string {
 	enc := func(v any) string {
 		b, _ := json.Marshal(v)
