@@ -128,7 +128,9 @@ func demoDir(o *demoOptions) (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("creating a temporary directory for the demo: %w", err)
 	}
-	fmt.Fprintf(o.IO.ErrOut, "Demo profiles go to the temporary directory %s, removed when the demo ends (--keep keeps them); your own profiles are untouched.\n", dir)
+	if !o.IO.CanPrompt() { // the TUI's success screen says it
+		fmt.Fprintf(o.IO.ErrOut, "Demo profiles go to the temporary directory %s, removed when the demo ends (--keep keeps them); your own profiles are untouched.\n", dir)
+	}
 	return dir, func() { _ = os.RemoveAll(dir) }, nil
 }
 
@@ -185,6 +187,11 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 		logins = append(logins, u.Login)
 	}
 	w := o.IO.ErrOut
+	if tuiMode {
+		// The login screen says it: lines printed here would only be seen
+		// after the full-screen program ends.
+		return demoTUI(ctx, o, m, s, logins)
+	}
 	fmt.Fprintf(w, "Demo authorization server: %s (client id %s)\n", srv.Issuer(), srv.ClientID())
 	if o.Web {
 		fmt.Fprintf(w, "Approve the sign-in on the server's consent page (%s, opened by the sign-in) as one of: %s\n", srv.AuthorizeURL(), strings.Join(logins, ", "))
@@ -207,25 +214,6 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 		// browser would do.
 		browser, canBrowse = demoFollow(ctx), true
 	}
-	if tuiMode {
-		var opener func(string) error
-		if canBrowse {
-			opener = browser
-		}
-		res, err := o.RunTUI(ctx, m, tui.Options{
-			Start: tui.ScreenLogin, Server: s, Save: save, NoBrowser: !canBrowse,
-			OpenURL: opener, Title: o.AppName + " demo", Web: o.Web,
-		})
-		if err != nil {
-			return err
-		}
-		if res.Cancelled || res.LoggedIn == nil {
-			return ErrCancel
-		}
-		fmt.Fprintf(w, "Demo finished: logged in as %s (profile %s).\n", res.LoggedIn.Account(), res.LoggedIn.Name)
-		return nil
-	}
-
 	lo := &loginOptions{
 		IO: o.IO, AppName: o.AppName, Browser: browser, CanOpenBrowser: func() bool { return canBrowse },
 		Getenv: demoGetenv(o.Host, o.Getenv), NoBrowser: !canBrowse, Insecure: true, Web: o.Web,
@@ -259,6 +247,51 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 		IO: o.IO, Profiles: lo.Profiles, Now: now, Profile: lo.savedProfile,
 		Cwd: func() (string, error) { return dir, nil }, // no .authdeck file of the real projects
 	})
+}
+
+// demoIntro is the line the demo's login screen opens with: whom to
+// approve as.
+func demoIntro(o *demoOptions, logins []string) string {
+	switch {
+	case o.Web && o.AutoApprove:
+		return fmt.Sprintf("Demo: --web --auto-approve: the server approves as %s at once; nothing to do.", logins[0])
+	case o.AutoApprove:
+		return fmt.Sprintf("Demo: --auto-approve approves the code as %s after %s; nothing to do.", logins[0], demoAutoApprove)
+	case o.Web:
+		return "Demo: approve on the consent page as one of " + strings.Join(logins, ", ") + "."
+	}
+	return "Demo: on the page, approve the code as one of " + strings.Join(logins, ", ") + "."
+}
+
+// demoTUI runs the demo's login on the full-screen program.
+func demoTUI(ctx context.Context, o *demoOptions, m *profiles.Manager, s profiles.Server, logins []string) error {
+	canBrowse := !o.NoBrowser && !o.AutoApprove && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser()
+	var opener func(string) error
+	if canBrowse {
+		opener = o.Browser
+	}
+	if o.Web && o.AutoApprove {
+		// The server redirects straight back: following that is all a
+		// browser would do.
+		opener, canBrowse = demoFollow(ctx), true
+	}
+	note := "Demo tokens are in a temporary directory, removed when the demo ends."
+	if o.Keep {
+		note = "Demo tokens are in the demo's own directory (--keep), in a plain file, not in your keyring."
+	}
+	res, err := o.RunTUI(ctx, m, tui.Options{
+		Start: tui.ScreenLogin, Server: s, Save: profiles.SaveOptions{Insecure: true}, NoBrowser: !canBrowse,
+		OpenURL: opener, Title: o.AppName + " demo", Web: o.Web,
+		Intro: demoIntro(o, logins), StorageNote: note,
+	})
+	if err != nil {
+		return err
+	}
+	if res.Cancelled || res.LoggedIn == nil {
+		return ErrCancel
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Demo finished: logged in as %s (profile %s).\n", res.LoggedIn.Account(), res.LoggedIn.Name)
+	return nil
 }
 
 // demoFollow plays the browser for --web --auto-approve: it opens the

@@ -366,6 +366,27 @@ func (m accountsModel) update(msg tea.Msg) (accountsModel, tea.Cmd) {
 	return m, nil
 }
 
+// whyNot says why a key that does nothing on the selected profile does
+// nothing (whoami and token on a signed-out profile); "" otherwise.
+func (m accountsModel) whyNot(msg tea.KeyMsg) string {
+	if m.filtering {
+		return ""
+	}
+	r, ok := m.selectedProfile()
+	if !ok || r.st.State != profiles.StateSignedOut {
+		return ""
+	}
+	k := defaultKeyMap().Accounts
+	for _, b := range []key.Binding{k.Whoami, k.Token} {
+		for _, s := range b.Keys() {
+			if s == msg.String() {
+				return r.name + " is signed out: press l to log in first."
+			}
+		}
+	}
+	return ""
+}
+
 func (m *accountsModel) move(d int) {
 	m.cursor += d
 	m.clampScroll()
@@ -520,7 +541,7 @@ func (m accountsModel) profilesTable() string {
 	const markW, storW, stateW = 2, 8, 14
 	flex := columns(m.width, []int{markW, storW, stateW}, []int{3, 3, 4})
 	nameW, srvW, accW := flex[0], flex[1], flex[2]
-	head := "  " + " " + cell("NAME", nameW) + " " + cell("SERVER", srvW) + " " + cell("ACCOUNT", accW) + " " + cell("STORAGE", storW) + " " + "TOKEN"
+	head := "  " + " " + cell("PROFILE", nameW) + " " + cell("SERVER", srvW) + " " + cell("ACCOUNT", accW) + " " + cell("STORAGE", storW) + " " + "TOKEN"
 	var b strings.Builder
 	b.WriteString(s.TableHead.Render(cell(head, m.width)))
 	b.WriteString("\n")
@@ -580,7 +601,7 @@ func (m accountsModel) serversTable() string {
 	}
 	const markW, cntW = 2, 8
 	flex := columns(m.width, []int{markW, cntW}, []int{2, 6, 2, 2})
-	head := "   " + cell("NAME", flex[0]) + " " + cell("ISSUER / DEVICE URL", flex[1]) + " " + cell("CLIENT ID", flex[2]) + " " + cell("SCOPES", flex[3]) + " " + "PROFILES"
+	head := "   " + cell("NAME", flex[0]) + " " + cell("ISSUER / DEVICE ENDPOINT", flex[1]) + " " + cell("CLIENT ID", flex[2]) + " " + cell("SCOPES", flex[3]) + " " + "PROFILES"
 	var b strings.Builder
 	b.WriteString(s.TableHead.Render(cell(head, m.width)))
 	b.WriteString("\n")

@@ -72,6 +72,7 @@ func newModel(ctx context.Context, d deps, opt Options, dark bool) model {
 	m.accounts = newAccounts(c)
 	m.login = newLogin(c, d)
 	m.login.appName = orDefault(opt.Title, "authdeck")
+	m.login.storageNote = opt.StorageNote
 	m.whoami = whoamiModel{common: c}
 	m.token = tokenModel{common: c, copyFn: d.Copy}
 	m.form = newForm(c)
@@ -286,6 +287,10 @@ func (m model) onKey(msg tea.KeyMsg) (model, tea.Cmd) {
 	}
 	if m.active == scrAccounts {
 		m.status = ""
+		if why := m.accounts.whyNot(msg); why != "" {
+			m.status = why
+			return m, nil
+		}
 	}
 	return m.updateActive(msg)
 }
@@ -355,7 +360,7 @@ func (m *model) layout() {
 	m.help.ShowAll = m.fullHelp
 	w, h := m.contentSize()
 	m.accounts.setSize(w, h)
-	m.login.setSize(w, h)
+	m.login.setSize(w, max(1, h-lipgloss.Height(m.introView(w))))
 	m.whoami.setSize(w, h)
 	m.token.setSize(w, h)
 	m.form.setSize(w, h)
@@ -374,6 +379,9 @@ func (m *model) syncKeys() {
 	typing := m.typing()
 	k.Help.SetEnabled(!typing && m.confirm == nil)
 	k.Quit.SetEnabled(!typing && m.confirm == nil)
+	if m.fullHelp {
+		k.Help.SetHelp("?", "close help")
+	}
 	m.accounts.updateKeys(&k.Accounts, &k.Filter)
 	m.login.updateKeys(&k.Login)
 	m.whoami.updateKeys(&k.Whoami)
@@ -435,15 +443,51 @@ func (m model) helpView() string {
 	}
 	// help.ShortHelpView overflows when not even its ellipsis fits, so fit
 	// the enabled bindings here, keeping room for "…" and for the global
-	// keys (? and q), which always show.
-	k := m.c.keys
-	width := func(b key.Binding) int {
-		return lipgloss.Width(b.Help().Key) + 1 + lipgloss.Width(b.Help().Desc) + lipgloss.Width(m.help.ShortSeparator)
+	// keys (? and q), which always show. Short labels, and then a tighter
+	// separator, come before hiding a key (gh, lazygit, k9s keep every
+	// action visible).
+	v, n := m.shortHelp(false, m.help.ShortSeparator)
+	for _, alt := range []struct {
+		short bool
+		sep   string
+	}{{true, m.help.ShortSeparator}, {true, "  "}} {
+		if v2, n2 := m.shortHelp(alt.short, alt.sep); n2 > n {
+			v, n = v2, n2
+		}
 	}
+	return v
+}
+
+// shortLabels are the footer's short words for long key descriptions.
+var shortLabels = map[string]string{
+	"log in": "login", "log out": "logout", "more keys": "more", "close help": "close",
+	"add server": "add", "profiles/servers": "switch", "clear filter": "clear",
+	"open browser": "open", "copy code": "copy", "copy URL": "copy", "paste address": "paste",
+	"apply filter": "apply", "page up": "pgup", "page down": "pgdn", "scroll up": "up",
+	"scroll down": "down", "copy token": "copy", "next field": "next", "previous": "prev",
+	"finish with it": "finish", "stop typing": "stop",
+}
+
+// shortHelp renders the one-line footer, with short labels when short is
+// set, and says how many keys it shows.
+func (m model) shortHelp(short bool, sep string) (string, int) {
+	k := m.c.keys
+	label := func(b key.Binding) key.Binding {
+		if d, ok := shortLabels[b.Help().Desc]; ok && short {
+			b.SetHelp(b.Help().Key, d)
+		}
+		return b
+	}
+	width := func(b key.Binding) int {
+		return lipgloss.Width(b.Help().Key) + 1 + lipgloss.Width(b.Help().Desc) + lipgloss.Width(sep)
+	}
+	hm := m.help
+	hm.ShortSeparator = sep
 	var global []key.Binding
-	room := m.help.Width - 2
+	room := hm.Width - 2
 	for _, b := range []key.Binding{k.Help, k.Quit} {
 		if b.Enabled() {
+			b = label(b)
 			global = append(global, b)
 			room -= width(b)
 		}
@@ -454,6 +498,7 @@ func (m model) helpView() string {
 		if !b.Enabled() || b.Help() == k.Help.Help() || b.Help() == k.Quit.Help() {
 			continue
 		}
+		b = label(b)
 		if total+width(b) > room {
 			cut = true
 			break
@@ -461,17 +506,26 @@ func (m model) helpView() string {
 		total += width(b)
 		fit = append(fit, b)
 	}
-	v := m.help.ShortHelpView(fit)
+	v := hm.ShortHelpView(fit)
 	if cut {
-		v += " " + m.help.Styles.Ellipsis.Render(m.help.Ellipsis)
+		v += " " + hm.Styles.Ellipsis.Render(hm.Ellipsis)
 	}
-	if g := m.help.ShortHelpView(global); g != "" {
+	if g := hm.ShortHelpView(global); g != "" {
 		if v != "" {
-			v += m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
+			v += hm.Styles.ShortSeparator.Render(sep)
 		}
 		v += g
 	}
-	return v
+	return v, len(fit)
+}
+
+// introView is Options.Intro, wrapped to w, for the login screen until
+// the login succeeds; "" when there is none.
+func (m model) introView(w int) string {
+	if m.opt.Intro == "" {
+		return ""
+	}
+	return wrapWords(clean(m.opt.Intro), w)
 }
 
 func (m model) title() string {
@@ -515,6 +569,9 @@ func (m model) View() string {
 			body = m.accounts.view()
 		case scrLogin:
 			body = m.login.view()
+			if in := m.introView(w); in != "" && m.login.state != loginDone {
+				body = s.Status.Render(in) + "\n" + body
+			}
 		case scrWhoami:
 			body = m.whoami.view()
 		case scrToken:

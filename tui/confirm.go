@@ -90,10 +90,20 @@ func logoutRequest(r profileRow) confirmRequest {
 		action: actionLogout, target: r.st.Name, yes: "log out",
 		title: fmt.Sprintf("Log out of profile %q?", r.name),
 		body: []string{
-			fmt.Sprintf("This forgets the tokens of %s (%s on %s) stored in %s on this computer. The profile stays, signed out.", r.name, r.account, r.server, where),
+			fmt.Sprintf("This forgets the tokens of %s on %s stored in %s on this computer. The profile stays, signed out.", nameAndAccount(r), r.server, where),
 			"The server is not told: the tokens stay valid there until they expire. Use r (revoke) to invalidate them at the server.",
 		},
 	}
+}
+
+// nameAndAccount names a profile with its account in brackets, unless the
+// account is the profile's name (or unknown): "work (alice@example.com)",
+// "alice".
+func nameAndAccount(r profileRow) string {
+	if r.account == "" || r.account == r.name {
+		return r.name
+	}
+	return r.name + " (" + r.account + ")"
 }
 
 func revokeRequest(r profileRow, srv profiles.Server) confirmRequest {
@@ -104,7 +114,7 @@ func revokeRequest(r profileRow, srv profiles.Server) confirmRequest {
 		host = clean(hostOf(srv.Issuer))
 	}
 	body := []string{
-		fmt.Sprintf("This asks %s to invalidate the refresh and access tokens of %s (%s), then forgets them on this computer.", orDefault(host, "the server"), r.name, r.account),
+		fmt.Sprintf("This asks %s to invalidate the refresh and access tokens of %s, then forgets them on this computer.", orDefault(host, "the server"), nameAndAccount(r)),
 		"Anything else using these tokens stops working. The profile stays, signed out.",
 	}
 	// The endpoints were discovered when the server was added: with no

@@ -55,7 +55,7 @@ func (m *formModel) reset() {
 		{"only without an issuer"},
 		{"optional"},
 		{"required"},
-		{"openid profile email offline_access"},
+		{"optional; empty: the server's default scopes"},
 	}
 	m.inputs = make([]textinput.Model, fieldCount)
 	for i := range m.inputs {

@@ -80,6 +80,9 @@ type loginModel struct {
 
 	notice string
 
+	// storageNote replaces the plain-file warning (Options.StorageNote).
+	storageNote string
+
 	// The browser sign-in (see weblogin.go).
 	appName  string // shown on the pages served to the browser
 	wantWeb  bool   // asked for the browser sign-in (Options.Web)
@@ -153,7 +156,7 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 func (m loginModel) stop() loginModel {
 	m.cancel()
 	m.gen++
-	if m.state != loginDone {
+	if m.state != loginDone && m.state != loginFailed {
 		m.state = loginIdle
 	}
 	return m
@@ -194,7 +197,7 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		}
 		m.nextPoll = issued.Add(m.interval)
 		m.state = loginWaiting
-		m.last = "waiting for you to approve in the browser"
+		m.last = "none yet (no poll made)"
 		cmds := []tea.Cmd{schedulePoll(m.gen, m.nextPoll.Sub(msg.at)), clockCmd(m.gen, m.deps.Now)}
 		if !m.noBrowser && m.deps.OpenURL != nil {
 			cmds = append(cmds, openURLCmd(m.deps.OpenURL, m.browserURL()))
@@ -454,14 +457,13 @@ func (m loginModel) view() string {
 	return m.waitingView()
 }
 
-func (m loginModel) waitingView() string {
+// waitingText is the waiting screen's text: the code (in big glyphs when
+// they fit m.height), the page, the status. waitingView lays it out with
+// the QR code.
+func (m loginModel) waitingText() string {
 	s := m.styles
 	code := clean(m.code.UserCode)
-	// With room for a QR code beside it, the text column stays narrow.
 	tw := m.width
-	if m.width >= 100 {
-		tw = min(m.width, 64)
-	}
 	var info []string
 	info = append(info, "Code: "+s.Code.Render(code))
 	if notes := lookAlikes(code); len(notes) > 0 {
@@ -486,7 +488,7 @@ func (m loginModel) waitingView() string {
 	info = append(info, "")
 	info = append(info, m.statusLines(tw)...)
 	if m.notice != "" {
-		info = append(info, trunc(m.notice, tw))
+		info = append(info, wrapWords(m.notice, tw))
 	}
 	left := []string{"Enter this code on the verification page:"}
 	// The big glyphs when they fit, with a blank line below them when
@@ -512,24 +514,7 @@ func (m loginModel) waitingView() string {
 		}
 	}
 	left = append(left, info...)
-	body := strings.Join(left, "\n")
-	leftH := len(strings.Split(body, "\n"))
-	leftW := lipgloss.Width(body)
-
-	// QR code: beside the text when it fits, else below, else a note.
-	qrText := clean(m.browserURL())
-	if c, err := qrMatrix(qrText); err == nil && qrText != "" {
-		qw, qh := qrSize(c)
-		switch {
-		case m.width-leftW-2 >= qw && qh <= m.height:
-			return lipgloss.JoinHorizontal(lipgloss.Top, body, "  ", renderQR(c, m.dark))
-		case leftH+1+qh <= m.height && qw <= m.width:
-			return body + "\n\n" + renderQR(c, m.dark)
-		default:
-			return body + "\n" + s.Faint.Render(trunc(fmt.Sprintf("(QR code hidden: it needs %dx%d cells; enlarge the window)", qw, qh), m.width))
-		}
-	}
-	return body
+	return strings.Join(left, "\n")
 }
 
 func (m loginModel) statusLines(tw int) []string {
@@ -543,7 +528,7 @@ func (m loginModel) statusLines(tw int) []string {
 	if m.state == loginSaving {
 		head = m.spinner.View() + " Approved. Saving the login…"
 	}
-	lines = append(lines, trunc(head, tw))
+	lines = append(lines, wrapAt(head, " · ", tw))
 	last := "Last answer: " + m.last
 	if m.lastBad {
 		lines = append(lines, s.Warning.Render(trunc("! "+last, tw)))
@@ -578,7 +563,9 @@ func (m loginModel) doneView() string {
 	if len(m.profile.Scopes) > 0 {
 		b.WriteString(wrapWords("Scopes: "+clean(strings.Join(m.profile.Scopes, " ")), m.width) + "\n")
 	}
-	if m.info.InsecureStorage {
+	if m.info.InsecureStorage && m.storageNote != "" && m.info.FallbackReason == "" {
+		b.WriteString(s.Faint.Render(wrapWords(m.storageNote, m.width)) + "\n")
+	} else if m.info.InsecureStorage {
 		why := "you asked for file storage"
 		if m.info.FallbackReason != "" {
 			why = "no keyring was available: " + clean(m.info.FallbackReason)

@@ -44,6 +44,14 @@ type Options struct {
 	Web bool
 	// Title shown in the header; empty means the App's name.
 	Title string
+	// Intro is shown at the top of the login screen until the login
+	// succeeds (the demo says whom to approve as there).
+	Intro string
+	// StorageNote replaces the plain-file warning on the success screen
+	// when the configuration itself chose file storage (not when a keyring
+	// failed): one quiet line saying where the tokens went (the demo's
+	// throwaway tokens).
+	StorageNote string
 	// OpenURL opens a URL in a browser; nil means a no-op that reports it
 	// cannot.
 	OpenURL func(string) error

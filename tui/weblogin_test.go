@@ -437,7 +437,7 @@ func TestWebLoginPasteRule(t *testing.T) {
 				t.Errorf("webPaste = %v, want %v", got, tc.paste)
 			}
 			v := m.View()
-			if got := strings.Contains(v, "p paste address") && strings.Contains(v, "paste it here (p)"); got != tc.paste {
+			if got := strings.Contains(v, "p paste") && strings.Contains(v, "paste it here (p)"); got != tc.paste {
 				t.Errorf("paste offered = %v, want %v:\n%s", got, tc.paste, v)
 			}
 			if got := strings.Contains(v, "run without --web to use the device flow"); got != tc.hint {

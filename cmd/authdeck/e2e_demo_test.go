@@ -270,3 +270,77 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestDemoScreensAtCommonSizes runs the demo in tmux at 80x24 and 100x30:
+// the intro is on the login screen, the QR code is visible, no answer is
+// claimed before a poll, and the success screen says quietly where the
+// throwaway tokens went, with no WARNING box.
+func TestDemoScreensAtCommonSizes(t *testing.T) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed; the demo's TUI needs a real terminal (CI=true)")
+		}
+		t.Skip("tmux is not installed")
+	}
+	for _, sz := range [][2]string{{"80", "24"}, {"100", "30"}} {
+		t.Run(sz[0]+"x"+sz[1], func(t *testing.T) {
+			s := newSandbox(t)
+			sock := filepath.Join(t.TempDir(), "tmux.sock")
+			tm := func(args ...string) (string, error) {
+				c := exec.Command(tmux, append([]string{"-S", sock}, args...)...)
+				c.Env = append(s.env, "TERM=xterm-256color")
+				out, err := c.CombinedOutput()
+				return string(out), err
+			}
+			script := "'" + bin + "' demo --auto-approve; echo \"demo exited $?\"; sleep 60"
+			if out, err := tm("-f", "/dev/null", "new-session", "-d", "-x", sz[0], "-y", sz[1], "sh", "-c", script); err != nil {
+				t.Fatalf("tmux new-session: %v\n%s", err, out)
+			}
+			t.Cleanup(func() { _, _ = tm("kill-server") })
+			waitFor := func(what string) string {
+				t.Helper()
+				deadline := time.Now().Add(60 * time.Second)
+				var screen string
+				for time.Now().Before(deadline) {
+					if out, err := tm("capture-pane", "-p", "-t", "0"); err == nil {
+						screen = out
+						if strings.Contains(screen, what) {
+							return screen
+						}
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				t.Fatalf("the screen never showed %q; last screen:\n%s", what, screen)
+				return ""
+			}
+			screen := waitFor("Code: ")
+			t.Logf("login screen:\n%s", screen)
+			if !strings.Contains(screen, "Demo: --auto-approve approves the code as alice after 3s") {
+				t.Errorf("the demo's intro is not on the login screen:\n%s", screen)
+			}
+			if !strings.Contains(screen, "▀") || !strings.Contains(screen, "▄") || strings.Contains(screen, "QR code hidden") {
+				t.Errorf("no QR code at %sx%s:\n%s", sz[0], sz[1], screen)
+			}
+			if strings.Contains(screen, "waiting for you to approve") {
+				t.Errorf("an answer is claimed before any poll:\n%s", screen)
+			}
+			screen = waitFor("Logged in as")
+			t.Logf("success screen:\n%s", screen)
+			flat := strings.Join(strings.Fields(screen), " ")
+			if strings.Contains(flat, "WARNING") || strings.Contains(flat, "you asked for file storage") {
+				t.Errorf("the demo warns about its own storage:\n%s", screen)
+			}
+			if !strings.Contains(flat, "Demo tokens are in a temporary directory, removed when the demo ends.") {
+				t.Errorf("no quiet line about the demo's tokens:\n%s", screen)
+			}
+			if _, err := tm("send-keys", "-t", "0", "q"); err != nil {
+				t.Fatal(err)
+			}
+			screen = waitFor("demo exited")
+			if !strings.Contains(screen, "demo exited 0") || strings.Contains(screen, "Approve the sign-in at") {
+				t.Errorf("after the TUI:\n%s", screen)
+			}
+		})
+	}
+}
