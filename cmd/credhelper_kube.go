@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
 )
 
@@ -86,13 +87,19 @@ func kubeHelperRun(ctx context.Context, e helperEnv, profile string) int {
 	if err != nil {
 		return helperError(e, ctx, err)
 	}
-	res, err := helperToken(ctx, e, profile, "")
+	// The ID token when the profile's server says kube_token = "id_token"
+	// (Token refreshes when it has expired), else the access token.
+	res, err := helperToken(ctx, e, profile, profiles.TokenOptions{WantIDToken: profiles.Server.KubeIDTokenWanted})
 	if err != nil {
 		return helperError(e, ctx, err)
 	}
 	cred := execCredential{APIVersion: version, Kind: "ExecCredential"}
 	cred.Status.Token = res.Token.AccessToken
-	if exp := res.Token.Expiry; !exp.IsZero() {
+	exp := res.Token.Expiry
+	if res.IDToken != "" {
+		cred.Status.Token, exp = res.IDToken, res.IDTokenExpiry
+	}
+	if !exp.IsZero() {
 		exp = exp.UTC().Truncate(time.Second)
 		cred.Status.ExpirationTimestamp = &exp
 	}

@@ -35,6 +35,8 @@ type serversOptions struct {
 	Scopes           []string
 	Params           []string
 	EnvVar           string
+	KubeToken        string
+	GitUsername      string
 	Preset           string
 	SecretEnv        string
 	Tenant           string
@@ -114,6 +116,8 @@ their tokens, which were issued to the old client id.`,
 	fl.StringSliceVar(&ao.Scopes, "scopes", nil, "scopes to request, comma-separated")
 	fl.StringArrayVar(&ao.Params, "param", nil, "extra request parameter `KEY=VALUE` sent to this server: audience, prompt, login_hint, acr_values, resource... (repeatable)")
 	fl.StringVar(&ao.EnvVar, "env-var", "", "env var `NAME` whose value overrides this server's stored tokens")
+	fl.StringVar(&ao.KubeToken, "kube-token", "", "the `TOKEN` kubectl's credential helper sends: access_token (default) or id_token")
+	fl.StringVar(&ao.GitUsername, "git-username", "", "the `USER` name git's credential helper answers beside the token (default x-access-token for GitHub, else oauth2)")
 	fl.StringVar(&ao.Preset, "preset", "", "fill in the endpoints of a known `PROVIDER`: "+strings.Join(profiles.PresetNames(), ", "))
 	fl.StringVar(&ao.Tenant, "tenant", "", "with --preset: the Microsoft tenant, Keycloak realm or Okta authorization server")
 	fl.BoolVar(&ao.Force, "force", false, "replace a server of the same name")
@@ -132,6 +136,11 @@ func validateAdd(o *serversOptions) error {
 	}
 	if o.ClientID == "" {
 		return flagErrorf("--client-id is required")
+	}
+	switch o.KubeToken {
+	case "", profiles.KubeAccessToken, profiles.KubeIDToken:
+	default:
+		return flagErrorf("--kube-token %q: use %s or %s", textsafe.Clean(o.KubeToken), profiles.KubeAccessToken, profiles.KubeIDToken)
 	}
 	explicit := o.DeviceURL != "" || o.TokenURL != "" || o.AuthURL != ""
 	if o.Preset != "" {
@@ -189,6 +198,8 @@ type serversJSONItem struct {
 	Scopes           []string `json:"scopes,omitempty"`
 	Params           []string `json:"params,omitempty"`
 	EnvVar           string   `json:"env_var,omitempty"`
+	KubeToken        string   `json:"kube_token,omitempty"`
+	GitUsername      string   `json:"git_username,omitempty"`
 	Profiles         int      `json:"profiles"`
 }
 
@@ -220,6 +231,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 			}
 			s.EnvVar = o.EnvVar
 			s.Params = o.Params
+			s.KubeToken, s.GitUsername = o.KubeToken, o.GitUsername
 		} else {
 			s = profiles.Server{
 				Name: o.Name,
@@ -228,7 +240,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 					RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
 				},
 				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
-				Params: o.Params,
+				Params: o.Params, KubeToken: o.KubeToken, GitUsername: o.GitUsername,
 			}
 		}
 		cfg, err := m.Load(ctx)
@@ -284,6 +296,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 			Name: s.Name, Issuer: s.Issuer, AuthURL: s.AuthURL, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
 			ClientID: s.ClientID, Scopes: s.Scopes, Params: s.Params, EnvVar: s.EnvVar,
+			KubeToken: s.KubeToken, GitUsername: s.GitUsername,
 		}
 		if s.HasClientSecret() {
 			it.ClientSecret = secretMask
@@ -293,7 +306,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 				it.Profiles++
 			}
 		}
-		for _, p := range []*string{&it.Name, &it.Issuer, &it.AuthURL, &it.DeviceAuthURL, &it.TokenURL, &it.RevocationURL, &it.UserInfoURL, &it.IntrospectionURL, &it.ClientID, &it.EnvVar} {
+		for _, p := range []*string{&it.Name, &it.Issuer, &it.AuthURL, &it.DeviceAuthURL, &it.TokenURL, &it.RevocationURL, &it.UserInfoURL, &it.IntrospectionURL, &it.ClientID, &it.EnvVar, &it.GitUsername} {
 			*p = textsafe.Clean(*p)
 		}
 		doc.Servers = append(doc.Servers, it)
