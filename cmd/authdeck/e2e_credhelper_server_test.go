@@ -189,9 +189,11 @@ func TestKubectlIDTokenWithRealKubectl(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	entry := s.ok("kube", "setup", "--profile", "alice", "--user", "u")
+	// kube setup --kubeconfig merges the user into an existing kubeconfig,
+	// replacing a stale "u" and keeping the rest.
 	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	doc := `apiVersion: v1
+	doc := `# my clusters
+apiVersion: v1
 kind: Config
 clusters:
 - name: stub
@@ -202,9 +204,35 @@ contexts:
 - name: stub
   context: {cluster: stub, user: u}
 current-context: stub
-` + entry.stdout
+users:
+- name: other
+  user: {token: keep-me}
+- name: u
+  user: {token: stale}
+`
 	if err := os.WriteFile(kc, []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if w := s.ok("kube", "setup", "--profile", "alice", "--user", "u", "--kubeconfig", kc); w.stdout != "" || !strings.Contains(w.stderr, kc) {
+		t.Errorf("kube setup --kubeconfig: %s", w)
+	}
+	users := runTool(t, s.env, s.dir, "", k.path, "--kubeconfig", kc, "config", "view", "--raw", "-o", "jsonpath={.users[*].name} {.users[0].user.token} {.users[1].user.exec.args}")
+	if users.code != 0 || !strings.HasPrefix(users.stdout, "other u keep-me ") || !strings.Contains(users.stdout, "credential-helper") {
+		t.Errorf("the merged kubeconfig's users: %s", users)
+	}
+	if b, _ := os.ReadFile(kc); !strings.HasPrefix(string(b), "# my clusters\n") {
+		t.Errorf("the merge lost the file's comment:\n%s", b)
+	}
+	// A file that is not YAML is left as it is.
+	bad := filepath.Join(t.TempDir(), "bad")
+	if err := os.WriteFile(bad, []byte("users: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.run("", "kube", "setup", "--profile", "alice", "--kubeconfig", bad); r.code != 1 || !strings.Contains(r.stderr, "left as it is") {
+		t.Errorf("kube setup into a broken kubeconfig: %s", r)
+	}
+	if b, _ := os.ReadFile(bad); string(b) != "users: [\n" {
+		t.Errorf("the broken kubeconfig was rewritten: %q", b)
 	}
 	kubectl := func() string {
 		t.Helper()
