@@ -39,14 +39,14 @@ func errNoProfile(app, setup string) error {
 
 // helperToken is profile's access token, refreshed first when it expires
 // soon (profiles.Manager.Token: the refresh, the lock and the keyring of
-// `token`). rejected is a token the tool has just seen refused: it is
+// `token`). opt.Rejected is a token the tool has just seen refused: it is
 // refreshed whatever its expiry says.
-func helperToken(ctx context.Context, e helperEnv, profile, rejected string) (*profiles.TokenResult, error) {
+func helperToken(ctx context.Context, e helperEnv, profile string, opt profiles.TokenOptions) (*profiles.TokenResult, error) {
 	m, err := e.Profiles()
 	if err != nil {
 		return nil, err
 	}
-	res, err := m.Token(ctx, profile, profiles.TokenOptions{Rejected: rejected})
+	res, err := m.Token(ctx, profile, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -59,17 +59,22 @@ func helperToken(ctx context.Context, e helperEnv, profile, rejected string) (*p
 	return res, nil
 }
 
-// defaultUsername is the user name sent beside a token as a password:
-// GitHub wants x-access-token, most others accept anything and take
-// oauth2.
+// defaultUsername is the user name sent beside a token as a password when
+// the helper is given none: the server's git_username, else x-access-token
+// for GitHub, which wants it, else oauth2 (most others accept anything).
 func defaultUsername(ctx context.Context, m *profiles.Manager, profile string) string {
 	cfg, err := m.Load(ctx)
 	if err != nil {
 		return "oauth2"
 	}
 	if p, ok := cfg.Profile(profile); ok {
-		if s, ok := cfg.Server(p.Server); ok && s.Preset == "github" {
-			return "x-access-token"
+		if s, ok := cfg.Server(p.Server); ok {
+			switch {
+			case s.GitUsername != "":
+				return s.GitUsername
+			case s.Preset == "github":
+				return "x-access-token"
+			}
 		}
 	}
 	return "oauth2"

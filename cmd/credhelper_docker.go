@@ -123,7 +123,7 @@ func (h *dockerHelper) Get(serverURL string) (string, string, error) {
 	if p == "" {
 		return "", "", credentials.NewErrCredentialsNotFound()
 	}
-	res, err := helperToken(h.ctx, h.e, p, "")
+	res, err := helperToken(h.ctx, h.e, p, profiles.TokenOptions{})
 	if err != nil {
 		return "", "", err
 	}

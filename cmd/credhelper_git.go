@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
 )
 
@@ -31,8 +32,8 @@ func newCmdGitHelper(f *factory) *cobra.Command {
 		Long: `git's credential helper (gitcredentials(7)). git runs it with get, store or
 erase and the request on stdin.
 
-get answers username (--username, else x-access-token for a GitHub server and
-oauth2 for the others), password (the profile's access token, refreshed first
+get answers username (--username, else the server's git_username, else
+x-access-token for a GitHub server and oauth2 for the others), password (the profile's access token, refreshed first
 when it expires soon) and password_expiry_utc. erase, which git sends after the
 server refused the password (HTTP 401), refreshes the token at once, so the
 next get has a new one. store does nothing: the profile keeps the token.
@@ -51,7 +52,7 @@ next get has a new one. store does nothing: the profile keeps the token.
 			return nil
 		},
 	}
-	c.Flags().StringVar(&username, "username", "", "the `USER` name to answer beside the token (default x-access-token for GitHub, else oauth2)")
+	c.Flags().StringVar(&username, "username", "", "the `USER` name to answer beside the token (default the server's git_username, else x-access-token for GitHub, else oauth2)")
 	return c
 }
 
@@ -91,7 +92,7 @@ func gitHelperRun(ctx context.Context, e helperEnv, o gitHelperOptions) int {
 		if o.Profile == "" || attrs["password"] == "" {
 			return ExitOK
 		}
-		if _, err := helperToken(ctx, e, o.Profile, attrs["password"]); err != nil {
+		if _, err := helperToken(ctx, e, o.Profile, profiles.TokenOptions{Rejected: attrs["password"]}); err != nil {
 			return helperError(e, ctx, err)
 		}
 		return ExitOK
@@ -108,7 +109,7 @@ func gitHelperRun(ctx context.Context, e helperEnv, o gitHelperOptions) int {
 	default:
 		return helperError(e, ctx, fmt.Errorf("git asked for %s://%s; a token is only sent over https (plain http only to this machine); use an https:// remote URL", textsafe.Clean(proto), textsafe.Clean(host)))
 	}
-	res, err := helperToken(ctx, e, o.Profile, "")
+	res, err := helperToken(ctx, e, o.Profile, profiles.TokenOptions{})
 	if err != nil {
 		return helperError(e, ctx, err)
 	}
@@ -191,7 +192,7 @@ running them.`,
 			return gitSetupRun(c.Context(), f, o)
 		},
 	}
-	setup.Flags().StringVar(&o.Username, "username", "", "the `USER` name git sends beside the token (default x-access-token for GitHub, else oauth2)")
+	setup.Flags().StringVar(&o.Username, "username", "", "the `USER` name git sends beside the token (default the server's git_username, else x-access-token for GitHub, else oauth2)")
 	setup.Flags().BoolVar(&o.Print, "print", false, "print the git config commands instead of running them")
 	c.AddCommand(setup)
 	return c

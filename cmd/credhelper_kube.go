@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
 )
 
@@ -86,13 +87,19 @@ func kubeHelperRun(ctx context.Context, e helperEnv, profile string) int {
 	if err != nil {
 		return helperError(e, ctx, err)
 	}
-	res, err := helperToken(ctx, e, profile, "")
+	// The ID token when the profile's server says kube_token = "id_token"
+	// (Token refreshes when it has expired), else the access token.
+	res, err := helperToken(ctx, e, profile, profiles.TokenOptions{WantIDToken: profiles.Server.KubeIDTokenWanted})
 	if err != nil {
 		return helperError(e, ctx, err)
 	}
 	cred := execCredential{APIVersion: version, Kind: "ExecCredential"}
 	cred.Status.Token = res.Token.AccessToken
-	if exp := res.Token.Expiry; !exp.IsZero() {
+	exp := res.Token.Expiry
+	if res.IDToken != "" {
+		cred.Status.Token, exp = res.IDToken, res.IDTokenExpiry
+	}
+	if !exp.IsZero() {
 		exp = exp.UTC().Truncate(time.Second)
 		cred.Status.ExpirationTimestamp = &exp
 	}
@@ -110,6 +117,8 @@ func kubeHelperRun(ctx context.Context, e helperEnv, profile string) int {
 type kubeSetupOptions struct {
 	User       string
 	APIVersion string
+	Kubeconfig string // --kubeconfig: write the entry into this file
+	Write      bool   // --write: into $KUBECONFIG's first file or ~/.kube/config
 }
 
 func newCmdKube(f *factory) *cobra.Command {
@@ -121,18 +130,23 @@ func newCmdKube(f *factory) *cobra.Command {
 	o := &kubeSetupOptions{}
 	setup := &cobra.Command{
 		Use:   "setup",
-		Short: "Print the kubeconfig user entry that gets its token from " + f.AppName,
+		Short: "Print (or --write) the kubeconfig user entry that gets its token from " + f.AppName,
 		Long: `Print, on stdout, a kubeconfig users: entry whose exec plugin is
 ` + f.AppName + ` credential-helper kubectl --profile NAME. Add it to your kubeconfig
 (~/.kube/config) and point a context at it:
 
   kubectl config set-context --current --user USER
 
+--write (or --kubeconfig PATH) merges the entry into the kubeconfig instead:
+a user of the same name is replaced, every other entry is kept, and the file
+is replaced atomically; a file that is not YAML is left as it is.
+
 The profile is --profile, else the one ` + f.AppName + ` token would use; its name is
 written into the entry. --api-version v1 needs kubectl 1.22 or later; v1beta1,
 the default, works with every kubectl since 1.11.`,
 		Example: `  ` + f.AppName + ` kube setup --profile work >> ~/.kube/authdeck-users.yaml
-  ` + f.AppName + ` kube setup --profile work --api-version v1 --user work`,
+  ` + f.AppName + ` kube setup --profile work --api-version v1 --user work
+  ` + f.AppName + ` kube setup --profile work --write`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			switch o.APIVersion {
@@ -151,10 +165,26 @@ the default, works with every kubectl since 1.11.`,
 			if user == "" {
 				user = f.AppName + "-" + profile
 			}
-			_, err = fmt.Fprint(f.IO.Out, kubeUserEntry(user, helperCommand(f.AppName), profile, o.APIVersion))
-			return err
+			entry := kubeUserEntry(user, helperCommand(f.AppName), profile, o.APIVersion)
+			path := o.Kubeconfig
+			if path == "" && o.Write {
+				if path, err = defaultKubeconfig(f.Getenv); err != nil {
+					return err
+				}
+			}
+			if path == "" {
+				_, err = fmt.Fprint(f.IO.Out, entry)
+				return err
+			}
+			if err := writeKubeUser(path, entry); err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.ErrOut, "Wrote user %s into %s; point a context at it: kubectl config set-context --current --user %s\n", textsafe.Clean(user), textsafe.Clean(path), shellJoin([]string{user}))
+			return nil
 		},
 	}
+	setup.Flags().StringVar(&o.Kubeconfig, "kubeconfig", "", "write the entry into the kubeconfig at `PATH` (replacing a user of the same name) instead of printing it")
+	setup.Flags().BoolVar(&o.Write, "write", false, "write the entry into the kubeconfig kubectl reads: the first file of KUBECONFIG, else ~/.kube/config")
 	setup.Flags().StringVar(&o.User, "user", "", "the kubeconfig `USER` name (default "+f.AppName+"-PROFILE)")
 	setup.Flags().StringVar(&o.APIVersion, "api-version", "v1beta1", "the ExecCredential `VERSION`: v1 or v1beta1")
 	c.AddCommand(setup)

@@ -35,6 +35,8 @@ type serversOptions struct {
 	Scopes           []string
 	Params           []string
 	EnvVar           string
+	KubeToken        string
+	GitUsername      string
 	Preset           string
 	SecretEnv        string
 	Tenant           string
@@ -120,6 +122,8 @@ their tokens, which were issued to the old client id.`,
 	fl.StringSliceVar(&ao.Scopes, "scopes", nil, "scopes to request, comma-separated")
 	fl.StringArrayVar(&ao.Params, "param", nil, "extra request parameter `KEY=VALUE` sent to this server: audience, prompt, login_hint, acr_values, resource... (repeatable)")
 	fl.StringVar(&ao.EnvVar, "env-var", "", "env var `NAME` whose value overrides this server's stored tokens")
+	fl.StringVar(&ao.KubeToken, "kube-token", "", "the `TOKEN` kubectl's credential helper sends: access_token (default) or id_token")
+	fl.StringVar(&ao.GitUsername, "git-username", "", "the `USER` name git's credential helper answers beside the token (default x-access-token for GitHub, else oauth2)")
 	fl.StringVar(&ao.Preset, "preset", "", "fill in the endpoints of a known `PROVIDER`: "+strings.Join(profiles.PresetNames(), ", "))
 	fl.StringVar(&ao.Tenant, "tenant", "", "with --preset: the Microsoft tenant, Keycloak realm or Okta authorization server")
 	fl.BoolVar(&ao.Force, "force", false, "replace a server of the same name")
@@ -144,6 +148,11 @@ func validateAdd(o *serversOptions) error {
 		if _, err := profiles.ParseOrigin(h); err != nil {
 			return flagErrorf("--api-host %s", textsafe.Clean(err.Error()))
 		}
+	}
+	switch o.KubeToken {
+	case "", profiles.KubeAccessToken, profiles.KubeIDToken:
+	default:
+		return flagErrorf("--kube-token %q: use %s or %s", textsafe.Clean(o.KubeToken), profiles.KubeAccessToken, profiles.KubeIDToken)
 	}
 	explicit := o.DeviceURL != "" || o.TokenURL != "" || o.AuthURL != ""
 	if o.Preset != "" {
@@ -202,6 +211,8 @@ type serversJSONItem struct {
 	Params           []string `json:"params,omitempty"`
 	EnvVar           string   `json:"env_var,omitempty"`
 	APIHosts         []string `json:"api_hosts,omitempty"`
+	KubeToken        string   `json:"kube_token,omitempty"`
+	GitUsername      string   `json:"git_username,omitempty"`
 	Profiles         int      `json:"profiles"`
 }
 
@@ -234,6 +245,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 			s.EnvVar = o.EnvVar
 			s.Params = o.Params
 			s.APIHosts = o.APIHosts
+			s.KubeToken, s.GitUsername = o.KubeToken, o.GitUsername
 		} else {
 			s = profiles.Server{
 				Name: o.Name,
@@ -242,7 +254,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 					RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
 				},
 				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
-				Params:   o.Params,
+				Params: o.Params, KubeToken: o.KubeToken, GitUsername: o.GitUsername,
 				APIHosts: o.APIHosts,
 			}
 		}
@@ -299,6 +311,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 			Name: s.Name, Issuer: s.Issuer, AuthURL: s.AuthURL, DeviceAuthURL: s.DeviceAuthURL, TokenURL: s.TokenURL,
 			RevocationURL: s.RevocationURL, UserInfoURL: s.UserInfoURL, IntrospectionURL: s.IntrospectionURL,
 			ClientID: s.ClientID, Scopes: s.Scopes, Params: s.Params, EnvVar: s.EnvVar,
+			KubeToken: s.KubeToken, GitUsername: s.GitUsername,
 		}
 		for _, h := range s.APIHosts {
 			it.APIHosts = append(it.APIHosts, textsafe.Clean(h))
@@ -311,7 +324,7 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 				it.Profiles++
 			}
 		}
-		for _, p := range []*string{&it.Name, &it.Issuer, &it.AuthURL, &it.DeviceAuthURL, &it.TokenURL, &it.RevocationURL, &it.UserInfoURL, &it.IntrospectionURL, &it.ClientID, &it.EnvVar} {
+		for _, p := range []*string{&it.Name, &it.Issuer, &it.AuthURL, &it.DeviceAuthURL, &it.TokenURL, &it.RevocationURL, &it.UserInfoURL, &it.IntrospectionURL, &it.ClientID, &it.EnvVar, &it.GitUsername} {
 			*p = textsafe.Clean(*p)
 		}
 		doc.Servers = append(doc.Servers, it)

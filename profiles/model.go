@@ -83,6 +83,16 @@ type Server struct {
 	// Kit.HTTPClient (TOML key "api_hosts"): "host[:port]" for https, or
 	// "http://host:port" for a loopback host. See Origins.
 	APIHosts []string `toml:"api_hosts,omitempty"`
+	// KubeToken is the token the kubectl credential helper sends for this
+	// server's profiles (TOML key "kube_token"): "access_token" (also when
+	// empty) or "id_token", for API servers that authenticate with OIDC ID
+	// tokens.
+	KubeToken string `toml:"kube_token,omitempty"`
+	// GitUsername is the user name the git credential helper answers beside
+	// the token for this server's profiles (TOML key "git_username"), unless
+	// the helper is given --username; when empty, x-access-token for a
+	// GitHub server and oauth2 for the others.
+	GitUsername string `toml:"git_username,omitempty"`
 	// Preset names the provider preset the server was made from, if any.
 	Preset string `toml:"preset,omitempty"`
 	// Discovered is when the endpoints were read from the issuer's metadata.

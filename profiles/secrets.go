@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/authdeck/authdeck/auth"
 	"golang.org/x/oauth2"
 )
 
@@ -11,7 +12,8 @@ import (
 // profile's tokens (key "profile:ID"), or a server's client secret (key
 // "client:NAME", in ClientSecret alone). It is kept small, since Windows
 // rejects keyring items over 2,560 bytes and macOS over about 3,000. The ID
-// token is not kept (its claims are in the config).
+// token is kept for the kubectl helper (a server's kube_token = "id_token"),
+// which sends it as a bearer token; its claims are in the config too.
 type Secret struct {
 	// AccessToken is the profile's access token; "" in a client secret's
 	// item.
@@ -27,6 +29,11 @@ type Secret struct {
 	// that Expiry-Obtained is its lifetime. Zero in secrets written before
 	// it was kept.
 	Obtained time.Time `json:"o,omitzero"`
+	// IDToken is the last ID token the server gave (at login, or with a
+	// refresh; a refresh that gives none keeps the previous one). Its
+	// expiry is its own exp claim, not Expiry. "" when the server gave
+	// none.
+	IDToken string `json:"i,omitempty"`
 	// ClientSecret is a server's client secret (under "client:NAME").
 	ClientSecret string `json:"c,omitempty"`
 }
@@ -45,9 +52,10 @@ func (s *Secret) Token() *oauth2.Token {
 	return &oauth2.Token{AccessToken: s.AccessToken, RefreshToken: s.RefreshToken, TokenType: s.TokenType, Expiry: s.Expiry}
 }
 
-// SecretFromToken keeps the parts of t worth storing.
+// SecretFromToken keeps the parts of t worth storing, its id_token among
+// them.
 func SecretFromToken(t *oauth2.Token) *Secret {
-	return &Secret{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}
+	return &Secret{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry, IDToken: auth.IDToken(t)}
 }
 
 // SecretStore keeps secrets by key. Implementations: the OS keyring (with a

@@ -27,6 +27,29 @@ func validEnvVar(s string) bool {
 	return true
 }
 
+// Values of Server.KubeToken.
+const (
+	KubeAccessToken = "access_token"
+	KubeIDToken     = "id_token"
+)
+
+// checkHelperSettings checks the credential helpers' settings of s
+// (kube_token, git_username); key is the config key at fault.
+func checkHelperSettings(s Server) (key string, err error) {
+	switch s.KubeToken {
+	case "", KubeAccessToken, KubeIDToken:
+	default:
+		return "kube_token", fmt.Errorf("kube_token is %q; use %q or %q", s.KubeToken, KubeAccessToken, KubeIDToken)
+	}
+	if s.GitUsername != "" && (len(s.GitUsername) > 256 || strings.IndexFunc(s.GitUsername, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ':' }) >= 0) {
+		return "git_username", fmt.Errorf("git_username %q has a space, colon or control character (or is over 256 bytes); use a plain user name", s.GitUsername)
+	}
+	return "", nil
+}
+
+// KubeIDTokenWanted reports whether kubectl gets s's ID token.
+func (s Server) KubeIDTokenWanted() bool { return s.KubeToken == KubeIDToken }
+
 // AddServer adds or replaces a server (profiles referring to it by name
 // keep working). It checks the name, requires a client id, and refuses
 // plain-HTTP URLs except on loopback. With an Issuer and no TokenURL, the
@@ -53,6 +76,9 @@ func (m *Manager) AddServer(ctx context.Context, s Server) (Server, error) {
 		return Server{}, fmt.Errorf("server %q: %q is not an environment variable name (letters, digits and _)", s.Name, s.EnvVar)
 	}
 	if _, err := auth.ParseParams(s.Params); err != nil {
+		return Server{}, fmt.Errorf("server %q: %w", s.Name, err)
+	}
+	if _, err := checkHelperSettings(s); err != nil {
 		return Server{}, fmt.Errorf("server %q: %w", s.Name, err)
 	}
 	s.Issuer = strings.TrimSpace(s.Issuer)

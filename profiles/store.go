@@ -356,6 +356,9 @@ func (c *Config) validate() error {
 		if _, err := auth.ParseParams(s.Params); err != nil {
 			return fieldErr("servers", i, "params", "server %q: params: %v", s.Name, err)
 		}
+		if key, err := checkHelperSettings(s); err != nil {
+			return fieldErr("servers", i, key, "server %q: %v", s.Name, err)
+		}
 		switch s.ClientSecretStorage {
 		case StorageNone, StorageKeyring, StorageFile:
 		default:

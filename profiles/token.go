@@ -51,6 +51,14 @@ type TokenOptions struct {
 	// the stored token is refreshed whatever its expiry says, unless it is
 	// already another one (refreshed meanwhile by another process).
 	Rejected string
+	// WantIDToken, when set and true for the profile's server, asks for
+	// the profile's ID token too (TokenResult.IDToken): the stored one when
+	// it is still good for the margin MinTTL asks (its own exp claim
+	// decides), else a refresh's. A refresh that gives no new ID token
+	// keeps the previous one; if that has expired, or the server never
+	// gave one, Token fails saying so. Overrides (token file, environment)
+	// carry no ID token and are returned as they are.
+	WantIDToken func(Server) bool
 	// Cwd is where the directory file is looked for. With an empty profile
 	// argument, the profile is chosen as Select does (App.EnvProfile, the
 	// directory file found from Cwd when set, the active profile) over the
@@ -101,6 +109,11 @@ type TokenResult struct {
 	// the keyring and went to the credentials file (SourceDetail): the
 	// keyring's error. Tell the user, as after a login that fell back.
 	FallbackReason string
+	// IDToken is the profile's ID token, good for at least a few seconds,
+	// and IDTokenExpiry its exp; set only when TokenOptions.WantIDToken
+	// asked for it. It is a secret, like Token.
+	IDToken       string
+	IDTokenExpiry time.Time
 }
 
 // envToken is the environment override for srv's profiles: the server's
@@ -199,7 +212,50 @@ func (m *Manager) token(ctx context.Context, profile string, opt TokenOptions, w
 		return nil, fmt.Errorf("profile %q is signed out; run `%s login --profile %s` to sign in again: %w", name, m.name(), name, ErrNotLoggedIn)
 	}
 	minTTL, capped := opt.margin()
-	return m.storedToken(ctx, p, srv, minTTL, capped, opt.Rejected)
+	wantID := opt.WantIDToken != nil && opt.WantIDToken(srv)
+	if wantID && p.Grant == GrantClientCredentials {
+		return nil, fmt.Errorf("profile %q uses the client credentials grant, which gives no ID token; set kube_token = %q on server %q (or leave it out)", name, KubeAccessToken, srv.Name)
+	}
+	res, err := m.storedToken(ctx, p, srv, minTTL, capped, opt.Rejected, wantID)
+	if err != nil {
+		return nil, err
+	}
+	if !wantID {
+		res.IDToken = ""
+		return res, nil
+	}
+	if res.IDToken == "" {
+		return nil, fmt.Errorf("profile %q has no ID token: server %q gave none (is openid among its scopes?); add the openid scope and run `%s login --profile %s`, or set kube_token = %q on the server", name, srv.Name, m.name(), name, KubeAccessToken)
+	}
+	if !m.idFresh(&Secret{IDToken: res.IDToken}, expiryDelta, true) {
+		_, exp, _ := auth.IDTokenTimes(res.IDToken)
+		return nil, fmt.Errorf("the ID token of profile %q expired at %s and no refresh gave a new one (server %q gives ID tokens only at login); run `%s login --profile %s`, or set kube_token = %q on the server: %w", name, exp.Format(time.RFC3339), srv.Name, m.name(), name, KubeAccessToken, ErrNotLoggedIn)
+	}
+	_, res.IDTokenExpiry, _ = auth.IDTokenTimes(res.IDToken)
+	return res, nil
+}
+
+// idFresh: s has an ID token usable for at least ttl more (by its own exp
+// claim), ttl capped at half its lifetime (exp-iat) when capped.
+func (m *Manager) idFresh(s *Secret, ttl time.Duration, capped bool) bool {
+	if s.IDToken == "" {
+		return false
+	}
+	iat, exp, err := auth.IDTokenTimes(s.IDToken)
+	if err != nil {
+		return false
+	}
+	if capped && !iat.IsZero() && exp.After(iat) {
+		ttl = capTTL(ttl, exp.Sub(iat))
+	}
+	return m.now().Add(ttl).Before(exp)
+}
+
+// use sets res's tokens from the stored secret s.
+func (res *TokenResult) use(s *Secret) *TokenResult {
+	res.Token = s.Token()
+	res.IDToken = s.IDToken
+	return res
 }
 
 // fresh: usable for at least ttl more, ttl capped at half the token's
@@ -237,7 +293,12 @@ func (m *Manager) readSecret(ctx context.Context, p Profile) (*Secret, error) {
 	return sec, err
 }
 
-func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL time.Duration, capped bool, rejected string) (*TokenResult, error) {
+func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL time.Duration, capped bool, rejected string, wantID bool) (*TokenResult, error) {
+	// usable: s's access token (and its ID token, when wanted) are good
+	// for ttl more.
+	usable := func(s *Secret, ttl time.Duration, capped bool) bool {
+		return m.fresh(s, ttl, capped) && (!wantID || m.idFresh(s, ttl, capped))
+	}
 	res := &TokenResult{Profile: p.Name, Source: sourceOf(p.Storage)}
 	if p.Storage == StorageFile {
 		res.SourceDetail = m.files.Path()
@@ -246,9 +307,8 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if err != nil {
 		return nil, err
 	}
-	if rejected == "" && m.fresh(sec, minTTL, capped) || rejected != "" && sec.AccessToken != rejected && m.fresh(sec, expiryDelta, true) {
-		res.Token = sec.Token()
-		return res, nil
+	if rejected == "" && usable(sec, minTTL, capped) || rejected != "" && sec.AccessToken != rejected && usable(sec, expiryDelta, true) {
+		return res.use(sec), nil
 	}
 
 	// Slow path: refresh under the profile's lock.
@@ -278,18 +338,16 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	if rejected != "" {
 		seen = rejected
 	}
-	if rejected == "" && m.fresh(cur, minTTL, capped) || cur.AccessToken != seen && m.fresh(cur, expiryDelta, true) {
+	if rejected == "" && usable(cur, minTTL, capped) || cur.AccessToken != seen && usable(cur, expiryDelta, true) {
 		// Another process refreshed while we waited for the lock.
-		res.Token = cur.Token()
-		return res, nil
+		return res.use(cur), nil
 	}
 	if p.Grant == GrantClientCredentials {
 		return m.reacquire(ctx, p, srv, cur, res)
 	}
 	if cur.RefreshToken == "" {
 		if m.fresh(cur, expiryDelta, true) {
-			res.Token = cur.Token() // expiring soon, but nothing to refresh with
-			return res, nil
+			return res.use(cur), nil // expiring soon, but nothing to refresh with
 		}
 		return nil, fmt.Errorf("the token of profile %q has expired and the server gave no refresh token; run `%s login --profile %s` again: %w", p.Name, m.name(), p.Name, ErrNotLoggedIn)
 	}
@@ -307,7 +365,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	// own timeout, and the cancellation is reported afterwards.
 	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshExchangeTimeout)
 	defer cancel()
-	res, err = m.refreshAndSave(xctx, res, p, srv, cur, rejected)
+	res, err = m.refreshAndSave(xctx, res, p, srv, cur, rejected, usable)
 	if ctx.Err() != nil {
 		if err != nil {
 			return nil, err
@@ -328,10 +386,10 @@ const (
 
 // refreshAndSave redeems cur's refresh token at srv and saves the new
 // tokens where p's secret lives, recording the expiry in the config. ctx
-// is not the caller's: see storedToken. rejected is an access token the
-// caller saw refused, never handed back when the refresh fails. The caller
-// holds p's lock.
-func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profile, srv Server, cur *Secret, rejected string) (*TokenResult, error) {
+// is not the caller's: see storedToken. The caller holds p's lock.
+// usable says whether cur may still serve when the refresh fails; rejected
+// is an access token the caller saw refused, never handed back then.
+func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profile, srv Server, cur *Secret, rejected string, usable func(*Secret, time.Duration, bool) bool) (*TokenResult, error) {
 	sent := m.now()
 	tok, err := m.Client(srv).Refresh(ctx, cur.RefreshToken)
 	if err != nil {
@@ -339,10 +397,9 @@ func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profil
 		if errors.As(err, &oe) && oe.Code == "invalid_grant" {
 			return nil, fmt.Errorf("the login of profile %q has expired or was revoked (%s); run `%s login --profile %s` again: %w", p.Name, oe.Error(), m.name(), p.Name, ErrNotLoggedIn)
 		}
-		if cur.AccessToken != rejected && m.fresh(cur, expiryDelta, true) {
+		if cur.AccessToken != rejected && usable(cur, expiryDelta, true) {
 			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
-			res.Token = cur.Token()
-			return res, nil
+			return res.use(cur), nil
 		}
 		return nil, fmt.Errorf("refreshing the token of profile %q: %w", p.Name, err)
 	}
@@ -350,6 +407,9 @@ func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profil
 	next.Obtained = sent.UTC()
 	if next.RefreshToken == "" {
 		next.RefreshToken = cur.RefreshToken
+	}
+	if next.IDToken == "" {
+		next.IDToken = cur.IDToken // most servers send one only at login
 	}
 	return m.keepRefreshed(ctx, p, res, tok, next)
 }
@@ -393,6 +453,7 @@ func (m *Manager) keepRefreshed(ctx context.Context, p Profile, res *TokenResult
 	res.FallbackReason = fallback
 	m.log.Debug("token refreshed", "profile", p.Name, "expires", next.Expiry)
 	res.Token = tok
+	res.IDToken = next.IDToken
 	if res.Token.RefreshToken == "" {
 		res.Token.RefreshToken = next.RefreshToken
 	}

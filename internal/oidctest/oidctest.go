@@ -76,6 +76,9 @@ type Options struct {
 	// AccessTTL is the access token lifetime, default 1h. It is rounded up
 	// to whole seconds.
 	AccessTTL time.Duration
+	// IDTokenTTL is the ID token lifetime, default 1h. It is rounded up to
+	// whole seconds.
+	IDTokenTTL time.Duration
 	// DeviceCodeTTL is the device code lifetime, default 10m. It is rounded
 	// up to whole seconds.
 	DeviceCodeTTL time.Duration
@@ -186,6 +189,7 @@ func Start(t testing.TB, opt Options) *Provider {
 		"OIDC_PORT=0",
 		"OIDC_ACCESS_TTL="+seconds(opt.AccessTTL, time.Hour),
 		"OIDC_DEVICE_TTL="+seconds(opt.DeviceCodeTTL, 10*time.Minute),
+		"OIDC_ID_TTL="+seconds(opt.IDTokenTTL, time.Hour),
 		"OIDC_DEVICE_INTERVAL="+seconds(opt.PollInterval, 0),
 		"OIDC_SLOW_DOWN_POLLS="+strconv.Itoa(max(opt.SlowDownPolls, 0)),
 		"OIDC_CLIENT_SECRET="+secret, // env, never argv: argv is visible to every user

@@ -5,6 +5,7 @@
 //   OIDC_PORT            port on 127.0.0.1 (default 0: any free port)
 //   OIDC_ACCESS_TTL      access token lifetime in seconds (default 3600)
 //   OIDC_DEVICE_TTL      device code lifetime in seconds (default 600)
+//   OIDC_ID_TTL          ID token lifetime in seconds (default 3600)
 //   OIDC_CLIENT_SECRET   secret of the confidential client "authdeck-secret"
 //   OIDC_DEVICE_INTERVAL when > 0: device authorization answers carry this
 //                        "interval", and a device_code poll arriving sooner
@@ -57,6 +58,7 @@ function intFromEnv(name, fallback) {
 const port = intFromEnv('OIDC_PORT', 0);
 const accessTTL = intFromEnv('OIDC_ACCESS_TTL', 3600);
 const deviceTTL = intFromEnv('OIDC_DEVICE_TTL', 600);
+const idTTL = intFromEnv('OIDC_ID_TTL', 3600);
 const deviceInterval = intFromEnv('OIDC_DEVICE_INTERVAL', 0);
 let slowDownPolls = intFromEnv('OIDC_SLOW_DOWN_POLLS', 0);
 const revokeAccessOnly = process.env.OIDC_REVOKE_ACCESS_ONLY === '1';
@@ -212,7 +214,7 @@ const configuration = {
     AccessToken: accessTTL,
     ClientCredentials: accessTTL,
     DeviceCode: deviceTTL,
-    IdToken: 3600,
+    IdToken: idTTL,
     RefreshToken: 14 * 24 * 60 * 60,
     Grant: 14 * 24 * 60 * 60,
     Session: 14 * 24 * 60 * 60,
