@@ -32,6 +32,16 @@ type Attempt struct {
 	Next     time.Time     // when the next poll will be sent (zero when done)
 }
 
+// Retry reports to StartDeviceNotify's callback a device authorization
+// request that failed with a transient error and will be sent again.
+type Retry struct {
+	N      int           // 1-based count of the requests sent so far
+	Err    error         // why request N failed (wraps a *TransientError)
+	Status int           // the HTTP status of the failure, 0 when no answer came
+	Wait   time.Duration // the wait before request N+1
+	Next   time.Time     // when request N+1 will be sent
+}
+
 // Identity is who a token belongs to, from userinfo or ID-token claims. All
 // strings are stripped of control characters.
 type Identity struct {

@@ -50,8 +50,7 @@ func Discover(ctx context.Context, hc *http.Client, issuer string) (Endpoints, e
 		}
 		errs = append(errs, err)
 	}
-	return Endpoints{}, fmt.Errorf("discovering %s: no usable metadata (is this the issuer URL? servers without metadata need explicit endpoints): %w",
-		textsafe.Clean(issuer), errors.Join(errs...))
+	return Endpoints{}, &DiscoveryError{Issuer: textsafe.Clean(issuer), Errs: errs}
 }
 
 // metadataError is a metadata document that was found but is unusable: no
