@@ -96,6 +96,9 @@ type DiscoveryError struct {
 // says nothing about the URL's path. The issuer itself is left to the
 // caller's context, which names it already.
 func (e *DiscoveryError) Error() string {
+	if s, ok := e.sameCause(); ok {
+		return s
+	}
 	parts := make([]string, 0, len(e.Errs))
 	answered := false
 	for _, err := range e.Errs {
@@ -119,3 +122,26 @@ func (e *DiscoveryError) Error() string {
 
 // Unwrap returns the failures.
 func (e *DiscoveryError) Unwrap() []error { return e.Errs }
+
+// sameCause words failures that all have one network cause (a refused
+// connection, an unknown host) once: "GET A and B: cause".
+func (e *DiscoveryError) sameCause() (string, bool) {
+	var urls []string
+	var method, cause string
+	for _, err := range e.Errs {
+		var re *RequestError
+		if !errors.As(err, &re) || re.Err == nil {
+			return "", false
+		}
+		if c := re.Err.Error(); len(urls) == 0 {
+			method, cause = re.Method, c
+		} else if c != cause || re.Method != method {
+			return "", false
+		}
+		urls = append(urls, re.URL)
+	}
+	if len(urls) < 2 {
+		return "", false
+	}
+	return method + " " + strings.Join(urls, " and ") + ": " + cause, true
+}
