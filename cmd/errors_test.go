@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/authdeck/authdeck/auth/authtest"
 	"github.com/authdeck/authdeck/profiles"
 )
 
@@ -121,5 +123,50 @@ func TestArgumentErrors(t *testing.T) {
 		if got := e.err.String(); got != tt.want || e.out.Len() != 0 {
 			t.Errorf("%s:\nstderr %q\nwant   %q\nstdout %q", tt.args, got, tt.want, e.out)
 		}
+	}
+}
+
+// TestLogoutHint: logout says "Signed out" and points to logout --revoke
+// for next time, only when the server can revoke; logout --revoke revokes
+// at the server, then forgets, in the same words as revoke.
+func TestLogoutHint(t *testing.T) {
+	srv := authtest.NewServer(t, authtest.Options{})
+	e := newTestEnv(t, srv)
+	e.addServer(t)
+	tok := e.loggedIn(t, time.Hour)
+	if code := e.run("logout --yes"); code != 0 {
+		t.Fatalf("logout: exit %d %s", code, e.err)
+	}
+	want := "Signed out of alice (alice on dev): the tokens were forgotten here, but stay valid at the server until they expire.\n" +
+		"  Next time, `authdeck logout --revoke` also invalidates them at the server.\n"
+	if got := e.err.String(); got != want {
+		t.Errorf("logout said:\n%s\nwant:\n%s", got, want)
+	}
+	if !srv.Active(tok) {
+		t.Errorf("logout revoked the token")
+	}
+
+	e = newTestEnv(t, srv)
+	e.addServer(t)
+	tok = e.loggedIn(t, time.Hour)
+	if code := e.run("logout --revoke --yes"); code != 0 {
+		t.Fatalf("logout --revoke: exit %d %s", code, e.err)
+	}
+	if want := "Signed out of alice (alice on dev): the tokens were revoked at the server and forgotten here.\n"; e.err.String() != want {
+		t.Errorf("logout --revoke said:\n%s\nwant:\n%s", e.err, want)
+	}
+	if srv.Active(tok) {
+		t.Errorf("logout --revoke left the token active")
+	}
+
+	norev := authtest.NewServer(t, authtest.Options{NoRevocation: true})
+	e = newTestEnv(t, norev)
+	e.addServer(t)
+	e.loggedIn(t, time.Hour)
+	if code := e.run("logout --yes"); code != 0 {
+		t.Fatalf("logout: exit %d %s", code, e.err)
+	}
+	if want := "Signed out of alice (alice on dev): the tokens were forgotten here, but stay valid at the server until they expire.\n"; e.err.String() != want {
+		t.Errorf("logout without a revocation endpoint said:\n%s\nwant:\n%s (no hint to revoke)", e.err, want)
 	}
 }

@@ -329,9 +329,9 @@ func actionResult(msg actionDoneMsg) string {
 	case actionUse:
 		return "✓ Now using " + name + "."
 	case actionLogout:
-		return "✓ Logged out of " + name + ": its tokens are forgotten on this computer."
+		return "✓ Signed out of " + name + ": its tokens are forgotten on this computer."
 	case actionRevoke:
-		return "✓ Revoked " + name + " at the server and forgot its tokens."
+		return "✓ Signed out of " + name + ": its tokens were revoked at the server and forgotten on this computer."
 	case actionRemoveProfile:
 		return "✓ Removed profile " + name + "."
 	case actionRemoveServer:

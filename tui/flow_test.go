@@ -113,7 +113,7 @@ func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
 	tm.Send(press("o"))
 	waitText(t, tm, "Log out of profile")
 	tm.Send(press("y"))
-	waitText(t, tm, "Logged out of user001")
+	waitText(t, tm, "Signed out of user001: its tokens are forgotten")
 	tm.Send(press("up"))
 	tm.Send(press("r"))
 	waitText(t, tm, "at the server?")
@@ -122,7 +122,7 @@ func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
 	tm.Send(press("r"))
 	waitText(t, tm, "at the server?")
 	tm.Send(press("y"))
-	waitText(t, tm, "Revoked user000")
+	waitText(t, tm, "Signed out of user000: its tokens were revoked")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	want := "Use user001|Logout user001|Revoke user000"
