@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/textsafe"
@@ -264,4 +265,14 @@ func debugEnv(h Host) string {
 		p = "AUTHDECK"
 	}
 	return p + "_DEBUG"
+}
+
+// retryNote tells that a device authorization request failed and will be
+// sent again: "Server not answering (attempt 2, next try in 4s)…".
+func retryNote(r auth.Retry) string {
+	what := "Server not answering ("
+	if r.Status != 0 {
+		what = fmt.Sprintf("Server busy (HTTP %d; ", r.Status)
+	}
+	return fmt.Sprintf("%sattempt %d, next try in %s)…", what, r.N, r.Wait.Round(time.Second))
 }

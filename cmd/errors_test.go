@@ -2,12 +2,14 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/auth/authtest"
 	"github.com/authdeck/authdeck/profiles"
 )
@@ -168,5 +170,49 @@ func TestLogoutHint(t *testing.T) {
 	}
 	if want := "Signed out of alice (alice on dev): the tokens were forgotten here, but stay valid at the server until they expire.\n"; e.err.String() != want {
 		t.Errorf("logout without a revocation endpoint said:\n%s\nwant:\n%s (no hint to revoke)", e.err, want)
+	}
+}
+
+// TestLoginSaysWhileRetrying: while the device authorization request is
+// retried, the plain login says so on stderr, with the attempt count and
+// the next try.
+func TestLoginSaysWhileRetrying(t *testing.T) {
+	srv := authtest.NewServer(t, authtest.Options{Interval: 10 * time.Millisecond})
+	e := newTestEnv(t, srv)
+	e.addServer(t)
+	srv.Inject(authtest.PathDevice, authtest.Drop())
+	srv.Approve()
+	if code := e.run("login --no-browser"); code != 0 {
+		t.Fatalf("login: exit %d\n%s", code, e.outputs())
+	}
+	if line := "Server not answering (attempt 1, next try in 1s)…\n"; !strings.HasPrefix(e.err.String(), line) {
+		t.Errorf("stderr starts %q, want %q", e.err, line)
+	}
+}
+
+// TestRetryNote: the words for a retry, by what failed.
+func TestRetryNote(t *testing.T) {
+	tests := []struct {
+		r    auth.Retry
+		want string
+	}{
+		{auth.Retry{N: 2, Wait: 4 * time.Second}, "Server not answering (attempt 2, next try in 4s)…"},
+		{auth.Retry{N: 1, Status: 503, Wait: 1500 * time.Millisecond}, "Server busy (HTTP 503; attempt 1, next try in 2s)…"},
+	}
+	for _, tt := range tests {
+		if got := retryNote(tt.r); got != tt.want {
+			t.Errorf("retryNote(%+v) = %q, want %q", tt.r, got, tt.want)
+		}
+	}
+}
+
+// TestPollStatusSaysTemporaryOnce: a transient poll failure is reported
+// with its cause, "temporary failure" said once.
+func TestPollStatusSaysTemporaryOnce(t *testing.T) {
+	ios, _, _, errb := testStreams()
+	p := &pollStatus{io: ios}
+	p.show(auth.Attempt{N: 3, Err: &auth.TransientError{Err: &auth.RequestError{Method: "POST", URL: "http://127.0.0.1:9/token", Err: errors.New("connection reset by peer")}}})
+	if want := "temporary failure (POST http://127.0.0.1:9/token: connection reset by peer); retrying\n"; errb.String() != want {
+		t.Errorf("poll status %q, want %q", errb, want)
 	}
 }
