@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/textsafe"
@@ -269,10 +268,4 @@ func debugEnv(h Host) string {
 
 // retryNote tells that a device authorization request failed and will be
 // sent again: "Server not answering (attempt 2, next try in 4s)…".
-func retryNote(r auth.Retry) string {
-	what := "Server not answering ("
-	if r.Status != 0 {
-		what = fmt.Sprintf("Server busy (HTTP %d; ", r.Status)
-	}
-	return fmt.Sprintf("%sattempt %d, next try in %s)…", what, r.N, r.Wait.Round(time.Second))
-}
+func retryNote(r auth.Retry) string { return r.String() + "…" }

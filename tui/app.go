@@ -187,7 +187,7 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 	case loginFinishedMsg:
 		m.active = scrAccounts
 		return m, m.reload()
-	case deviceCodeMsg, pollDueMsg, pollResultMsg, clockMsg, spinner.TickMsg, openedMsg,
+	case deviceCodeMsg, startRetryMsg, pollDueMsg, pollResultMsg, clockMsg, spinner.TickMsg, openedMsg,
 		webStartedMsg, webDoneMsg, webPastedMsg, webIgnoredMsg:
 		var cmd tea.Cmd
 		m.login, cmd = m.login.update(msg)

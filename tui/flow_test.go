@@ -130,3 +130,20 @@ func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
 }
+
+// TestFlowLoginSaysWhileRetrying: while the device code request is
+// retried, the login screen says so under its spinner, with the attempt
+// count and the next try; the code shows once it comes.
+func TestFlowLoginSaysWhileRetrying(t *testing.T) {
+	fx := fastFixture(0)
+	fx.flow.retries = []auth.Retry{{N: 1, Wait: time.Second}, {N: 2, Status: 503, Wait: 2 * time.Second}}
+	fx.flow.startGate = make(chan struct{})
+	fx.flow.answers = []pollAnswer{{tok: &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}}
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "Asking the server for a code", "Server busy (HTTP 503; attempt 2, next try in 2s)…")
+	close(fx.flow.startGate)
+	waitText(t, tm, "Logged in as alice")
+	tm.Send(press("enter"))
+	tm.Send(press("q"))
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
+}
