@@ -4,6 +4,7 @@ package auth
 // files named in each comment.
 
 import (
+	"strconv"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -30,6 +31,26 @@ type Attempt struct {
 	Err      error         // ErrAuthorizationPending, *SlowDownError, *TransientError, ... or nil on success
 	Interval time.Duration // interval in force after this attempt
 	Next     time.Time     // when the next poll will be sent (zero when done)
+}
+
+// Retry reports to StartDeviceNotify's callback a device authorization
+// request that failed with a transient error and will be sent again.
+type Retry struct {
+	N      int           // 1-based count of the requests sent so far
+	Err    error         // why request N failed (wraps a *TransientError)
+	Status int           // the HTTP status of the failure, 0 when no answer came
+	Wait   time.Duration // the wait before request N+1
+	Next   time.Time     // when request N+1 will be sent
+}
+
+// String says what happened, for people: "Server not answering (attempt 2,
+// next try in 4s)", or "Server busy (HTTP 503; ...)" when it answered.
+func (r Retry) String() string {
+	what := "Server not answering ("
+	if r.Status != 0 {
+		what = "Server busy (HTTP " + strconv.Itoa(r.Status) + "; "
+	}
+	return what + "attempt " + strconv.Itoa(r.N) + ", next try in " + r.Wait.Round(time.Second).String() + ")"
 }
 
 // Identity is who a token belongs to, from userinfo or ID-token claims. All

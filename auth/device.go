@@ -75,6 +75,14 @@ const (
 // at most StartRetryBudget of waiting (a *TransientError after that); any
 // other error, and the end of ctx, stop it at once.
 func (c *Client) StartDevice(ctx context.Context) (*DeviceCode, error) {
+	return c.StartDeviceNotify(ctx, nil)
+}
+
+// StartDeviceNotify is StartDevice, calling onRetry (when not nil) before
+// each wait between attempts, so a caller can say that the server is not
+// answering rather than stay silent. onRetry runs on the caller's
+// goroutine and must not block.
+func (c *Client) StartDeviceNotify(ctx context.Context, onRetry func(Retry)) (*DeviceCode, error) {
 	if c.Endpoints.DeviceAuthURL == "" {
 		return nil, fmt.Errorf("%w: no device authorization endpoint (device_url); the server may not support the device flow", ErrNoEndpoint)
 	}
@@ -91,6 +99,9 @@ func (c *Client) StartDevice(ctx context.Context) (*DeviceCode, error) {
 			return nil, fmt.Errorf("%w (the server asks to retry in %s; try again later)", err, te.RetryAfter.Round(time.Second))
 		case n >= startAttempts || wait > StartRetryBudget-waited:
 			return nil, fmt.Errorf("%w (after %d attempts over %s; try again later)", err, n, waited.Round(time.Second))
+		}
+		if onRetry != nil {
+			onRetry(Retry{N: n, Err: err, Status: te.Status, Wait: wait, Next: c.now().Add(wait)})
 		}
 		if err := c.sleepFor(ctx, wait); err != nil {
 			return nil, err

@@ -636,3 +636,28 @@ func TestStartDeviceRetryBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestStartDeviceNotifyReportsRetries: every wait between device
+// authorization attempts is announced first, with the attempt count, the
+// HTTP status (0 when no answer came) and the wait.
+func TestStartDeviceNotifyReportsRetries(t *testing.T) {
+	srv, c, clk := newFake(t, authtest.Options{})
+	waits := recordSleeps(c, clk)
+	srv.Inject(authtest.PathDevice, authtest.ServerError(503), authtest.Drop())
+	var got []auth.Retry
+	if _, err := c.StartDeviceNotify(ctxT(t), func(r auth.Retry) { got = append(got, r) }); err != nil {
+		t.Fatalf("StartDeviceNotify: %v", err)
+	}
+	if len(got) != 2 || len(*waits) != 2 {
+		t.Fatalf("retries %+v, waits %v: want two, one before each wait", got, *waits)
+	}
+	for i, r := range got {
+		var te *auth.TransientError
+		if r.N != i+1 || r.Wait != (*waits)[i] || !errors.As(r.Err, &te) {
+			t.Errorf("retry %d = %+v, want N=%d, Wait=%v and the transient error", i, r, i+1, (*waits)[i])
+		}
+	}
+	if got[0].Status != 503 || got[1].Status != 0 {
+		t.Errorf("statuses %d, %d: want 503, then 0 for the dropped connection", got[0].Status, got[1].Status)
+	}
+}

@@ -93,8 +93,7 @@ func (c *Client) discover(ctx context.Context, issuer string) (Metadata, error) 
 		}
 		errs = append(errs, err)
 	}
-	return Metadata{}, fmt.Errorf("discovering %s: no usable metadata (is this the issuer URL? servers without metadata need explicit endpoints): %w",
-		textsafe.Clean(issuer), errors.Join(errs...))
+	return Metadata{}, &DiscoveryError{Issuer: textsafe.Clean(issuer), Errs: errs}
 }
 
 // metadataError is a metadata document that was found but is unusable: no

@@ -252,9 +252,9 @@ func (c *Client) netError(parent context.Context, req *http.Request, endpoint st
 		return re
 	}
 	if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
-		return &TransientError{Err: fmt.Errorf("%s %s: no answer within %s", req.Method, endpoint, c.timeout())}
+		return &TransientError{Err: &RequestError{Method: req.Method, URL: endpoint, Timeout: c.timeout()}}
 	}
-	return &TransientError{Err: fmt.Errorf("%s %s: %w", req.Method, endpoint, err)}
+	return &TransientError{Err: &RequestError{Method: req.Method, URL: endpoint, Err: err}}
 }
 
 func isTimeout(err error) bool {

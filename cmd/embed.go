@@ -644,6 +644,7 @@ func (k *Kit) Commands() []*cobra.Command {
 		if c.Name() == "login" {
 			f.hookLogin(c)
 		}
+		friendlyArgs(c)
 		selfReporting(f, c)
 		setStreams(c, f.IO)
 	}
@@ -858,7 +859,7 @@ func selfReporting(f *factory, c *cobra.Command) {
 		if c.Context() != nil && c.Context().Err() != nil {
 			err = fmt.Errorf("%w", context.Canceled)
 		}
-		printError(f.IO, f.AppName, c, err)
+		printError(f, c, err)
 		return &reportedError{err: err}
 	}
 	c.SilenceErrors, c.SilenceUsage = true, true

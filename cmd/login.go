@@ -293,7 +293,7 @@ func discoverIfNeeded(ctx context.Context, m *profiles.Manager, s profiles.Serve
 	}
 	got, err := m.AddServer(ctx, s)
 	if err != nil {
-		return s, fmt.Errorf("server %q has no endpoints in the config, and discovering them failed: %w", textsafe.Clean(s.Name), err)
+		return s, err // AddServer names the server and what it was discovering
 	}
 	return got, nil
 }
@@ -406,9 +406,9 @@ func clientFor(m *profiles.Manager, s profiles.Server) *auth.Client {
 
 func deviceLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
 	c := clientFor(m, s)
-	dc, err := c.StartDevice(ctx)
+	dc, err := c.StartDeviceNotify(ctx, func(r auth.Retry) { fmt.Fprintln(o.IO.ErrOut, retryNote(r)) })
 	if err != nil {
-		return fmt.Errorf("requesting a device code from %s: %w", textsafe.Clean(s.Name), err)
+		return fmt.Errorf("server %q: %w", textsafe.Clean(s.Name), err)
 	}
 	pages := dc.Pages(s.Endpoints)
 	showCode(o, s, dc, pages, ev)
@@ -692,7 +692,7 @@ func (p *pollStatus) show(a auth.Attempt) {
 	case errors.As(a.Err, &sd):
 		note = fmt.Sprintf("the server asked to slow down; now polling every %s", a.Interval.Round(time.Second))
 	case errors.As(a.Err, &te):
-		note = fmt.Sprintf("temporary failure (%s); retrying", textsafe.Clean(te.Error()))
+		note = fmt.Sprintf("temporary failure (%s); retrying", textsafe.Clean(te.Err.Error()))
 	}
 	if p.io.IsStderrTTY() {
 		line := fmt.Sprintf("Checked %d time(s): %s", a.N, pollResult(a.Err))

@@ -75,9 +75,11 @@ Without a terminal, --yes is required.`
 	} else {
 		c.Short = "Forget a profile's tokens on this machine"
 		c.Long = `Forget the profile's tokens locally (keyring or credentials file). The tokens
-stay valid at the server until they expire; use revoke to invalidate them.
+stay valid at the server until they expire; with --revoke (the same as the
+revoke command) they are invalidated at the server first.
 Without a terminal, --yes is required.`
-		c.Example = "  " + f.AppName + " logout\n  " + f.AppName + " logout work --yes\n  " + f.AppName + " logout --all --yes"
+		c.Example = "  " + f.AppName + " logout\n  " + f.AppName + " logout work --yes\n  " + f.AppName + " logout --revoke\n  " + f.AppName + " logout --all --yes"
+		c.Flags().BoolVar(&opts.Revoke, "revoke", false, "revoke the tokens at the server first (as the revoke command does)")
 	}
 	c.Flags().BoolVar(&opts.All, "all", false, "every profile")
 	c.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
@@ -145,6 +147,10 @@ func logoutRun(ctx context.Context, o *logoutOptions) error {
 			return ErrCancel
 		}
 	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return err
+	}
 	for _, t := range targets {
 		name := textsafe.Clean(t.Name)
 		who := describe(t)
@@ -152,12 +158,17 @@ func logoutRun(ctx context.Context, o *logoutOptions) error {
 			if err := m.Revoke(ctx, t.Name); err != nil {
 				return fmt.Errorf("revoking %s: %w", name, err)
 			}
-			fmt.Fprintf(o.IO.ErrOut, "Revoked the tokens of %s (%s) at the server and forgot them here.\n", name, who)
+			fmt.Fprintf(o.IO.ErrOut, "Signed out of %s (%s): the tokens were revoked at the server and forgotten here.\n", name, who)
 		} else {
 			if err := m.Logout(ctx, t.Name); err != nil {
 				return fmt.Errorf("logging out of %s: %w", name, err)
 			}
-			fmt.Fprintf(o.IO.ErrOut, "Logged out of %s (%s). The tokens were forgotten here; they stay valid at the server until they expire (`%s revoke` invalidates them).\n", name, who, o.AppName)
+			fmt.Fprintf(o.IO.ErrOut, "Signed out of %s (%s): the tokens were forgotten here, but stay valid at the server until they expire.\n", name, who)
+			if s, ok := cfg.Server(t.Server); ok && s.RevocationURL != "" {
+				// after logout there is nothing left to revoke: say what
+				// to do next time instead
+				fmt.Fprintf(o.IO.ErrOut, "  Next time, `%s logout --revoke` also invalidates them at the server.\n", o.AppName)
+			}
 		}
 	}
 	return nil

@@ -19,6 +19,8 @@ type globalFlags struct {
 	Profile string
 	// TokenFile overrides every other token source (--token-file).
 	TokenFile string
+	// Verbose prints the full error chain under an error (--verbose).
+	Verbose bool
 }
 
 // Main runs the authdeck command line with os.Args and returns the exit
@@ -45,7 +47,7 @@ func Main(version string) int {
 
 	k, err := New(h)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %s\n", h.Name, ErrorMessage(err, h.Name))
+		writeError(os.Stderr, h.Name, err, "", os.Getenv(debugEnv(h)) == "1")
 		return ExitError
 	}
 	root := k.RootCmd()
@@ -64,7 +66,7 @@ func execute(ctx context.Context, root *cobra.Command, f *factory) int {
 	if ctx.Err() != nil && !errors.Is(err, errSilent) {
 		err = fmt.Errorf("%w", context.Canceled)
 	}
-	printError(f.IO, f.AppName, c, err)
+	printError(f, c, err)
 	return ExitCode(err)
 }
 
@@ -92,16 +94,17 @@ func strictCompletion(root *cobra.Command) {
 	}
 }
 
-func printError(io *ioStreams, app string, c *cobra.Command, err error) {
-	msg := ErrorMessage(err, app)
-	if msg == "" {
-		return
-	}
-	fmt.Fprintf(io.ErrOut, "%s: %s\n", app, msg)
+func printError(f *factory, c *cobra.Command, err error) {
 	var fe *flagError
-	if errors.As(err, &fe) && c != nil {
-		fmt.Fprintf(io.ErrOut, "Run '%s --help' for usage.\n", c.CommandPath())
+	next := ""
+	if errors.As(err, &fe) {
+		next = fe.Next
+		if next == "" && c != nil {
+			next = fmt.Sprintf("Run '%s --help' for usage.", c.CommandPath())
+		}
 	}
+	verbose := f.Globals().Verbose || f.Getenv != nil && f.Getenv(debugEnv(f.Host)) == "1"
+	writeError(f.IO.ErrOut, f.AppName, err, next, verbose)
 }
 
 // newRootCmd builds the command tree. With no arguments on a terminal it
@@ -134,6 +137,7 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &flagError{Err: err} })
 	root.PersistentFlags().StringVar(&g.Profile, "profile", "", profileFlagUsage(f.Host))
 	root.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", tokenFileFlagUsage)
+	root.PersistentFlags().BoolVar(&g.Verbose, "verbose", false, "on error, print the full chain of causes too (or set "+debugEnv(f.Host)+"=1)")
 	f.globals = g
 
 	root.AddCommand(
@@ -160,6 +164,7 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 			f.hookLogin(c)
 		}
 	}
+	friendlyArgs(root)
 	return root
 }
 

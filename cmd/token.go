@@ -147,7 +147,7 @@ func fastToken(ctx context.Context, h Host, args []string) (code int, ok bool) {
 	if ctx.Err() != nil {
 		err = context.Canceled
 	}
-	fmt.Fprintf(h.Stderr, "%s: %s\n", h.Name, ErrorMessage(err, h.Name))
+	writeError(h.Stderr, h.Name, err, "", h.Getenv != nil && h.Getenv(debugEnv(h)) == "1")
 	return ExitCode(err), true
 }
 

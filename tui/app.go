@@ -188,7 +188,7 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 	case loginFinishedMsg:
 		m.active = scrAccounts
 		return m, m.reload()
-	case deviceCodeMsg, pollDueMsg, pollResultMsg, clockMsg, spinner.TickMsg, openedMsg,
+	case deviceCodeMsg, startRetryMsg, pollDueMsg, pollResultMsg, clockMsg, spinner.TickMsg, openedMsg,
 		webStartedMsg, webDoneMsg, webPastedMsg, webIgnoredMsg:
 		var cmd tea.Cmd
 		m.login, cmd = m.login.update(msg)
@@ -334,9 +334,9 @@ func actionResult(msg actionDoneMsg) string {
 	case actionUse:
 		return "✓ Now using " + name + "."
 	case actionLogout:
-		return "✓ Logged out of " + name + ": its tokens are forgotten on this computer."
+		return "✓ Signed out of " + name + ": its tokens are forgotten on this computer."
 	case actionRevoke:
-		return "✓ Revoked " + name + " at the server and forgot its tokens."
+		return "✓ Signed out of " + name + ": its tokens were revoked at the server and forgotten on this computer."
 	case actionRemoveProfile:
 		return "✓ Removed profile " + name + "."
 	case actionRemoveServer:

@@ -90,14 +90,33 @@ func tokenCmd(ctx context.Context, ps profileService, name string, gen int) tea.
 	}
 }
 
+// startDeviceCmd asks for a device code. The request runs in a goroutine
+// of its own that sends each retry (startRetryMsg) and then the result
+// (deviceCodeMsg) on a channel, read one message at a time by
+// waitStartCmd: the screen can say that the server is not answering.
 func startDeviceCmd(ctx context.Context, flow deviceFlow, now func() time.Time, gen int) tea.Cmd {
 	return func() tea.Msg {
 		if flow == nil {
 			return deviceCodeMsg{gen: gen, err: errors.New("this server has no usable client configuration"), at: now()}
 		}
-		dc, err := flow.StartDevice(ctx)
-		return deviceCodeMsg{gen: gen, code: dc, err: err, at: now()}
+		// Room for one retry and the result: the goroutine never blocks,
+		// even when nobody reads any more (a stopped or stale attempt).
+		ch := make(chan tea.Msg, 2)
+		go func() {
+			dc, err := flow.StartDeviceNotify(ctx, func(r auth.Retry) {
+				if len(ch) == 0 { // else the last one is unread: skip this one
+					ch <- startRetryMsg{gen: gen, retry: r, ch: ch}
+				}
+			})
+			ch <- deviceCodeMsg{gen: gen, code: dc, err: err, at: now()}
+		}()
+		return <-ch
 	}
+}
+
+// waitStartCmd reads the next message of a device code request.
+func waitStartCmd(ch <-chan tea.Msg) tea.Cmd {
+	return func() tea.Msg { return <-ch }
 }
 
 // schedulePoll fires pollDueMsg after d. A zero or negative d polls at once.

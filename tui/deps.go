@@ -29,7 +29,8 @@ type profileService interface {
 // deviceFlow is what the login screen needs from a protocol client:
 // satisfied by *auth.Client.
 type deviceFlow interface {
-	StartDevice(ctx context.Context) (*auth.DeviceCode, error)
+	// StartDeviceNotify calls onRetry before each wait between attempts.
+	StartDeviceNotify(ctx context.Context, onRetry func(auth.Retry)) (*auth.DeviceCode, error)
 	PollOnce(ctx context.Context, dc *auth.DeviceCode) (*oauth2.Token, error)
 	UserInfo(ctx context.Context, accessToken string) (*auth.Identity, error)
 }

@@ -165,7 +165,7 @@ func TestE2ETmuxLoginSwitchLogoutRevoke(t *testing.T) {
 	x.keys("o")
 	x.waitFor(`Log out of profile "bob"?`, "no (default)")
 	x.keys("y")
-	x.waitFor("Logged out of bob")
+	x.waitFor("Signed out of bob")
 	if st := status(); st["bob"]["storage"] != "" || st["bob"]["token_state"] != "signed-out" {
 		t.Fatalf("after logout: %v", st["bob"])
 	}
@@ -189,7 +189,7 @@ func TestE2ETmuxLoginSwitchLogoutRevoke(t *testing.T) {
 	x.keys("r")
 	x.waitFor(`Revoke profile "alice" at the server?`)
 	x.keys("y")
-	x.waitFor("Revoked alice")
+	x.waitFor("Signed out of alice")
 	if p.Active(t, at) {
 		t.Fatal("alice's access token is still active after revoke")
 	}

@@ -175,6 +175,10 @@ type fakeFlow struct {
 	attempts  atomic.Int32
 	cancelled atomic.Int32
 	startErr  error
+	// retries are reported by StartDeviceNotify before it answers;
+	// startGate, when set, is then waited on (or ctx cancel).
+	retries   []auth.Retry
+	startGate chan struct{}
 	// gate, when set, is waited on by PollOnce (or ctx cancel).
 	gate chan struct{}
 }
@@ -185,6 +189,22 @@ type pollAnswer struct {
 }
 
 func (f *fakeFlow) StartDevice(ctx context.Context) (*auth.DeviceCode, error) {
+	return f.StartDeviceNotify(ctx, nil)
+}
+
+func (f *fakeFlow) StartDeviceNotify(ctx context.Context, onRetry func(auth.Retry)) (*auth.DeviceCode, error) {
+	for _, r := range f.retries {
+		if onRetry != nil {
+			onRetry(r)
+		}
+	}
+	if f.startGate != nil {
+		select {
+		case <-f.startGate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	n := f.starts.Add(1)
 	if f.startErr != nil {
 		return nil, f.startErr

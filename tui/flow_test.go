@@ -113,7 +113,7 @@ func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
 	tm.Send(press("o"))
 	waitText(t, tm, "Log out of profile")
 	tm.Send(press("y"))
-	waitText(t, tm, "Logged out of user001")
+	waitText(t, tm, "Signed out of user001: its tokens are forgotten")
 	tm.Send(press("up"))
 	tm.Send(press("r"))
 	waitText(t, tm, "at the server?")
@@ -122,11 +122,28 @@ func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
 	tm.Send(press("r"))
 	waitText(t, tm, "at the server?")
 	tm.Send(press("y"))
-	waitText(t, tm, "Revoked user000")
+	waitText(t, tm, "Signed out of user000: its tokens were revoked")
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	want := "Use user001|Logout user001|Revoke user000"
 	if got := strings.Join(fx.ps.Calls(), "|"); got != want {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
+}
+
+// TestFlowLoginSaysWhileRetrying: while the device code request is
+// retried, the login screen says so under its spinner, with the attempt
+// count and the next try; the code shows once it comes.
+func TestFlowLoginSaysWhileRetrying(t *testing.T) {
+	fx := fastFixture(0)
+	fx.flow.retries = []auth.Retry{{N: 1, Wait: time.Second}, {N: 2, Status: 503, Wait: 2 * time.Second}}
+	fx.flow.startGate = make(chan struct{})
+	fx.flow.answers = []pollAnswer{{tok: &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}}}
+	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{Start: ScreenLogin, Server: testServer()}, true), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "Asking the server for a code", "Server busy (HTTP 503; attempt 2, next try in 2s)…")
+	close(fx.flow.startGate)
+	waitText(t, tm, "Logged in as alice")
+	tm.Send(press("enter"))
+	tm.Send(press("q"))
+	tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second))
 }

@@ -56,6 +56,9 @@ type loginModel struct {
 	// noBrowser: do not open the browser by itself when the code arrives.
 	noBrowser bool
 
+	// retry says the device code request is being retried ("" until then).
+	retry string
+
 	gen    int
 	parent context.Context
 	ctx    context.Context
@@ -141,7 +144,7 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 	m.state = loginStarting
 	m.code = auth.DeviceCode{}
 	m.polls, m.streak, m.last, m.lastBad = 0, 0, "", false
-	m.failErr, m.notice, m.id = nil, "", nil
+	m.failErr, m.notice, m.id, m.retry = nil, "", nil, ""
 	m.now = m.deps.Now()
 	first := startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen)
 	if m.web {
@@ -177,6 +180,12 @@ func (m loginModel) failed(kind failKind, err error) loginModel {
 // active) and keys while the screen is active.
 func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 	switch msg := msg.(type) {
+	case startRetryMsg:
+		if msg.gen != m.gen || m.state != loginStarting {
+			return m, nil
+		}
+		m.retry = clean(msg.retry.String()) + "…"
+		return m, waitStartCmd(msg.ch)
 	case deviceCodeMsg:
 		if msg.gen != m.gen || m.state != loginStarting {
 			return m, nil
@@ -444,6 +453,9 @@ func (m loginModel) view() string {
 	case loginStarting:
 		if m.web {
 			return m.spinner.View() + " Starting the browser sign-in…"
+		}
+		if m.retry != "" {
+			return m.spinner.View() + " Asking the server for a code…\n" + s.Faint.Render(m.retry)
 		}
 		return m.spinner.View() + " Asking the server for a code…"
 	case loginDone:

@@ -5,6 +5,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
+	tea "github.com/charmbracelet/bubbletea"
 	"golang.org/x/oauth2"
 )
 
@@ -56,6 +57,14 @@ type deviceCodeMsg struct {
 	code *auth.DeviceCode
 	at   time.Time
 	err  error
+}
+
+// startRetryMsg says that the device code request failed and will be sent
+// again; ch carries the request's next message.
+type startRetryMsg struct {
+	gen   int
+	retry auth.Retry
+	ch    <-chan tea.Msg
 }
 
 // pollDueMsg says it is time to send the next poll.

@@ -542,7 +542,7 @@ func TestEnvAndTokenFileOverride(t *testing.T) {
 	if got := s.token(); got != stored {
 		t.Errorf("stored token changed after refused logouts")
 	}
-	if r := s.ok("logout", "--yes"); !strings.Contains(r.stderr, "Logged out") {
+	if r := s.ok("logout", "--yes"); !strings.Contains(r.stderr, "Signed out of") {
 		t.Errorf("logout: %s", r)
 	}
 	if !p.Active(t, stored) {
