@@ -167,7 +167,7 @@ func TestLoginHostMarkedWithoutColour(t *testing.T) {
 	fx.flow.code.VerificationURI = "https://auth.other.example/activate"
 	fx.flow.code.VerificationURIComplete = ""
 	m = startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, 100, 30)
-	if v := strings.Join(strings.Fields(m.View()), " "); !strings.Contains(v, "The verification page is on auth.other.example, not on the server's host 127.0.0.1") {
+	if v := words(m.View()); !strings.Contains(v, "The verification page is on auth.other.example, not on the server's host 127.0.0.1") {
 		t.Fatalf("no plain host warning:\n%s", m.View())
 	}
 }
@@ -341,7 +341,7 @@ func TestErrorPaths(t *testing.T) {
 		fx := newFixture(0)
 		fx.deps.OpenURL = func(string) error { return boom("xdg-open") }
 		m := startModel(t, fx, Options{Start: ScreenLogin, Server: testServer()}, 100, 30)
-		if v := m.View(); !strings.Contains(strings.Join(strings.Fields(strings.NewReplacer("█", " ", "▀", " ", "▄", " ").Replace(v)), " "), "✗ could not open a browser (xdg-open failed): open the URL yourself") {
+		if v := m.View(); !strings.Contains(words(v), "✗ could not open a browser (xdg-open failed): open the URL yourself") {
 			t.Fatalf("view:\n%s", v)
 		}
 		// The code stays on screen and polling goes on.

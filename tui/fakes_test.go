@@ -542,3 +542,10 @@ func (fx *fixture) web(i int) *fakeWeb {
 	defer fx.mu.Unlock()
 	return fx.webs[i]
 }
+
+// words is a view's text with the QR code's block glyphs blanked and runs
+// of white space folded, so a sentence wrapped beside the QR code can be
+// matched whole.
+func words(view string) string {
+	return strings.Join(strings.Fields(strings.NewReplacer("█", " ", "▀", " ", "▄", " ").Replace(view)), " ")
+}

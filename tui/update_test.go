@@ -654,7 +654,7 @@ func TestLoginFromAccountsUsesSelectedServer(t *testing.T) {
 		t.Fatalf("l on servers tab: screen %v server %q state %v", m.active, gotServer, m.login.state)
 	}
 	// The verification page is on another host than the server: warn.
-	if v := strings.Join(strings.Fields(strings.NewReplacer("█", " ", "▀", " ", "▄", " ").Replace(m.View())), " "); !strings.Contains(v, "The verification page is on 127.0.0.1, not on the server's host github.com") {
+	if v := words(m.View()); !strings.Contains(v, "The verification page is on 127.0.0.1, not on the server's host github.com") {
 		t.Fatalf("no host warning:\n%s", m.View())
 	}
 	m, _ = settle(t, m, press("esc"))
