@@ -97,6 +97,12 @@ type TokenResult struct {
 	// the keyring and went to the credentials file (SourceDetail): the
 	// keyring's error. Tell the user, as after a login that fell back.
 	FallbackReason string
+	// RefreshErr is set when the token was due for a refresh (it expires
+	// within MinTTL) and the refresh failed for a reason that may pass (the
+	// server down or slow, an HTTP 5xx): Token is then the current one,
+	// still good until its Expiry. Tell the user: it may run out sooner
+	// than they asked for.
+	RefreshErr error
 }
 
 // envToken is the environment override for srv's profiles: the server's
@@ -318,6 +324,7 @@ func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profil
 		if m.fresh(cur, expiryDelta, true) {
 			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
 			res.Token = cur.Token()
+			res.RefreshErr = err
 			return res, nil
 		}
 		return nil, fmt.Errorf("refreshing the token of profile %q: %w", p.Name, err)

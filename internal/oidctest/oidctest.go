@@ -97,6 +97,7 @@ type Provider struct {
 	ClientSecret string
 
 	http *http.Client
+	stop func()
 }
 
 // Stats are what the provider has counted since it started.
@@ -164,14 +165,20 @@ func Start(t testing.TB, opt Options) *Provider {
 		_ = cmd.Wait()
 		close(exited)
 	}()
+	var stopOnce sync.Once
+	stop := func() {
+		stopOnce.Do(func() {
+			_ = stdin.Close()
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		})
+	}
 	t.Cleanup(func() {
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		stop()
 		if t.Failed() {
 			t.Logf("oidctest: provider stderr (tail):\n%s", stderr.String())
 		}
@@ -216,6 +223,7 @@ func Start(t testing.TB, opt Options) *Provider {
 		SecretClientID: SecretClientID,
 		ClientSecret:   secret,
 		http:           &http.Client{Timeout: 15 * time.Second},
+		stop:           stop,
 	}
 	p.waitDiscovery(t)
 	return p
@@ -326,6 +334,21 @@ func (p *Provider) Active(t testing.TB, token string) bool {
 	}
 	return *r.Active
 }
+
+// Revoke revokes token (an access or refresh token) at the provider's
+// RFC 7009 revocation endpoint, as the public CLI client. The provider
+// then revokes every token of the login (its grant).
+func (p *Provider) Revoke(t testing.TB, token string) {
+	t.Helper()
+	status, body, err := p.do(http.MethodPost, "/token/revocation", url.Values{"client_id": {p.ClientID}, "token": {token}})
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("oidctest: revocation answered HTTP %d %.300s: %v", status, body, err)
+	}
+}
+
+// Stop ends the provider now, as the test's end would: its port is then
+// closed (connections refused), and its tokens are lost.
+func (p *Provider) Stop() { p.stop() }
 
 // RefreshCount returns how many refresh_token grant requests the provider
 // has received, successful or not.
