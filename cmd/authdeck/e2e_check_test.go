@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/authdeck/authdeck/internal/keyringtest"
 	"github.com/authdeck/authdeck/internal/oidctest"
 )
 
@@ -171,4 +174,41 @@ func TestStatusColourOnTerminalOnly(t *testing.T) {
 		t.Errorf("piped status: %s", r)
 	}
 
+}
+
+// TestKeyringFallbackSaidOnce: a login with no keyring keeps the token in
+// credentials.json and says so in one line; status says it once more, in
+// one line, with the advice that fits: no keyring answers now, so how to
+// get one; with a real keyring answering (bash .ci/test), log in again to
+// move it there.
+func TestKeyringFallbackSaidOnce(t *testing.T) {
+	t.Parallel()
+	p := oidctest.Start(t, oidctest.Options{})
+	s := newSandbox(t)
+	s.addServer(p)
+	_, r := s.loginJSON(func(code string) { p.Approve(t, code) })
+	if r.code != 0 {
+		t.Fatalf("login: %s", r)
+	}
+	if n := strings.Count(strings.ToLower(r.stderr), "plain text"); n != 1 {
+		t.Errorf("login said plain text %d times, want once:\n%s", n, r.stderr)
+	}
+	cred := filepath.Join(s.dir, "credentials.json")
+	st := s.ok("status")
+	want := "WARNING: alice: kept in plain text in " + cred + " because no keyring answered when it was saved; none answers now either (no keyring available: there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset and /run/user/" +
+		strconv.Itoa(os.Getuid()) + "/bus does not exist)): start or unlock one (a Secret Service such as gnome-keyring on the D-Bus session bus), then log in again\n"
+	if st.stderr != want {
+		t.Errorf("status without a keyring, stderr:\n%q\nwant\n%q", st.stderr, want)
+	}
+
+	if keyringtest.Check(context.Background()) != nil {
+		t.Log("no real Secret Service: the keyring-answers advice is not tested here")
+		return
+	}
+	bus := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	st = s.with("DBUS_SESSION_BUS_ADDRESS=" + bus).ok("status")
+	want = "WARNING: alice: kept in plain text in " + cred + " because no keyring answered when it was saved; a keyring answers now: run `authdeck login --profile alice` to move it there\n"
+	if st.stderr != want {
+		t.Errorf("status with a keyring, stderr:\n%q\nwant\n%q", st.stderr, want)
+	}
 }
