@@ -112,6 +112,18 @@ func (s *ioStreams) Bold(v string) string {
 	return "\x1b[1m" + v + "\x1b[0m"
 }
 
+// SuccessMark is "✓ " before a success message on stderr's terminal
+// (green when colour is enabled), and "" in a pipe.
+func (s *ioStreams) SuccessMark() string {
+	if !s.stderrTTY {
+		return ""
+	}
+	if !s.color {
+		return "✓ "
+	}
+	return "\x1b[32m✓\x1b[0m "
+}
+
 // Warn colours a warning in yellow-bold when colour is enabled.
 func (s *ioStreams) Warn(v string) string {
 	if !s.color || !s.stderrTTY {
@@ -127,3 +139,26 @@ func selectionWarning(errOut io.Writer, warn func(string) string, w string) {
 		fmt.Fprintf(errOut, "%s %s\n", warn("WARNING:"), textsafe.Clean(w))
 	}
 }
+
+// SGR colour codes for paint, all two digits so that every painted cell of
+// a column carries escape sequences of the same length, which keeps
+// tabwriter's alignment (it counts them as text).
+const (
+	sgrNone   = "39" // default colour: pads a header to its column
+	sgrGreen  = "32"
+	sgrRed    = "31"
+	sgrYellow = "33"
+	sgrFaint  = "02"
+)
+
+// paint wraps v in colour code (one of the sgr constants) when output to
+// Out may be coloured (a terminal, NO_COLOR unset); v as is otherwise.
+func (s *ioStreams) paint(code, v string) string {
+	if !s.color {
+		return v
+	}
+	return "\x1b[" + code + "m" + v + "\x1b[0m"
+}
+
+// SetColorEnabled forces colour on Out on or off (tests).
+func (s *ioStreams) SetColorEnabled(v bool) { s.color = v }

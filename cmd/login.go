@@ -503,7 +503,7 @@ func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s 
 			CredentialsPath: info.Path, FallbackReason: info.FallbackReason,
 		})
 	} else {
-		fmt.Fprintf(o.IO.ErrOut, "Logged in to %s as %s (profile %s)\n", textsafe.Clean(s.Name), o.IO.Bold(account), textsafe.Clean(p.Name))
+		fmt.Fprintf(o.IO.ErrOut, "%sLogged in to %s as %s (profile %s)\n", o.IO.SuccessMark(), textsafe.Clean(s.Name), o.IO.Bold(account), textsafe.Clean(p.Name))
 	}
 	reportStorage(o.IO, info)
 	return nil

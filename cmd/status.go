@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -26,6 +27,8 @@ type statusOptions struct {
 	Profile   string
 	TokenFile string
 	JSON      bool
+	// Check asks each profile's server whether its login is still valid.
+	Check bool
 }
 
 // newCmdStatus builds `authdeck status`. runF replaces statusRun in tests.
@@ -36,11 +39,18 @@ func newCmdStatus(f *factory, runF func(*statusOptions) error) *cobra.Command {
 		Short: "List every profile: server, account, storage, expiry, token source",
 		Long: `List every profile with its server, account, where its secret lives (keyring or
 file), when its token expires, where the token in use comes from, and why the
-selected profile was chosen. Nothing is sent to any server.
+selected profile was chosen. Nothing is sent to any server: a login the server
+has revoked still shows when its token expires.
 
-On a terminal columns are aligned and times relative; in a pipe columns are
-tab-separated and times RFC 3339.`,
-		Example: "  " + f.AppName + " status\n  " + f.AppName + " status --json",
+--check asks each profile's server (its userinfo endpoint, with the stored
+access token; all servers at once, within 15 seconds) whether the login is
+valid, revoked or unreachable. Nothing is refreshed: an access token that has
+expired is reported as expired without asking.
+
+On a terminal columns are aligned, times relative and states marked (✓ ✗ !),
+in colour unless NO_COLOR is set; in a pipe columns are tab-separated, times
+RFC 3339, and --check adds the check's state as the last column.`,
+		Example: "  " + f.AppName + " status\n  " + f.AppName + " status --check\n  " + f.AppName + " status --json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			g := f.Globals()
@@ -52,6 +62,7 @@ tab-separated and times RFC 3339.`,
 		},
 	}
 	c.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON document")
+	c.Flags().BoolVar(&opts.Check, "check", false, "ask each server whether the login is still valid")
 	return c
 }
 
@@ -83,6 +94,22 @@ type statusJSONRow struct {
 	// Note says what is wrong and what to do (a token missing from
 	// credentials.json, a file others can read).
 	Note string `json:"note,omitempty"`
+	// StorageFallback is why the secret is in the credentials file and
+	// not the keyring: the keyring's error when it was saved.
+	StorageFallback string `json:"storage_fallback,omitempty"`
+	// Check is the server's answer, with --check only.
+	Check *statusJSONCheck `json:"check,omitempty"`
+}
+
+// statusJSONCheck is what the server said of a profile's login (--check).
+type statusJSONCheck struct {
+	// State is valid, revoked, expired, unreachable, error, unknown (the
+	// server has no userinfo endpoint) or signed-out.
+	State string `json:"state"`
+	// Refreshable: with "expired", a refresh token is stored.
+	Refreshable bool `json:"refreshable,omitempty"`
+	// Detail is the reason, for states other than valid and signed-out.
+	Detail string `json:"detail,omitempty"`
 }
 
 func statusRun(ctx context.Context, o *statusOptions) error {
@@ -106,6 +133,17 @@ func statusRun(ctx context.Context, o *statusOptions) error {
 	if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
 		return err
 	}
+	var checks map[string]profiles.CheckResult
+	if o.Check {
+		res, err := m.Check(ctx, nil)
+		if err != nil {
+			return err
+		}
+		checks = map[string]profiles.CheckResult{}
+		for _, c := range res {
+			checks[c.Name] = c
+		}
+	}
 	credPath := filepath.Join(m.App().ConfigDir, "credentials.json")
 	doc := statusJSON{Version: 1, Selected: sel.Name, ChosenBy: sel.ChosenBy, Profiles: []statusJSONRow{}}
 	for _, r := range rows {
@@ -113,7 +151,10 @@ func statusRun(ctx context.Context, o *statusOptions) error {
 			Profile: r.Name, Active: r.Active, Selected: r.Name == sel.Name && sel.Name != "",
 			Server: r.Server, Issuer: r.Issuer, Account: r.Account, Storage: string(r.Storage),
 			TokenSource: string(r.Source), TokenSourceDetail: r.SourceDetail, TokenState: string(r.State),
-			HasRefresh: r.HasRefresh, Note: r.Note,
+			HasRefresh: r.HasRefresh, Note: r.Note, StorageFallback: r.Fallback,
+		}
+		if c, ok := checks[r.Name]; ok {
+			jr.Check = &statusJSONCheck{State: string(c.State), Refreshable: c.Refreshable, Detail: textsafe.Clean(c.Detail)}
 		}
 		if r.Storage == profiles.StorageFile {
 			jr.CredentialsPath = credPath
@@ -131,23 +172,35 @@ func statusRun(ctx context.Context, o *statusOptions) error {
 		fmt.Fprintf(o.IO.ErrOut, "No profiles yet; run `%s login`.\n", o.AppName)
 		return nil
 	}
-	return printStatus(o.IO, doc, o.Now())
+	if err := printStatus(o.IO, doc, o.Now(), o.AppName); err != nil {
+		return err
+	}
+	if note := m.FallbackNote(ctx, rows); note != "" {
+		fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.Warn("WARNING:"), textsafe.Clean(note))
+	}
+	return nil
 }
 
 func cleanStatusRow(r statusJSONRow) statusJSONRow {
-	for _, p := range []*string{&r.Profile, &r.Server, &r.Issuer, &r.Account, &r.CredentialsPath, &r.TokenSourceDetail, &r.Note} {
+	for _, p := range []*string{&r.Profile, &r.Server, &r.Issuer, &r.Account, &r.CredentialsPath, &r.TokenSourceDetail, &r.Note, &r.StorageFallback} {
 		*p = textsafe.Clean(*p)
 	}
 	return r
 }
 
-func printStatus(ios *ioStreams, doc statusJSON, now time.Time) error {
+func printStatus(ios *ioStreams, doc statusJSON, now time.Time, app string) error {
 	tty := ios.IsStdoutTTY()
 	t := newTable(ios.Out, tty)
+	checked := len(doc.Profiles) > 0 && doc.Profiles[0].Check != nil
 	if tty {
-		t.row("", "PROFILE", "SERVER", "ACCOUNT", "STORAGE", "TOKEN", "EXPIRES", "SOURCE", "CHOSEN BY")
+		head := []string{"", "PROFILE", "SERVER", "ACCOUNT", "STORAGE", ios.paint(sgrNone, "TOKEN"), "SOURCE", "CHOSEN BY"}
+		if checked {
+			head = slices.Insert(head, 6, ios.paint(sgrNone, "CHECK"))
+		}
+		t.row(head...)
 	}
 	file := ""
+	fallback := false
 	for _, r := range doc.Profiles {
 		mark := ""
 		if r.Selected {
@@ -174,11 +227,20 @@ func printStatus(ios *ioStreams, doc statusJSON, now time.Time) error {
 		if r.CredentialsPath != "" {
 			file = r.CredentialsPath
 		}
+		fallback = fallback || r.StorageFallback != ""
+		var cells []string
 		if tty {
-			t.row(mark, r.Profile, r.Server, dash(r.Account), storage, r.TokenState, exp, dash(src), chosen)
+			cells = []string{mark, r.Profile, r.Server, dash(r.Account), storage, tokenCell(ios, r, now), dash(src), chosen}
+			if checked {
+				cells = slices.Insert(cells, 6, checkCell(ios, r.Check))
+			}
 		} else {
-			t.row(r.Profile, r.Server, r.Account, r.Storage, r.TokenState, exp, src, chosen)
+			cells = []string{r.Profile, r.Server, r.Account, r.Storage, r.TokenState, exp, src, chosen}
+			if checked {
+				cells = append(cells, r.Check.State)
+			}
 		}
+		t.row(cells...)
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -190,10 +252,88 @@ func printStatus(ios *ioStreams, doc statusJSON, now time.Time) error {
 			fmt.Fprintf(ios.ErrOut, "%s: %s\n", r.Profile, r.Note)
 		}
 	}
-	if file != "" && tty {
+	if checked {
+		for _, r := range doc.Profiles {
+			if d := checkDetail(r, app); d != "" {
+				fmt.Fprintf(ios.ErrOut, "%s: %s\n", r.Profile, d)
+			}
+		}
+	}
+	if file != "" && tty && !fallback {
 		fmt.Fprintf(ios.ErrOut, "\nStorage \"file\" means plain text in %s (mode 0600).\n", file)
 	}
 	return nil
+}
+
+// tokenCell says on a terminal what the config knows of a token: when it
+// expires (not whether the server still honours it: that takes --check),
+// marked and coloured.
+func tokenCell(ios *ioStreams, r statusJSONRow, now time.Time) string {
+	when := func(word string) string {
+		if r.ExpiresAt == nil {
+			return word
+		}
+		return word + " " + relTime(*r.ExpiresAt, now)
+	}
+	switch profiles.TokenState(r.TokenState) {
+	case profiles.StateValid:
+		if r.ExpiresAt == nil {
+			return ios.paint(sgrGreen, "✓") + " no expiry"
+		}
+		return ios.paint(sgrGreen, "✓") + " " + when("expires")
+	case profiles.StateExpiring:
+		return ios.paint(sgrYellow, "!") + " " + when("expires")
+	case profiles.StateRefreshable:
+		return ios.paint(sgrYellow, "↻") + " " + when("expired") + ", refreshable"
+	case profiles.StateExpired:
+		return ios.paint(sgrRed, "✗") + " " + when("expired")
+	case profiles.StateSignedOut:
+		return ios.paint(sgrFaint, "-") + " signed out"
+	case profiles.StateExternal:
+		return ios.paint(sgrFaint, "~") + " external"
+	}
+	return ios.paint(sgrRed, "✗") + " " + r.TokenState // missing, unreadable
+}
+
+// checkCell is the --check column on a terminal.
+func checkCell(ios *ioStreams, c *statusJSONCheck) string {
+	switch profiles.CheckState(c.State) {
+	case profiles.CheckValid:
+		return ios.paint(sgrGreen, "✓") + " valid"
+	case profiles.CheckRevoked:
+		return ios.paint(sgrRed, "✗") + " revoked"
+	case profiles.CheckUnreachable:
+		return ios.paint(sgrYellow, "?") + " unreachable"
+	case profiles.CheckExpired:
+		if c.Refreshable {
+			return ios.paint(sgrYellow, "↻") + " expired"
+		}
+		return ios.paint(sgrRed, "✗") + " expired"
+	case profiles.CheckError:
+		return ios.paint(sgrRed, "!") + " error"
+	}
+	return ios.paint(sgrFaint, "-") + " " + strings.ReplaceAll(c.State, "-", " ") // unknown, signed out
+}
+
+// checkDetail is the line said of a profile's check on stderr: the reason
+// and what to do; "" for a valid or signed-out profile.
+func checkDetail(r statusJSONRow, app string) string {
+	c := r.Check
+	login := fmt.Sprintf("run `%s login --profile %s`", app, r.Profile)
+	switch profiles.CheckState(c.State) {
+	case profiles.CheckValid, profiles.CheckSignedOut:
+		return ""
+	case profiles.CheckRevoked:
+		return fmt.Sprintf("revoked: %s; %s", c.Detail, login)
+	case profiles.CheckExpired:
+		if c.Refreshable {
+			return fmt.Sprintf("expired: not asked; `%s token --profile %s` refreshes it, or says the login has ended", app, r.Profile)
+		}
+		return "expired: the server gave no refresh token; " + login
+	case profiles.CheckUnknown:
+		return "not checked: " + c.Detail
+	}
+	return c.State + ": " + c.Detail
 }
 
 func dash(s string) string {

@@ -3,11 +3,13 @@ package cmd
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/secretfile"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
@@ -109,6 +111,9 @@ func tokenRun(ctx context.Context, o *tokenOptions) error {
 		return profiles.ErrNotLoggedIn
 	}
 	selectionWarning(o.ErrOut, func(s string) string { return s }, res.Warning)
+	if res.RefreshErr != nil && o.ErrOut != nil {
+		fmt.Fprintln(o.ErrOut, staleWarning(res))
+	}
 	if o.SaveTo != "" {
 		if err := secretfile.Write(ctx, o.SaveTo, o.Key, res.Token.AccessToken); err != nil {
 			return err
@@ -118,6 +123,19 @@ func tokenRun(ctx context.Context, o *tokenOptions) error {
 	}
 	_, err = io.WriteString(o.Out, res.Token.AccessToken+"\n")
 	return err
+}
+
+// staleWarning is the one line said when Token returned the current token
+// because its refresh failed: the refresh's error and when the token runs
+// out.
+func staleWarning(res *profiles.TokenResult) string {
+	why := res.RefreshErr
+	var te *auth.TransientError
+	if errors.As(why, &te) {
+		why = te.Err // "temporary failure: " says nothing here
+	}
+	return fmt.Sprintf("warning: the token of profile %s could not be refreshed (%s); printed the current one, which expires at %s",
+		textsafe.Clean(res.Profile), textsafe.Clean(why.Error()), res.Token.Expiry.UTC().Format(time.RFC3339))
 }
 
 // fastToken runs `token` (or `tokens print`) for host h without building

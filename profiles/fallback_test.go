@@ -61,11 +61,23 @@ func TestRefreshSaveFallsBackToFile(t *testing.T) {
 		t.Fatalf("config profile: storage %q, fallback %q; want file and %q", got.Storage, got.StorageFallback, r.FallbackReason)
 	}
 	st, err := m.Status(ctx, "")
-	if err != nil || len(st) != 1 || st[0].Storage != StorageFile || !strings.Contains(st[0].Note, "keyring failed") || !strings.Contains(st[0].Note, m.CredentialsPath()) {
-		t.Fatalf("status: %+v %v, want file storage with a note saying why", st, err)
+	if err != nil || len(st) != 1 || st[0].Storage != StorageFile || st[0].Fallback != r.FallbackReason || st[0].Note != "" {
+		t.Fatalf("status: %+v %v, want file storage with the fallback's reason (and no note)", st, err)
+	}
+	// Said in one line, with the advice that fits now: the keyring is
+	// frozen, so logging in again would not help.
+	sw.set(block)
+	want := "alice: kept in plain text in " + m.CredentialsPath() + " because no keyring answered when it was saved; none answers now either (the keyring did not answer get in time (is it locked or waiting for a password prompt?)): start or unlock one (a Secret Service such as gnome-keyring on the D-Bus session bus), then log in again"
+	if got := m.FallbackNote(ctx, st); got != want {
+		t.Fatalf("FallbackNote with a frozen keyring:\n%s\nwant\n%s", got, want)
+	}
+	sw.set(mem)
+	want = "alice: kept in plain text in " + m.CredentialsPath() + " because no keyring answered when it was saved; a keyring answers now: run `authdeck login --profile alice` to move it there"
+	if got := m.FallbackNote(ctx, st); got != want {
+		t.Fatalf("FallbackNote with a keyring that answers:\n%s\nwant\n%s", got, want)
 	}
 
-	// The keyring is still frozen: the next call must not touch it.
+	// The keyring is frozen again: the next call must not touch it.
 	sw.set(block)
 	r2, err := m.Token(ctx, "alice", TokenOptions{})
 	if err != nil || r2.Refreshed || r2.Token.AccessToken != r.Token.AccessToken || r2.Source != SourceFile {

@@ -270,6 +270,10 @@ type Status struct {
 	// Note says what is wrong and what to do, for the states missing and
 	// unreadable, and when credentials.json is readable by other users.
 	Note string `json:"note,omitempty"`
+	// Fallback is why the secret is in credentials.json rather than the
+	// keyring (the keyring's error at login or refresh); "" when it is
+	// where it was meant to be. Say it once for all rows: FallbackNote.
+	Fallback string `json:"storage_fallback,omitempty"`
 }
 
 // SaveInfo reports where a login's secret was saved.

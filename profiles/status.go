@@ -99,8 +99,8 @@ func (m *Manager) Status(ctx context.Context, tokenFile string) ([]Status, error
 				} else {
 					st.Note = note
 				}
-				if st.Note == "" && p.StorageFallback != "" {
-					st.Note = fmt.Sprintf("kept in %s because the keyring failed (%s); log in again to move it to the keyring", m.files.Path(), p.StorageFallback)
+				if st.State != StateMissing && st.State != StateUnreadable {
+					st.Fallback = p.StorageFallback
 				}
 			}
 		}

@@ -114,6 +114,12 @@ type TokenResult struct {
 	// asked for it. It is a secret, like Token.
 	IDToken       string
 	IDTokenExpiry time.Time
+	// RefreshErr is set when the token was due for a refresh (it expires
+	// within MinTTL) and the refresh failed for a reason that may pass (the
+	// server down or slow, an HTTP 5xx): Token is then the current one,
+	// still good until its Expiry. Tell the user: it may run out sooner
+	// than they asked for.
+	RefreshErr error
 }
 
 // envToken is the environment override for srv's profiles: the server's
@@ -399,6 +405,7 @@ func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profil
 		}
 		if cur.AccessToken != rejected && usable(cur, expiryDelta, true) {
 			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
+			res.RefreshErr = err
 			return res.use(cur), nil
 		}
 		return nil, fmt.Errorf("refreshing the token of profile %q: %w", p.Name, err)

@@ -38,8 +38,12 @@ type profileRow struct {
 	st                             profiles.Status
 	name, server, account, storage string
 	note                           string // Status.Note, cleaned
-	hay                            string // lower-case text the filter matches
-	readOnly                       bool
+	// check is what the server said of the login when c was last pressed
+	// (State "" before); checking is true while it is being asked.
+	check    profiles.CheckResult
+	checking bool
+	hay      string // lower-case text the filter matches
+	readOnly bool
 }
 
 // serverRow is a server with its display strings cleaned once at load.
@@ -55,6 +59,7 @@ type (
 	showWhoamiMsg  struct{ profile, note string }
 	showTokenMsg   struct{ profile string }
 	showAddFormMsg struct{}
+	startCheckMsg  struct{ gen int }
 	confirmMsg     struct{ req confirmRequest }
 )
 
@@ -79,6 +84,11 @@ type accountsModel struct {
 	// selectServer is a server to put the cursor on once it is loaded (the
 	// one just added).
 	selectServer string
+	// checks are the last check's results by profile name, kept across
+	// reloads until the next check; checkGen numbers the checks.
+	checks   map[string]profiles.CheckResult
+	checking bool
+	checkGen int
 }
 
 func newAccounts(c common) accountsModel {
@@ -236,6 +246,7 @@ func (m accountsModel) setLoaded(msg profilesLoadedMsg) accountsModel {
 			readOnly: st.Source.ReadOnly(),
 		}
 		r.hay = strings.ToLower(r.name + "\x00" + r.server + "\x00" + r.account + "\x00" + r.storage)
+		r.check, r.checking = m.checks[st.Name], m.checking
 		m.profiles = append(m.profiles, r)
 	}
 	m.servers = m.servers[:0]
@@ -341,6 +352,13 @@ func (m accountsModel) update(msg tea.Msg) (accountsModel, tea.Cmd) {
 			return m, emit(showAddFormMsg{})
 		}
 		return m, emit(startLoginMsg{server: s})
+	case key.Matches(km, k.Check) && k.Check.Enabled():
+		m.checkGen++
+		m.checking = true
+		for i := range m.profiles {
+			m.profiles[i].checking = true
+		}
+		return m, emit(startCheckMsg{gen: m.checkGen})
 	case key.Matches(km, k.Whoami) && k.Whoami.Enabled():
 		r, _ := m.selectedProfile()
 		return m, emit(showWhoamiMsg{profile: r.st.Name, note: r.note})
@@ -414,14 +432,51 @@ func (m accountsModel) updateKeys(k *accountKeys, f *filterKeys) {
 	k.Add.SetEnabled(!m.filtering && m.loaded)
 	k.Remove.SetEnabled(!m.filtering && len(m.visible) > 0 && (m.tab == tabServers || !prof.readOnly))
 	k.Reload.SetEnabled(!m.filtering)
+	k.Check.SetEnabled(!m.filtering && m.tab == tabProfiles && len(m.profiles) > 0 && !m.checking)
 	f.Apply.SetEnabled(m.filtering)
 	f.Cancel.SetEnabled(m.filtering)
 	f.Up.SetEnabled(m.filtering && len(m.visible) > 0)
 	f.Down.SetEnabled(m.filtering && len(m.visible) > 0)
 }
 
-// tokenState renders a token's state in words and a symbol, with the time
-// left computed from now.
+// setChecked records a check's results on the rows.
+func (m accountsModel) setChecked(msg checkedMsg) accountsModel {
+	if msg.gen != m.checkGen {
+		return m
+	}
+	m.checking = false
+	m.checks = map[string]profiles.CheckResult{}
+	for _, c := range msg.results {
+		m.checks[c.Name] = c
+	}
+	for i := range m.profiles {
+		m.profiles[i].check, m.profiles[i].checking = m.checks[m.profiles[i].st.Name], false
+	}
+	return m
+}
+
+// rowState is a row's token cell: what the server said when it was
+// checked (c), else what the config knows (tokenState).
+func (m accountsModel) rowState(r profileRow) string {
+	if r.checking && r.st.State != profiles.StateSignedOut {
+		return "… checking"
+	}
+	switch r.check.State {
+	case profiles.CheckValid:
+		return "✓ valid (checked)"
+	case profiles.CheckRevoked:
+		return "✗ revoked"
+	case profiles.CheckUnreachable:
+		return "! unreachable"
+	case profiles.CheckError:
+		return "✗ check failed"
+	}
+	return tokenState(r.st, m.now)
+}
+
+// tokenState renders what the config knows of a token in words and a
+// symbol: when it expires, computed from now (not whether the server
+// still honours it: that takes a check, c).
 func tokenState(st profiles.Status, now time.Time) string {
 	switch st.State {
 	case profiles.StateSignedOut:
@@ -438,7 +493,7 @@ func tokenState(st profiles.Status, now time.Time) string {
 		if st.State == profiles.StateExpired {
 			return "✗ expired"
 		}
-		return "✓ valid"
+		return "✓ no expiry"
 	}
 	left := st.Expiry.Sub(now)
 	switch {
@@ -447,9 +502,9 @@ func tokenState(st profiles.Status, now time.Time) string {
 	case left <= 0:
 		return "✗ expired"
 	case left < expiringWithin:
-		return "! expiring " + humanShort(left)
+		return "! expires in " + humanShort(left)
 	}
-	return "✓ valid " + humanShort(left)
+	return "✓ expires in " + humanShort(left)
 }
 
 func (m accountsModel) stateStyle(s string) lipgloss.Style {
@@ -538,7 +593,7 @@ func (m accountsModel) profilesTable() string {
 		}
 		return s.Faint.Render(strings.Join(wrapHard(msg, m.width), "\n"))
 	}
-	const markW, storW, stateW = 2, 8, 14
+	const markW, storW, stateW = 2, 8, 17
 	flex := columns(m.width, []int{markW, storW, stateW}, []int{3, 3, 4})
 	nameW, srvW, accW := flex[0], flex[1], flex[2]
 	head := "  " + " " + cell("PROFILE", nameW) + " " + cell("SERVER", srvW) + " " + cell("ACCOUNT", accW) + " " + cell("STORAGE", storW) + " " + "TOKEN"
@@ -558,7 +613,7 @@ func (m accountsModel) profilesTable() string {
 		if r.st.Active {
 			act = "●"
 		}
-		state := tokenState(r.st, m.now)
+		state := m.rowState(r)
 		line := cur + act + " " + cell(r.name, nameW) + " " + cell(r.server, srvW) + " " + cell(r.account, accW) + " " + cell(r.storage, storW) + " "
 		if i == m.cursor {
 			b.WriteString(s.Selected.Render(line + cell(state, stateW)))
@@ -590,6 +645,12 @@ func (m accountsModel) footerLine() string {
 	// status says so (missing or unreadable secret, loose file mode).
 	if r, ok := m.selectedProfile(); ok && r.note != "" {
 		return trunc(fmt.Sprintf("%s  ! %s", pos, r.note), m.width)
+	}
+	if r, ok := m.selectedProfile(); ok && r.check.Detail != "" && r.check.State != profiles.CheckUnknown {
+		return trunc(fmt.Sprintf("%s  %s: %s", pos, r.check.State, clean(r.check.Detail)), m.width)
+	}
+	if r, ok := m.selectedProfile(); ok && r.st.Fallback != "" {
+		return trunc(fmt.Sprintf("%s  ! kept in plain text: no keyring answered when it was saved; l logs in again", pos), m.width)
 	}
 	return trunc(fmt.Sprintf("%s  ● = active profile (%s)", pos, active), m.width)
 }
@@ -623,4 +684,23 @@ func (m accountsModel) serversTable() string {
 	}
 	b.WriteString(s.Faint.Render(m.footerLine()))
 	return b.String()
+}
+
+// checkSummary is the status line after a check: how many logins the
+// servers called valid, revoked, and so on.
+func checkSummary(rs []profiles.CheckResult) string {
+	n := map[profiles.CheckState]int{}
+	for _, r := range rs {
+		n[r.State]++
+	}
+	var parts []string
+	for _, st := range []profiles.CheckState{profiles.CheckValid, profiles.CheckRevoked, profiles.CheckExpired, profiles.CheckUnreachable, profiles.CheckError, profiles.CheckUnknown} {
+		if n[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+		}
+	}
+	if len(parts) == 0 {
+		return "Checked: no login to check."
+	}
+	return "Checked with the servers: " + strings.Join(parts, ", ") + "."
 }

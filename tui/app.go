@@ -135,6 +135,19 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 		}
 		m.accounts = m.accounts.setLoaded(msg)
 		return m, nil
+	case startCheckMsg:
+		m.status = "Asking each server whether its login is still valid…"
+		return m, checkCmd(m.ctx, m.deps.Profiles, msg.gen)
+	case checkedMsg:
+		if msg.gen != m.accounts.checkGen {
+			return m, nil
+		}
+		m.accounts = m.accounts.setChecked(msg)
+		m.status = checkSummary(msg.results)
+		if msg.err != nil {
+			m.status = "✗ Check failed: " + clean(msg.err.Error())
+		}
+		return m, nil
 	case accountsClockMsg:
 		m.accounts.now = msg.at
 		return m, m.accountsClock()
@@ -431,7 +444,7 @@ func (m model) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{a.Use, a.Login, a.Whoami, a.Token, a.Logout, a.Revoke},
-		{a.Add, a.Remove, a.Filter, a.ClearFilter, a.Tab, a.Reload},
+		{a.Add, a.Remove, a.Filter, a.ClearFilter, a.Tab, a.Reload, a.Check},
 		{a.Up, a.Down, a.PageUp, a.PageDown},
 		global,
 	}

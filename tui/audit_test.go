@@ -379,7 +379,7 @@ func TestAccountsClockUpdatesTimes(t *testing.T) {
 	fx := newFixture(3)
 	m := startModel(t, fx, Options{}, 100, 24)
 	// user002 expires at t0+2m: expiring 2m.
-	if v := m.View(); !strings.Contains(v, "! expiring 2m") {
+	if v := m.View(); !strings.Contains(v, "! expires in 2m") {
 		t.Fatalf("before:\n%s", v)
 	}
 	m, cmd := send(m, accountsClockMsg{at: t0.Add(90 * time.Second)})
@@ -389,11 +389,11 @@ func TestAccountsClockUpdatesTimes(t *testing.T) {
 	if !m.accounts.now.Equal(t0.Add(90 * time.Second)) {
 		t.Fatalf("now = %v", m.accounts.now)
 	}
-	if v := m.View(); !strings.Contains(v, "! expiring 30s") {
+	if v := m.View(); !strings.Contains(v, "! expires in 30s") {
 		t.Fatalf("after 90s:\n%s", v)
 	}
 	m, _ = send(m, accountsClockMsg{at: t0.Add(3 * time.Minute)})
-	if v := m.View(); !strings.Contains(v, "↻ refreshable") || strings.Contains(v, "expiring 30s") {
+	if v := m.View(); !strings.Contains(v, "↻ refreshable") || strings.Contains(v, "expires in 30s") {
 		t.Fatalf("after 3m:\n%s", v)
 	}
 }

@@ -42,6 +42,15 @@ func loadProfilesCmd(ctx context.Context, ps profileService, now func() time.Tim
 	}
 }
 
+// checkCmd asks every profile's server whether its login is still valid
+// (profiles.Check bounds the whole check).
+func checkCmd(ctx context.Context, ps profileService, gen int) tea.Cmd {
+	return func() tea.Msg {
+		res, err := ps.Check(ctx, nil)
+		return checkedMsg{gen: gen, results: res, err: err}
+	}
+}
+
 func actionCmd(ctx context.Context, ps profileService, a action, name string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)

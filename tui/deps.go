@@ -22,6 +22,7 @@ type profileService interface {
 	Logout(ctx context.Context, name string) error
 	Revoke(ctx context.Context, name string) error
 	WhoAmI(ctx context.Context, profile string) (*profiles.WhoAmI, error)
+	Check(ctx context.Context, names []string) ([]profiles.CheckResult, error)
 	Token(ctx context.Context, profile string, opt profiles.TokenOptions) (*profiles.TokenResult, error)
 	SaveLogin(ctx context.Context, server string, t *oauth2.Token, id *auth.Identity, opt profiles.SaveOptions) (profiles.Profile, profiles.SaveInfo, error)
 }

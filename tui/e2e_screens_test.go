@@ -524,7 +524,7 @@ func TestE2ETmuxSmallTerminal(t *testing.T) {
 		return strings.Contains(s, "Profiles (1)") && profileRow("alice").MatchString(s) && footerOffers(s, "q", "quit")
 	})
 	t.Logf("accounts at 60x20:\n%s", s)
-	for _, want := range []string{"Accounts", "PROFILE", "TOKEN", "✓ valid", "● = active profile (alice)"} {
+	for _, want := range []string{"Accounts", "PROFILE", "TOKEN", "✓ expires in", "● = active profile (alice)"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the 60x20 accounts screen lacks %q:\n%s", want, s)
 		}

@@ -42,6 +42,7 @@ type fakeProfiles struct {
 	calls    []string
 	saveInfo profiles.SaveInfo
 	errs     map[string]error
+	checks   map[string]profiles.CheckResult
 	saved    []*oauth2.Token
 	loads    atomic.Int32
 }
@@ -127,6 +128,25 @@ func (f *fakeProfiles) Revoke(ctx context.Context, name string) error {
 	}
 	f.signOut(name)
 	return nil
+}
+
+// Check answers from f.checks by profile name (valid when unset).
+func (f *fakeProfiles) Check(ctx context.Context, names []string) ([]profiles.CheckResult, error) {
+	if err := f.record("Check", ""); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []profiles.CheckResult
+	for _, st := range f.statuses {
+		c, ok := f.checks[st.Name]
+		if !ok {
+			c = profiles.CheckResult{State: profiles.CheckValid}
+		}
+		c.Name = st.Name
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func (f *fakeProfiles) WhoAmI(ctx context.Context, name string) (*profiles.WhoAmI, error) {

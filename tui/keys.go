@@ -23,7 +23,7 @@ type accountKeys struct {
 	Filter, ClearFilter             key.Binding
 	Use, Login, Whoami, Token       key.Binding
 	Logout, Revoke, Add, Remove     key.Binding
-	Reload                          key.Binding
+	Reload, Check                   key.Binding
 }
 
 type filterKeys struct {
@@ -80,6 +80,7 @@ func defaultKeyMap() *keyMap {
 			Add:         b([]string{"n"}, "n", "add server"),
 			Remove:      b([]string{"d"}, "d", "remove"),
 			Reload:      b([]string{"ctrl+r"}, "ctrl+r", "reload"),
+			Check:       b([]string{"c"}, "c", "check with servers"),
 		},
 		Filter: filterKeys{
 			Apply:  b([]string{"enter"}, "enter", "apply filter"),

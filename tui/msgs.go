@@ -35,6 +35,13 @@ type serverAddedMsg struct {
 	err    error
 }
 
+// checkedMsg carries what the servers said of each login (c).
+type checkedMsg struct {
+	gen     int
+	results []profiles.CheckResult
+	err     error
+}
+
 // whoamiLoadedMsg carries a whoami result.
 type whoamiLoadedMsg struct {
 	gen int

@@ -79,9 +79,14 @@ func (m whoamiModel) lines() []string {
 		note = append([]string{""}, strings.Split(s.Warning.Render(wrapWords("! "+m.note, m.width)), "\n")...)
 	}
 	if m.err != nil {
+		// The error is what matters: whole words, in full; a note about
+		// the storage comes after it, faint, on one line.
 		out := []string{s.Error.Render("✗ Could not read the identity of " + clean(m.profile) + ":")}
-		out = append(out, wrapHard(clean(m.err.Error()), m.width)...)
-		return append(out, note...)
+		out = append(out, strings.Split(wrapWords(clean(m.err.Error()), m.width), "\n")...)
+		if m.note != "" {
+			out = append(out, "", s.Faint.Render(trunc("Note: "+m.note, m.width)))
+		}
+		return out
 	}
 	if m.who == nil {
 		return nil

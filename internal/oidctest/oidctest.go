@@ -128,6 +128,7 @@ type Provider struct {
 
 	exchangeKey []byte // HMAC key of the CI issuer's subject tokens
 	http        *http.Client
+	stop        func()
 }
 
 // Stats are what the provider has counted since it started.
@@ -220,14 +221,20 @@ func Start(t testing.TB, opt Options) *Provider {
 		_ = cmd.Wait()
 		close(exited)
 	}()
+	var stopOnce sync.Once
+	stop := func() {
+		stopOnce.Do(func() {
+			_ = stdin.Close()
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		})
+	}
 	t.Cleanup(func() {
-		_ = stdin.Close()
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		stop()
 		if t.Failed() {
 			t.Logf("oidctest: provider stderr (tail):\n%s", stderr.String())
 		}
@@ -275,6 +282,7 @@ func Start(t testing.TB, opt Options) *Provider {
 		ServiceSecret:   serviceSecret,
 		exchangeKey:     exchangeKey,
 		http:            &http.Client{Timeout: 15 * time.Second},
+		stop:            stop,
 	}
 	p.waitDiscovery(t)
 	return p
@@ -403,6 +411,10 @@ func (p *Provider) Revoke(t testing.TB, token, hint string) {
 		t.Fatalf("oidctest: revocation answered HTTP %d: %.300s", status, body)
 	}
 }
+
+// Stop ends the provider now, as the test's end would: its port is then
+// closed (connections refused), and its tokens are lost.
+func (p *Provider) Stop() { p.stop() }
 
 // RefreshCount returns how many refresh_token grant requests the provider
 // has received, successful or not.
