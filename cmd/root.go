@@ -48,7 +48,7 @@ func Main(version string) int {
 		fmt.Fprintf(os.Stderr, "%s: %s\n", h.Name, ErrorMessage(err, h.Name))
 		return ExitError
 	}
-	root := k.RootCmd()
+	root := k.RootCmd(DevServer, Demo)
 	root.SetArgs(os.Args[1:])
 	return k.Execute(ctx, root)
 }
@@ -104,9 +104,13 @@ func printError(io *ioStreams, app string, c *cobra.Command, err error) {
 	}
 }
 
-// newRootCmd builds the command tree. With no arguments on a terminal it
-// starts the full-screen account manager; otherwise it prints help.
-func newRootCmd(f *factory) *cobra.Command {
+// newRootCmd builds authdeck's whole command tree (tests and docs).
+func newRootCmd(f *factory) *cobra.Command { return buildRoot(f, DevServer, Demo) }
+
+// buildRoot builds the command tree: rootCommands and extra. With no
+// arguments on a terminal it starts the full-screen account manager;
+// otherwise it prints help.
+func buildRoot(f *factory, extra ...Command) *cobra.Command {
 	g := &globalFlags{}
 	root := &cobra.Command{
 		Use:   f.AppName,
@@ -136,25 +140,7 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 	root.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", tokenFileFlagUsage)
 	f.globals = g
 
-	root.AddCommand(
-		newCmdLogin(f, nil),
-		newCmdLogout(f, nil),
-		newCmdRevoke(f, nil),
-		newCmdWhoami(f, nil),
-		newCmdToken(f, nil),
-		newCmdTokens(f),
-		newCmdStatus(f, nil),
-		profilesCmd(f),
-		serversCmd(f),
-		newCmdAPI(f, nil),
-		newCmdExec(f, nil),
-		newCmdDevServer(f, nil),
-		newCmdDemo(f, nil),
-		newCmdCredentialHelper(f),
-		newCmdGit(f),
-		newCmdKube(f),
-		newCmdDocker(f),
-	)
+	root.AddCommand(f.build(append(append([]Command{}, rootCommands...), extra...))...)
 	for _, c := range root.Commands() {
 		if c.Name() == "login" {
 			f.hookLogin(c)
