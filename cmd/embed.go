@@ -558,7 +558,7 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if !srv.AllowsOrigin(req.URL) {
 		closeBody()
-		return nil, originRefused(t.k.f.AppName, tr, srv, profiles.OriginOf(req.URL), false)
+		return nil, originRefused(t.k.f.AppName, t.k.m, tr, srv, profiles.OriginOf(req.URL), false)
 	}
 	resp, err := t.send(req, tr.Token.AccessToken)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || tr.Source.ReadOnly() || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {

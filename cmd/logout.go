@@ -157,7 +157,7 @@ func logoutRun(ctx context.Context, o *logoutOptions) error {
 			if err := m.Logout(ctx, t.Name); err != nil {
 				return fmt.Errorf("logging out of %s: %w", name, err)
 			}
-			fmt.Fprintf(o.IO.ErrOut, "Logged out of %s (%s). The tokens were forgotten here; they stay valid at the server until they expire (`%s revoke` invalidates them).\n", name, who, o.AppName)
+			fmt.Fprintf(o.IO.ErrOut, "Logged out of %s (%s). The tokens were forgotten here; they stay valid at the server until they expire%s.\n", name, who, revokeHint(m))
 		}
 	}
 	return nil
@@ -210,4 +210,13 @@ func statusNames(rows []profiles.Status) string {
 		n = append(n, textsafe.Clean(r.Name))
 	}
 	return strings.Join(n, ", ")
+}
+
+// revokeHint is " (`APP revoke` invalidates them)" when the host has the
+// revoke command.
+func revokeHint(m *profiles.Manager) string {
+	if r := cmdq(m, "revoke", ""); r != "" {
+		return " (" + r + " invalidates them)"
+	}
+	return ""
 }

@@ -133,6 +133,14 @@ func suggest(prefix string, alts ...string) string {
 	return prefix + strings.Join(have, ", or ")
 }
 
+// parenEnd is ")" when the command line l is not empty.
+func parenEnd(l string) string {
+	if l == "" {
+		return ""
+	}
+	return ")"
+}
+
 // secretKey is the keyring/file key of a profile's secret.
 func secretKey(id string) string { return "profile:" + id }
 
@@ -228,7 +236,7 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 	err := m.Update(ctx, func(cfg *Config) error {
 		srv, ok := cfg.Server(server)
 		if !ok {
-			return fmt.Errorf("no server named %q; add it with `%s servers add`", server, m.name())
+			return fmt.Errorf("no server named %q%s", server, suggest("; add it with ", m.cmdq("servers add", "")))
 		}
 		idx := -1
 		if opt.Profile != "" {
