@@ -78,8 +78,8 @@ type Host struct {
 	// Title is shown in the full-screen program's header; empty means Name.
 	Title string
 	// Theme is the full-screen program's branding: its accent and
-	// highlight colours (light and dark variants). The zero Theme is
-	// authdeck's.
+	// highlight colours, as plain strings ("#7D56F4"), with variants for
+	// dark backgrounds. The zero Theme is authdeck's.
 	Theme tui.Theme
 	// Logger receives debug logs (never a secret); nil discards them.
 	Logger *slog.Logger
