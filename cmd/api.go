@@ -408,7 +408,11 @@ func originRefused(app string, m *profiles.Manager, tr *profiles.TokenResult, sr
 	if allowFlag {
 		fix = append(fix, fmt.Sprintf("pass --allow-host %s if you trust it", host))
 	}
-	fix = append(fix, suggest("add it to the server with ", cmdq(m, "servers add", textsafe.Clean(srv.Name)+" --force ... --api-host "+host)))
+	if add := cmdq(m, "servers add", textsafe.Clean(srv.Name)+" --force ... --api-host "+host); add != "" {
+		fix = append(fix, "add it to the server with "+add)
+	} else {
+		fix = append(fix, "add it to the server's API hosts (api_hosts in the configuration, profiles.Server.APIHosts)")
+	}
 	return fmt.Errorf("refusing to send the token of profile %s to %s: it is not one of server %s's hosts (%s)%s",
 		textsafe.Clean(tr.Profile), host, textsafe.Clean(srv.Name), textsafe.Clean(list), suggest("; ", fix...))
 }

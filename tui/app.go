@@ -375,6 +375,7 @@ func (m *model) syncKeys() {
 	k.Help.SetEnabled(!typing && m.confirm == nil)
 	k.Quit.SetEnabled(!typing && m.confirm == nil)
 	m.accounts.updateKeys(&k.Accounts, &k.Filter)
+	k.Accounts.hide(m.opt.Hide)
 	m.login.updateKeys(&k.Login)
 	m.whoami.updateKeys(&k.Whoami)
 	m.token.updateKeys(&k.Token)
