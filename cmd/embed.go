@@ -81,6 +81,9 @@ type Host struct {
 	// highlight colours, as plain strings ("#7D56F4"), with variants for
 	// dark backgrounds. The zero Theme is authdeck's.
 	Theme tui.Theme
+	// HideActions are the full-screen program's account actions the host
+	// does not offer (tui.ActionRevoke, ...): hidden and without effect.
+	HideActions []tui.Action
 	// Logger receives debug logs (never a secret); nil discards them.
 	Logger *slog.Logger
 	// Getenv reads the environment; nil means an empty environment. Pass
@@ -779,6 +782,9 @@ func hostTUI(h Host, ios *ioStreams, run func(context.Context, *profiles.Manager
 		}
 		if opt.Theme == (tui.Theme{}) {
 			opt.Theme = h.Theme
+		}
+		if opt.Hide == nil {
+			opt.Hide = h.HideActions
 		}
 		if opt.Input == nil {
 			opt.Input = ios.In

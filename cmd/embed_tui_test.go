@@ -61,7 +61,7 @@ func TestKitRunTUILoginNeedsAServer(t *testing.T) {
 func TestHostTUIFillsHostDefaults(t *testing.T) {
 	ios, _, _, _ := testStreams()
 	theme := tui.Theme{HighlightDark: "#112233"}
-	h := Host{Title: "Acme", Theme: theme, Getenv: func(k string) string { return "v-" + k }}
+	h := Host{Title: "Acme", Theme: theme, HideActions: []tui.Action{tui.ActionRevoke}, Getenv: func(k string) string { return "v-" + k }}
 	var got tui.Options
 	run := hostTUI(h, ios, func(_ context.Context, _ *profiles.Manager, opt tui.Options) (tui.Result, error) {
 		got = opt
@@ -70,7 +70,7 @@ func TestHostTUIFillsHostDefaults(t *testing.T) {
 	if _, err := run(context.Background(), nil, tui.Options{Start: tui.ScreenLogin}); err != nil {
 		t.Fatal(err)
 	}
-	if got.Title != "Acme" || got.Theme != theme || got.Input != ios.In || got.Output != ios.Out || got.Getenv("TERM") != "v-TERM" {
+	if got.Title != "Acme" || got.Theme != theme || len(got.Hide) != 1 || got.Hide[0] != tui.ActionRevoke || got.Input != ios.In || got.Output != ios.Out || got.Getenv("TERM") != "v-TERM" {
 		t.Fatalf("filled %+v", got)
 	}
 	// What the caller set stays.
