@@ -100,7 +100,8 @@ type Storage string
 
 // Where a secret lives.
 const (
-	StorageKeyring Storage = "keyring" // the OS keyring (or App.Secrets)
+	StorageKeyring Storage = "keyring" // the OS keyring (App.Secrets in configs written before StorageCustom)
+	StorageCustom  Storage = "custom"  // App.Secrets, the application's own store
 	StorageFile    Storage = "file"    // credentials.json beside the config
 	StorageNone    Storage = ""        // signed out
 )
@@ -189,6 +190,7 @@ const (
 	SourceServerEnv Source = "server-env" // the server's configured env var
 	SourceEnv       Source = "env"        // App.EnvToken (AUTHDECK_TOKEN)
 	SourceKeyring   Source = "keyring"
+	SourceCustom    Source = "custom" // App.Secrets
 	SourceFile      Source = "file" // credentials.json
 )
 
