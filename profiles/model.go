@@ -191,7 +191,7 @@ const (
 	SourceEnv       Source = "env"        // App.EnvToken (AUTHDECK_TOKEN)
 	SourceKeyring   Source = "keyring"
 	SourceCustom    Source = "custom" // App.Secrets
-	SourceFile      Source = "file" // credentials.json
+	SourceFile      Source = "file"   // credentials.json
 )
 
 // ReadOnly reports whether tokens from s are outside our control, so logout
