@@ -150,19 +150,7 @@ func (m *Manager) where(s Storage) string {
 	if s == StorageFile {
 		return m.files.Path()
 	}
-	if m.app.Secrets != nil {
-		return "the application's secret store"
-	}
 	return "the keyring"
-}
-
-// storeStorage is the Storage recorded for a secret kept in m.keyring:
-// StorageCustom when it is the application's own store (App.Secrets).
-func (m *Manager) storeStorage() Storage {
-	if m.app.Secrets != nil {
-		return StorageCustom
-	}
-	return StorageKeyring
 }
 
 // clientKey is the keyring/file key of a server's client secret.
@@ -333,7 +321,7 @@ func (m *Manager) storeSecret(ctx context.Context, cfg *Config, what, key string
 	}
 	kerr := m.keyring.Set(ctx, key, sec)
 	if kerr == nil {
-		return SaveInfo{Storage: m.storeStorage()}, nil
+		return SaveInfo{Storage: StorageKeyring}, nil
 	}
 	if ctx.Err() != nil {
 		return SaveInfo{}, ctx.Err()

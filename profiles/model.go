@@ -100,8 +100,7 @@ type Storage string
 
 // Where a secret lives.
 const (
-	StorageKeyring Storage = "keyring" // the OS keyring (App.Secrets in configs written before StorageCustom)
-	StorageCustom  Storage = "custom"  // App.Secrets, the application's own store
+	StorageKeyring Storage = "keyring" // the OS keyring (or App.Secrets)
 	StorageFile    Storage = "file"    // credentials.json beside the config
 	StorageNone    Storage = ""        // signed out
 )
@@ -190,8 +189,7 @@ const (
 	SourceServerEnv Source = "server-env" // the server's configured env var
 	SourceEnv       Source = "env"        // App.EnvToken (AUTHDECK_TOKEN)
 	SourceKeyring   Source = "keyring"
-	SourceCustom    Source = "custom" // App.Secrets
-	SourceFile      Source = "file"   // credentials.json
+	SourceFile      Source = "file" // credentials.json
 )
 
 // ReadOnly reports whether tokens from s are outside our control, so logout

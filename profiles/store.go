@@ -357,7 +357,7 @@ func (c *Config) validate() error {
 			return fieldErr("servers", i, "params", "server %q: params: %v", s.Name, err)
 		}
 		switch s.ClientSecretStorage {
-		case StorageNone, StorageKeyring, StorageCustom, StorageFile:
+		case StorageNone, StorageKeyring, StorageFile:
 		default:
 			return fieldErr("servers", i, "client_secret_storage", "server %q: client_secret_storage is %q; use \"keyring\" or \"file\", or leave it out for a client without a secret", s.Name, s.ClientSecretStorage)
 		}
@@ -394,7 +394,7 @@ func (c *Config) validate() error {
 			return fieldErr("profiles", i, "params", "profile %q: params: %v", p.Name, err)
 		}
 		switch p.Storage {
-		case StorageNone, StorageKeyring, StorageCustom, StorageFile:
+		case StorageNone, StorageKeyring, StorageFile:
 		default:
 			return fieldErr("profiles", i, "storage", "profile %q: storage is %q; use \"keyring\", \"file\" or leave it out", p.Name, p.Storage)
 		}

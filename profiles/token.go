@@ -223,11 +223,8 @@ func capTTL(ttl, lifetime time.Duration) time.Duration {
 }
 
 func sourceOf(s Storage) Source {
-	switch s {
-	case StorageFile:
+	if s == StorageFile {
 		return SourceFile
-	case StorageCustom:
-		return SourceCustom
 	}
 	return SourceKeyring
 }
@@ -416,7 +413,7 @@ func (m *Manager) saveRefreshed(ctx context.Context, p Profile, next *Secret) (S
 	if kerr == nil {
 		return p.Storage, "", nil
 	}
-	if (p.Storage != StorageKeyring && p.Storage != StorageCustom) || ctx.Err() != nil {
+	if p.Storage != StorageKeyring || ctx.Err() != nil {
 		return "", "", fmt.Errorf("the token of profile %q was refreshed but the new one could not be saved in %s (%w); if the next call fails, run `%s login --profile %s` again", p.Name, m.where(p.Storage), kerr, m.name(), p.Name)
 	}
 	m.log.Warn("keyring unusable after a refresh; saving the new tokens in the credentials file", "profile", p.Name, "path", m.files.Path(), "err", kerr)
