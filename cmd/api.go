@@ -360,7 +360,7 @@ func checkAPIOrigin(ctx context.Context, m *profiles.Manager, o *apiOptions, tr 
 	if srv.AllowsOrigin(u) {
 		return nil
 	}
-	return originRefused(o.AppName, tr, srv, want, true)
+	return originRefused(o.AppName, m, tr, srv, want, true)
 }
 
 // tokenServer is the server of tr's profile. A token from a file or an
@@ -383,7 +383,7 @@ func tokenServer(ctx context.Context, m *profiles.Manager, tr *profiles.TokenRes
 
 // originRefused says that tr's token is not sent to origin, and what to
 // do: --allow-host (for api, allowFlag) or the server's api_hosts.
-func originRefused(app string, tr *profiles.TokenResult, srv profiles.Server, origin profiles.Origin, allowFlag bool) error {
+func originRefused(app string, m *profiles.Manager, tr *profiles.TokenResult, srv profiles.Server, origin profiles.Origin, allowFlag bool) error {
 	host := textsafe.Clean(origin.Flag())
 	if srv.Name == "" {
 		from := "the token"
@@ -404,12 +404,17 @@ func originRefused(app string, tr *profiles.TokenResult, srv profiles.Server, or
 	if len(have) > 0 {
 		list = strings.Join(have, ", ")
 	}
-	fix := ""
+	var fix []string
 	if allowFlag {
-		fix = fmt.Sprintf("pass --allow-host %s if you trust it, or ", host)
+		fix = append(fix, fmt.Sprintf("pass --allow-host %s if you trust it", host))
 	}
-	return fmt.Errorf("refusing to send the token of profile %s to %s: it is not one of server %s's hosts (%s); %sadd it to the server with `%s servers add %s --force ... --api-host %s`",
-		textsafe.Clean(tr.Profile), host, textsafe.Clean(srv.Name), textsafe.Clean(list), fix, app, textsafe.Clean(srv.Name), host)
+	if add := cmdq(m, "servers add", textsafe.Clean(srv.Name)+" --force ... --api-host "+host); add != "" {
+		fix = append(fix, "add it to the server with "+add)
+	} else {
+		fix = append(fix, "add it to the server's API hosts (api_hosts in the configuration, profiles.Server.APIHosts)")
+	}
+	return fmt.Errorf("refusing to send the token of profile %s to %s: it is not one of server %s's hosts (%s)%s",
+		textsafe.Clean(tr.Profile), host, textsafe.Clean(srv.Name), textsafe.Clean(list), suggest("; ", fix...))
 }
 
 // unwrapURLError drops *url.Error's quoting of the whole URL.

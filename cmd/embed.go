@@ -78,9 +78,12 @@ type Host struct {
 	// Title is shown in the full-screen program's header; empty means Name.
 	Title string
 	// Theme is the full-screen program's branding: its accent and
-	// highlight colours (light and dark variants). The zero Theme is
-	// authdeck's.
+	// highlight colours, as plain strings ("#7D56F4"), with variants for
+	// dark backgrounds. The zero Theme is authdeck's.
 	Theme tui.Theme
+	// HideActions are the full-screen program's account actions the host
+	// does not offer (tui.ActionRevoke, ...): hidden and without effect.
+	HideActions []tui.Action
 	// Logger receives debug logs (never a secret); nil discards them.
 	Logger *slog.Logger
 	// Getenv reads the environment; nil means an empty environment. Pass
@@ -369,7 +372,7 @@ func newFactory(h Host) (*factory, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &factory{AppName: h.Name, Version: h.Version, Host: h}
+	f := &factory{AppName: h.Name, Version: h.Version, Host: h, reg: &registry{}}
 	f.Getenv = h.Getenv                                        // depends on nothing
 	f.Now = time.Now                                           // depends on nothing
 	f.Cwd = h.Getwd                                            // depends on nothing
@@ -558,7 +561,7 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if !srv.AllowsOrigin(req.URL) {
 		closeBody()
-		return nil, originRefused(t.k.f.AppName, tr, srv, profiles.OriginOf(req.URL), false)
+		return nil, originRefused(t.k.f.AppName, t.k.m, tr, srv, profiles.OriginOf(req.URL), false)
 	}
 	resp, err := t.send(req, tr.Token.AccessToken)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || tr.Source.ReadOnly() || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
@@ -618,27 +621,26 @@ func (t httpsOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.rt.RoundTrip(r)
 }
 
-// Commands returns fresh login, logout, whoami, token, profiles, revoke and
-// status commands to mount under the host's root command. Each has its
-// own --profile and --token-file flags (the host's EnvProfile variable and
-// directory file work too), prints its own errors on the host's Stderr
-// (stripped of control characters, prefixed with the host's name) and
-// returns them, wrapping errSilent, so that ExitCode gives the exit code and
-// ErrorMessage returns "". Cobra's own usage output is silenced.
-func (k *Kit) Commands() []*cobra.Command {
+// Commands returns fresh commands to mount under the host's root command:
+// the ones named (Login, Token, Status, ...), or with none login, logout,
+// whoami, token, profiles, revoke and status. Messages suggest only the
+// commands the Kit has built (here or by RootCmd): a host without Servers
+// is never told to run `servers add`. Each command has its own --profile
+// and --token-file flags (the host's EnvProfile variable and directory
+// file work too), prints its own errors on the host's Stderr (stripped of
+// control characters, prefixed with the host's name) and returns them,
+// wrapping errSilent, so that ExitCode gives the exit code and
+// ErrorMessage returns "". Cobra's own usage output is silenced. It panics
+// on the zero Command.
+func (k *Kit) Commands(cmds ...Command) []*cobra.Command {
+	if len(cmds) == 0 {
+		cmds = defaultCommands
+	}
 	f := k.forCommands()
 	g := &globalFlags{}
 	f.globals = g
-	cmds := []*cobra.Command{
-		newCmdLogin(f, nil),
-		newCmdLogout(f, nil),
-		newCmdWhoami(f, nil),
-		newCmdToken(f, nil),
-		profilesCmd(f),
-		newCmdRevoke(f, nil),
-		newCmdStatus(f, nil),
-	}
-	for _, c := range cmds {
+	out := f.build(cmds)
+	for _, c := range out {
 		c.PersistentFlags().StringVar(&g.Profile, "profile", "", profileFlagUsage(f.Host))
 		c.PersistentFlags().StringVar(&g.TokenFile, "token-file", "", tokenFileFlagUsage)
 		if c.Name() == "login" {
@@ -648,7 +650,7 @@ func (k *Kit) Commands() []*cobra.Command {
 		selfReporting(f, c)
 		setStreams(c, f.IO)
 	}
-	return cmds
+	return out
 }
 
 // setStreams makes c (and its subcommands, which inherit them) read and
@@ -668,9 +670,12 @@ func (k *Kit) forCommands() *factory {
 	return &f
 }
 
-// RootCmd returns a fresh root command with every command of authdeck (what
-// the authdeck binary runs), named after the host. Run it with Execute.
-func (k *Kit) RootCmd() *cobra.Command { return newRootCmd(k.forCommands()) }
+// RootCmd returns a fresh root command named after the host, with every
+// command of authdeck but DevServer and Demo, and the extra ones given
+// (authdeck's binary adds DevServer and Demo). Run it with Execute.
+func (k *Kit) RootCmd(extra ...Command) *cobra.Command {
+	return buildRoot(k.forCommands(), extra...)
+}
 
 // Execute runs root (the host's root command, or RootCmd) and returns the
 // exit code: 0 ok, 1 error, 2 cancelled, 4 not logged in. root reads and
@@ -778,6 +783,9 @@ func hostTUI(h Host, ios *ioStreams, run func(context.Context, *profiles.Manager
 		}
 		if opt.Theme == (tui.Theme{}) {
 			opt.Theme = h.Theme
+		}
+		if opt.Hide == nil {
+			opt.Hide = h.HideActions
 		}
 		if opt.Input == nil {
 			opt.Input = ios.In

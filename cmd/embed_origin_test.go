@@ -71,7 +71,7 @@ func TestKitHTTPClientKeepsTheTokenOnItsOrigins(t *testing.T) {
 	kitTrust(t, e, api.URL)
 
 	hc := e.kit.HTTPClient(ctx, "")
-	if _, err := hc.Get(hostile.URL + "/steal"); err == nil || !strings.Contains(err.Error(), "api-host") {
+	if _, err := hc.Get(hostile.URL + "/steal"); err == nil || !strings.Contains(err.Error(), "API hosts") {
 		t.Errorf("GET of a foreign origin: %v, want a refusal", err)
 	}
 	resp, err := hc.Post(api.URL+"/items", "text/plain", strings.NewReader("body"))

@@ -9,7 +9,6 @@ import (
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
-	"github.com/charmbracelet/lipgloss"
 )
 
 // The Kit's TUI runs on the host's streams, environment, title and theme,
@@ -17,7 +16,7 @@ import (
 func TestKitRunTUIScreensAndBranding(t *testing.T) {
 	e := newTestEnv(t, nil)
 	e.tty()
-	theme := tui.Theme{Accent: lipgloss.AdaptiveColor{Light: "#004488", Dark: "#FF8800"}}
+	theme := tui.Theme{Accent: "#004488", AccentDark: "#FF8800"} // plain strings: no lipgloss in the host
 	e.f.Host = Host{Name: "acme", Title: "Acme", Theme: theme,
 		DefaultServer: &profiles.Server{Name: "acme-id", ClientID: "acme-cli", Endpoints: auth.Endpoints{DeviceAuthURL: "https://id.acme.example/device", TokenURL: "https://id.acme.example/token"}}}
 	k := &Kit{f: e.f}
@@ -61,8 +60,8 @@ func TestKitRunTUILoginNeedsAServer(t *testing.T) {
 // them on the host's streams, title and theme.
 func TestHostTUIFillsHostDefaults(t *testing.T) {
 	ios, _, _, _ := testStreams()
-	theme := tui.Theme{Highlight: lipgloss.AdaptiveColor{Dark: "#112233"}}
-	h := Host{Title: "Acme", Theme: theme, Getenv: func(k string) string { return "v-" + k }}
+	theme := tui.Theme{HighlightDark: "#112233"}
+	h := Host{Title: "Acme", Theme: theme, HideActions: []tui.Action{tui.ActionRevoke}, Getenv: func(k string) string { return "v-" + k }}
 	var got tui.Options
 	run := hostTUI(h, ios, func(_ context.Context, _ *profiles.Manager, opt tui.Options) (tui.Result, error) {
 		got = opt
@@ -71,7 +70,7 @@ func TestHostTUIFillsHostDefaults(t *testing.T) {
 	if _, err := run(context.Background(), nil, tui.Options{Start: tui.ScreenLogin}); err != nil {
 		t.Fatal(err)
 	}
-	if got.Title != "Acme" || got.Theme != theme || got.Input != ios.In || got.Output != ios.Out || got.Getenv("TERM") != "v-TERM" {
+	if got.Title != "Acme" || got.Theme != theme || len(got.Hide) != 1 || got.Hide[0] != tui.ActionRevoke || got.Input != ios.In || got.Output != ios.Out || got.Getenv("TERM") != "v-TERM" {
 		t.Fatalf("filled %+v", got)
 	}
 	// What the caller set stays.

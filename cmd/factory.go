@@ -55,6 +55,7 @@ type factory struct {
 	Now func() time.Time
 
 	globals *globalFlags // set by newRootCmd
+	reg     *registry    // the commands built, shared by the Kit's command sets
 }
 
 // newAuthdeckFactory returns authdeck's own factory with an empty environment and
@@ -83,7 +84,9 @@ func managerFunc(f *factory) func() (*profiles.Manager, error) {
 			if err != nil {
 				return
 			}
-			m, err = profiles.Open(f.Host.profilesApp(dir))
+			app := f.Host.profilesApp(dir)
+			app.Command = f.reg.commandLine(f.AppName)
+			m, err = profiles.Open(app)
 		})
 		return m, err
 	}

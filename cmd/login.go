@@ -30,7 +30,6 @@ type loginOptions struct {
 	Browser        func(string) error
 	CanOpenBrowser func() bool
 	Getenv         func(string) string
-	HasDemo        bool // a `demo` command exists, worth suggesting
 
 	Server           string
 	ClientID         string
@@ -130,7 +129,6 @@ process arguments are visible to other users of the machine.`,
 				}
 				return err
 			}
-			opts.HasDemo = hasCommand(c.Root(), "demo")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -228,8 +226,8 @@ func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions) (s
 			return s, false, flagErrorf("--server %s: %v", textsafe.Clean(issuer), err)
 		}
 		if o.ClientID == "" && !hasIssuer(cfg, issuer) {
-			return s, false, flagErrorf("no configured server has the issuer %s; pass --client-id ID (the client id of this application at the provider) to sign in with it, or add it first with `%s servers add NAME --issuer URL --client-id ID`",
-				textsafe.Clean(issuer), o.AppName)
+			return s, false, flagErrorf("no configured server has the issuer %s; pass --client-id ID (the client id of this application at the provider) to sign in with it%s",
+				textsafe.Clean(issuer), suggest(", or add it first with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")))
 		}
 		s, err = m.ServerForURL(ctx, issuer, o.ClientID, secret, o.Scopes)
 		if err != nil {
@@ -242,23 +240,21 @@ func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions) (s
 		case o.Server != "":
 			var found bool
 			if s, found = cfg.Server(o.Server); !found {
-				return s, false, flagErrorf("no server named %q (configured: %s); add it with `%s servers add`, or pass an issuer URL to --server with --client-id",
-					textsafe.Clean(o.Server), serverNames(cfg), o.AppName)
+				return s, false, flagErrorf("no server named %q (configured: %s); %spass an issuer URL to --server with --client-id",
+					textsafe.Clean(o.Server), serverNames(cfg), suggest("add it with ", cmdq(m, "servers add", ""))+orComma(m, "servers add"))
 			}
 		case len(cfg.Servers) == 1:
 			s = cfg.Servers[0]
 		case len(cfg.Servers) == 0:
-			hint := fmt.Sprintf("no server is configured; add one with `%s servers add NAME --issuer URL --client-id ID`, or run `%s login --server https://issuer --client-id ID`", o.AppName, o.AppName)
-			if o.HasDemo {
-				hint += fmt.Sprintf(", or try `%s demo`", o.AppName)
-			}
+			hint := "no server is configured" + suggest("; ", suggest("add one with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")),
+				suggest("run ", cmdq(m, "login", "--server https://issuer --client-id ID")), suggest("try ", cmdq(m, "demo", "")))
 			return s, false, flagErrorf("%s", hint)
 		default:
 			return s, false, flagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
 		}
 		name := textsafe.Clean(s.Name)
 		if o.ClientID != "" && o.ClientID != s.ClientID {
-			return s, false, flagErrorf("server %q is configured with another client id; drop --client-id, change it with `%s servers add %s --force ...`, or pass an issuer URL to --server", name, o.AppName, name)
+			return s, false, flagErrorf("server %q is configured with another client id; drop --client-id, %sor pass an issuer URL to --server", name, suggest("change it with ", cmdq(m, "servers add", name+" --force ..."))+orComma(m, "servers add"))
 		}
 		if secret != "" {
 			have, err := m.ClientSecret(ctx, s) // kept in the secret store
@@ -270,7 +266,7 @@ func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions) (s
 			}
 		}
 		if secret != "" && secret != s.ClientSecret {
-			return s, false, flagErrorf("server %q is configured with another client secret; drop the client secret, or change it with `%s servers add %s --force ...`", name, o.AppName, name)
+			return s, false, flagErrorf("server %q is configured with another client secret; drop the client secret%s", name, suggest(", or change it with ", cmdq(m, "servers add", name+" --force ...")))
 		}
 	}
 	if s, err = discoverIfNeeded(ctx, m, s); err != nil {
@@ -525,8 +521,8 @@ func checkSameAccount(ctx context.Context, m *profiles.Manager, app string, s pr
 		return nil
 	}
 	name := textsafe.Clean(p.Name)
-	return fmt.Errorf("profile %s is signed in as %s, but you just signed in as %s; nothing was saved and %s's tokens are kept. Sign in to another profile with --profile NAME, or first run `%s logout %s` (or `%s profiles rm %s`)",
-		name, textsafe.Clean(p.Account()), textsafe.Clean(id.Display()), name, app, name, app, name)
+	return fmt.Errorf("profile %s is signed in as %s, but you just signed in as %s; nothing was saved and %s's tokens are kept. Sign in to another profile with --profile NAME%s",
+		name, textsafe.Clean(p.Account()), textsafe.Clean(id.Display()), name, suggest(", or first run ", cmdq(m, "logout", name), cmdq(m, "profiles rm", name)))
 }
 
 // sameAccount reports whether id may be the account of p: the subjects

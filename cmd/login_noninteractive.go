@@ -176,7 +176,7 @@ func nonInteractiveLogin(ctx context.Context, o *loginOptions, ev *eventWriter) 
 		switch {
 		case have == secret:
 		case have != "":
-			return flagErrorf("server %q has another client secret stored; drop --client-secret-file/--client-secret-env to use the stored one, or replace it with `%s servers add %s --force ... --client-secret-file PATH`", name, o.AppName, name)
+			return flagErrorf("server %q has another client secret stored; drop --client-secret-file/--client-secret-env to use the stored one%s", name, suggest(", or replace it with ", cmdq(m, "servers add", name+" --force ... --client-secret-file PATH")))
 		default:
 			// Stored with the server: a client credentials profile needs it
 			// again for its next token.

@@ -50,7 +50,7 @@ func Main(version string) int {
 		writeError(os.Stderr, h.Name, err, "", os.Getenv(debugEnv(h)) == "1")
 		return ExitError
 	}
-	root := k.RootCmd()
+	root := k.RootCmd(DevServer, Demo)
 	root.SetArgs(os.Args[1:])
 	return k.Execute(ctx, root)
 }
@@ -107,9 +107,13 @@ func printError(f *factory, c *cobra.Command, err error) {
 	writeError(f.IO.ErrOut, f.AppName, err, next, verbose)
 }
 
-// newRootCmd builds the command tree. With no arguments on a terminal it
-// starts the full-screen account manager; otherwise it prints help.
-func newRootCmd(f *factory) *cobra.Command {
+// newRootCmd builds authdeck's whole command tree (tests and docs).
+func newRootCmd(f *factory) *cobra.Command { return buildRoot(f, DevServer, Demo) }
+
+// buildRoot builds the command tree: rootCommands and extra. With no
+// arguments on a terminal it starts the full-screen account manager;
+// otherwise it prints help.
+func buildRoot(f *factory, extra ...Command) *cobra.Command {
 	g := &globalFlags{}
 	root := &cobra.Command{
 		Use:   f.AppName,
@@ -140,25 +144,7 @@ Exit codes: 0 ok, 1 error, 2 cancelled, 4 not logged in.`,
 	root.PersistentFlags().BoolVar(&g.Verbose, "verbose", false, "on error, print the full chain of causes too (or set "+debugEnv(f.Host)+"=1)")
 	f.globals = g
 
-	root.AddCommand(
-		newCmdLogin(f, nil),
-		newCmdLogout(f, nil),
-		newCmdRevoke(f, nil),
-		newCmdWhoami(f, nil),
-		newCmdToken(f, nil),
-		newCmdTokens(f),
-		newCmdStatus(f, nil),
-		profilesCmd(f),
-		serversCmd(f),
-		newCmdAPI(f, nil),
-		newCmdExec(f, nil),
-		newCmdDevServer(f, nil),
-		newCmdDemo(f, nil),
-		newCmdCredentialHelper(f),
-		newCmdGit(f),
-		newCmdKube(f),
-		newCmdDocker(f),
-	)
+	root.AddCommand(f.build(append(append([]Command{}, rootCommands...), extra...))...)
 	for _, c := range root.Commands() {
 		if c.Name() == "login" {
 			f.hookLogin(c)

@@ -198,7 +198,7 @@ func whoamiExternal(ctx context.Context, m *profiles.Manager, cfg *profiles.Conf
 	if e.server.Name == "" {
 		switch e.servers {
 		case 0:
-			return nil, fmt.Errorf("no server is configured to check the token from %s with; add its server with `%s servers add`", from, m.App().Name)
+			return nil, fmt.Errorf("no server is configured to check the token from %s with%s", from, suggest("; add its server with ", cmdq(m, "servers add", "")))
 		default:
 			return nil, flagErrorf("several servers are configured (%s), so it is not known which one the token from %s is for; choose a profile of its server with --profile",
 				serverNames(cfg), from)

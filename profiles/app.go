@@ -38,4 +38,10 @@ type App struct {
 	Secrets SecretStore
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Command says how the user runs the application's command at path
+	// ("login", "profiles use", "servers add"): the command line that
+	// messages suggest ("acme login"), or "" when the application has no
+	// such command, and messages then leave the suggestion out. nil means
+	// Name followed by path, for every path.
+	Command func(path string) string
 }

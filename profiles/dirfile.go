@@ -173,12 +173,12 @@ func (m *Manager) dirFile(cwd string) (path, name, warning string, err error) {
 	if err != nil {
 		return ignore(err.Error(), "")
 	}
-	trust := fmt.Sprintf("`%s profiles trust %s`", m.name(), filepath.Dir(path))
+	trust := m.cmdq("profiles trust", filepath.Dir(path))
 	switch sum, ok := trusted.Files[trustKey(path)]; {
 	case !ok:
-		return ignore("not trusted", "if you trust who wrote it, check it and run "+trust)
+		return ignore("not trusted", suggest("if you trust who wrote it, check it and run ", trust))
 	case sum != hashHex(data):
-		return ignore("changed since you trusted it", "check it, then run "+trust)
+		return ignore("changed since you trusted it", suggest("check it, then run ", trust))
 	}
 	name, err = parseDirFile(path, data)
 	return path, name, "", err

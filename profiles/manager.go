@@ -95,6 +95,52 @@ func (m *Manager) name() string {
 	return "the program"
 }
 
+// CommandLine returns the command line that runs the application's
+// command at path ("acme servers add" for "servers add"), or "" when the
+// application has no such command (App.Command).
+func (m *Manager) CommandLine(path string) string {
+	if m.app.Command != nil {
+		return m.app.Command(path)
+	}
+	return m.name() + " " + path
+}
+
+// cmdq is CommandLine(path) followed by args, in backquotes, or "" when
+// there is no such command.
+func (m *Manager) cmdq(path, args string) string {
+	l := m.CommandLine(path)
+	if l == "" {
+		return ""
+	}
+	if args != "" {
+		l += " " + args
+	}
+	return "`" + l + "`"
+}
+
+// suggest returns prefix followed by those of alts that are not empty,
+// joined by ", or ", and suffix; "" when all are empty.
+func suggest(prefix string, alts ...string) string {
+	var have []string
+	for _, a := range alts {
+		if a != "" {
+			have = append(have, a)
+		}
+	}
+	if len(have) == 0 {
+		return ""
+	}
+	return prefix + strings.Join(have, ", or ")
+}
+
+// parenEnd is ")" when the command line l is not empty.
+func parenEnd(l string) string {
+	if l == "" {
+		return ""
+	}
+	return ")"
+}
+
 // secretKey is the keyring/file key of a profile's secret.
 func secretKey(id string) string { return "profile:" + id }
 
@@ -190,7 +236,7 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 	err := m.Update(ctx, func(cfg *Config) error {
 		srv, ok := cfg.Server(server)
 		if !ok {
-			return fmt.Errorf("no server named %q; add it with `%s servers add`", server, m.name())
+			return fmt.Errorf("no server named %q%s", server, suggest("; add it with ", m.cmdq("servers add", "")))
 		}
 		idx := -1
 		if opt.Profile != "" {

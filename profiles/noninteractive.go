@@ -169,8 +169,9 @@ func (m *Manager) serviceError(srv Server, typ string, err error) error {
 	}
 	switch {
 	case oe.Code == "invalid_client":
-		return fmt.Errorf("server %q rejected the client id %q or its secret (%v); check them, then run `%s login --client-credentials --server %s --client-secret-file PATH` (a stored secret is replaced with `%s servers add %s --force ... --client-secret-file PATH`)",
-			srv.Name, srv.ClientID, oe, m.name(), srv.Name, m.name(), srv.Name)
+		return fmt.Errorf("server %q rejected the client id %q or its secret (%v); check them, then sign in again with the client credentials%s%s",
+			srv.Name, srv.ClientID, oe, suggest(": ", m.cmdq("login", "--client-credentials --server "+srv.Name+" --client-secret-file PATH")),
+			suggest(" (a stored secret is replaced with ", m.cmdq("servers add", srv.Name+" --force ... --client-secret-file PATH"))+parenEnd(m.CommandLine("servers add")))
 	case oe.Code == "unauthorized_client" || oe.Code == "unsupported_grant_type":
 		grant := "client_credentials"
 		if typ != "" {
@@ -178,7 +179,7 @@ func (m *Manager) serviceError(srv Server, typ string, err error) error {
 		}
 		return fmt.Errorf("server %q does not allow client %q the %s grant (%v); enable it for the client at the provider", srv.Name, srv.ClientID, grant, oe)
 	case oe.Code == "invalid_target":
-		return fmt.Errorf("server %q does not know the resource asked for (%v); check the resource= parameter (`%s servers add %s --force ... --param resource=URI`, or login --param resource=URI)", srv.Name, oe, m.name(), srv.Name)
+		return fmt.Errorf("server %q does not know the resource asked for (%v); check the resource= parameter (login --param resource=URI%s)", srv.Name, oe, suggest(", or ", m.cmdq("servers add", srv.Name+" --force ... --param resource=URI")))
 	case typ != "" && (oe.Code == "invalid_grant" || oe.Code == "invalid_request"):
 		return fmt.Errorf("server %q did not accept the subject token (%v); check that it is a fresh token of the CI provider the server trusts, of type %s (--subject-token-type), with the audience the server expects", srv.Name, oe, typ)
 	}

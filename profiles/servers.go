@@ -203,7 +203,7 @@ func (m *Manager) RemoveServer(ctx context.Context, name string) error {
 		}
 		if len(users) > 0 {
 			sort.Strings(users)
-			return fmt.Errorf("server %q is used by profile(s) %s; remove them first (`%s profiles rm NAME`)", name, strings.Join(users, ", "), m.name())
+			return fmt.Errorf("server %q is used by profile(s) %s; remove them first%s", name, strings.Join(users, ", "), suggest(" with ", m.cmdq("profiles rm", "NAME")))
 		}
 		cfg.Servers = append(cfg.Servers[:i], cfg.Servers[i+1:]...)
 		return nil
@@ -310,7 +310,7 @@ func (m *Manager) ClientSecret(ctx context.Context, s Server) (string, error) {
 	where := m.where(s.ClientSecretStorage)
 	switch {
 	case errors.Is(err, ErrNotFound) || err == nil && sec.ClientSecret == "":
-		return "", fmt.Errorf("the client secret of server %q is missing from %s; add the server again with `%s servers add %s ... --client-secret-file PATH`", s.Name, where, m.name(), s.Name)
+		return "", fmt.Errorf("the client secret of server %q is missing from %s; add the server again%s", s.Name, where, suggest(" with ", m.cmdq("servers add", s.Name+" ... --client-secret-file PATH")))
 	case err != nil:
 		return "", fmt.Errorf("reading the client secret of server %q from %s: %w", s.Name, where, err)
 	}

@@ -212,7 +212,7 @@ func (m *Manager) token(ctx context.Context, profile string, opt TokenOptions, w
 		return &TokenResult{Token: external(v), Profile: name, Source: src, SourceDetail: detail}, nil
 	}
 	if name == "" {
-		return nil, fmt.Errorf("no profile is active; run `%s login`, or `%s profiles use NAME`: %w", m.name(), m.name(), ErrNotLoggedIn)
+		return nil, fmt.Errorf("no profile is active%s: %w", suggest("; run ", m.cmdq("login", ""), m.cmdq("profiles use", "NAME")), ErrNotLoggedIn)
 	}
 	if !p.SignedIn() {
 		return nil, fmt.Errorf("profile %q is signed out; run `%s login --profile %s` to sign in again: %w", name, m.name(), name, ErrNotLoggedIn)

@@ -367,7 +367,7 @@ func (m accountsModel) update(msg tea.Msg) (accountsModel, tea.Cmd) {
 		return m, emit(showTokenMsg{profile: r.st.Name})
 	case key.Matches(km, k.Logout) && k.Logout.Enabled():
 		r, _ := m.selectedProfile()
-		return m, emit(confirmMsg{req: logoutRequest(r)})
+		return m, emit(confirmMsg{req: logoutRequest(r, m.keys.Accounts.Revoke.Enabled())})
 	case key.Matches(km, k.Revoke) && k.Revoke.Enabled():
 		r, _ := m.selectedProfile()
 		return m, emit(confirmMsg{req: revokeRequest(r, m.byName[r.st.Server])})
@@ -379,7 +379,7 @@ func (m accountsModel) update(msg tea.Msg) (accountsModel, tea.Cmd) {
 			return m, emit(confirmMsg{req: removeServerRequest(s)})
 		}
 		r, _ := m.selectedProfile()
-		return m, emit(confirmMsg{req: removeProfileRequest(r)})
+		return m, emit(confirmMsg{req: removeProfileRequest(r, m.keys.Accounts.Revoke.Enabled())})
 	}
 	return m, nil
 }

@@ -396,6 +396,7 @@ func (m *model) syncKeys() {
 		k.Help.SetHelp("?", "close help")
 	}
 	m.accounts.updateKeys(&k.Accounts, &k.Filter)
+	k.Accounts.hide(m.opt.Hide)
 	m.login.updateKeys(&k.Login)
 	m.whoami.updateKeys(&k.Whoami)
 	m.token.updateKeys(&k.Token)

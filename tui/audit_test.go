@@ -507,7 +507,7 @@ func TestThemeColours(t *testing.T) {
 	if got := def.Title.Render("x"); got != fg("#B4A5FF") {
 		t.Fatalf("default title = %q, want %q", got, fg("#B4A5FF"))
 	}
-	th := Theme{Accent: lipgloss.AdaptiveColor{Light: "#004488", Dark: "#FF8800"}, Highlight: lipgloss.AdaptiveColor{Dark: "#112233"}}
+	th := Theme{Accent: "#004488", AccentDark: "#FF8800", HighlightDark: "#112233"}
 	st := defaultStyles(r, th)
 	if got := st.Title.Render("x"); got != fg("#FF8800") {
 		t.Fatalf("themed title = %q", got)

@@ -81,17 +81,21 @@ func wrapWords(text string, w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func logoutRequest(r profileRow) confirmRequest {
+func logoutRequest(r profileRow, canRevoke bool) confirmRequest {
 	where := "the keyring"
 	if r.st.Storage == profiles.StorageFile {
 		where = "the credentials file"
+	}
+	notTold := "The server is not told: the tokens stay valid there until they expire."
+	if canRevoke {
+		notTold += " Use r (revoke) to invalidate them at the server."
 	}
 	return confirmRequest{
 		action: actionLogout, target: r.st.Name, yes: "log out",
 		title: fmt.Sprintf("Log out of profile %q?", r.name),
 		body: []string{
 			fmt.Sprintf("This forgets the tokens of %s on %s stored in %s on this computer. The profile stays, signed out.", nameAndAccount(r), r.server, where),
-			"The server is not told: the tokens stay valid there until they expire. Use r (revoke) to invalidate them at the server.",
+			notTold,
 		},
 	}
 }
@@ -129,13 +133,17 @@ func revokeRequest(r profileRow, srv profiles.Server) confirmRequest {
 	}
 }
 
-func removeProfileRequest(r profileRow) confirmRequest {
+func removeProfileRequest(r profileRow, canRevoke bool) confirmRequest {
+	notRevoked := "The tokens are not revoked at the server."
+	if canRevoke {
+		notRevoked = "The tokens are not revoked at the server; revoke first (r) if you want them invalidated."
+	}
 	return confirmRequest{
 		action: actionRemoveProfile, target: r.st.Name, yes: "remove",
 		title: fmt.Sprintf("Remove profile %q?", r.name),
 		body: []string{
 			fmt.Sprintf("This deletes the profile %s and its stored tokens from this computer.", r.name),
-			"The tokens are not revoked at the server; revoke first (r) if you want them invalidated.",
+			notRevoked,
 		},
 	}
 }

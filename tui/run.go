@@ -69,6 +69,10 @@ type Options struct {
 	// Getenv reads the environment (NO_COLOR, TERM, SSH_TTY, DISPLAY, ...);
 	// nil means the profiles manager's (profiles.App.Getenv).
 	Getenv func(string) string
+	// Hide lists the accounts screen's actions the host does not offer:
+	// their keys do nothing and neither the footer, the help nor the
+	// dialogs mention them.
+	Hide []Action
 }
 
 // Result tells the caller how the program ended.

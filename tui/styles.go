@@ -5,31 +5,39 @@ import (
 	"github.com/charmbracelet/lipgloss"
 )
 
-// Theme is the branding of the full-screen program: its accent colours.
-// Each colour has a light and a dark variant, chosen from the terminal's
-// background. A zero colour means authdeck's own, so the zero Theme is
-// authdeck's look. Colour is never the only signal (every state also has a
-// word or symbol), so any accent keeps the screens readable.
+// Theme is the branding of the full-screen program: its accent colours,
+// as plain strings: "#7D56F4" (hex) or an ANSI colour number ("63"). Each
+// colour has a variant for dark backgrounds, chosen from the terminal's
+// background; an empty variant means the other one, and an empty colour
+// authdeck's own, so the zero Theme is authdeck's look. Colour is never
+// the only signal (every state also has a word or symbol), so any accent
+// keeps the screens readable.
 type Theme struct {
 	// Accent colours the title, the active tab and the box around the user
-	// code.
-	Accent lipgloss.AdaptiveColor
-	// Highlight is the background of the selected row.
-	Highlight lipgloss.AdaptiveColor
+	// code, on a light background.
+	Accent string
+	// AccentDark is Accent on a dark background.
+	AccentDark string
+	// Highlight is the background of the selected row, on a light
+	// background.
+	Highlight string
+	// HighlightDark is Highlight on a dark background.
+	HighlightDark string
 }
 
-// orColour returns c, or def when c is the zero colour.
-func orColour(c, def lipgloss.AdaptiveColor) lipgloss.AdaptiveColor {
-	if c.Light == "" && c.Dark == "" {
+// orColour returns the colour of light and dark, or def when both are
+// empty.
+func orColour(light, dark string, def lipgloss.AdaptiveColor) lipgloss.AdaptiveColor {
+	if light == "" && dark == "" {
 		return def
 	}
-	if c.Light == "" {
-		c.Light = c.Dark
+	if light == "" {
+		light = dark
 	}
-	if c.Dark == "" {
-		c.Dark = c.Light
+	if dark == "" {
+		dark = light
 	}
-	return c
+	return lipgloss.AdaptiveColor{Light: light, Dark: dark}
 }
 
 // styles are all the styles of the program, built once by defaultStyles.
@@ -66,12 +74,12 @@ func defaultStyles(r *lipgloss.Renderer, th Theme) *styles {
 	// The semantic palette. Adaptive colours pick the light or dark variant from
 	// the background detected once, before the program starts. Colour is never
 	// the only signal: every state also has a word or symbol.
-	colPrimary := orColour(th.Accent, lipgloss.AdaptiveColor{Light: "#5A3FD1", Dark: "#B4A5FF"})
+	colPrimary := orColour(th.Accent, th.AccentDark, lipgloss.AdaptiveColor{Light: "#5A3FD1", Dark: "#B4A5FF"})
 	colFaint := lipgloss.AdaptiveColor{Light: "#6B6B6B", Dark: "#8A8A8A"}
 	colSuccess := lipgloss.AdaptiveColor{Light: "#1A7F37", Dark: "#56D364"}
 	colWarning := lipgloss.AdaptiveColor{Light: "#9A6700", Dark: "#E3B341"}
 	colError := lipgloss.AdaptiveColor{Light: "#CF222E", Dark: "#FF7B72"}
-	colSelBg := orColour(th.Highlight, lipgloss.AdaptiveColor{Light: "#DDD8F8", Dark: "#3B3163"})
+	colSelBg := orColour(th.Highlight, th.HighlightDark, lipgloss.AdaptiveColor{Light: "#DDD8F8", Dark: "#3B3163"})
 	colBorder := lipgloss.AdaptiveColor{Light: "#C0C0C0", Dark: "#505050"}
 	s := r.NewStyle
 	return &styles{

@@ -44,7 +44,9 @@ func main() {
 	}
 
 	root := &cobra.Command{Use: "acme", Short: "Acme's command line"}
-	root.AddCommand(kit.Commands()...)
+	// Only the commands acme offers: messages never suggest the others
+	// (servers, api, ...), and the dev server is not linked in.
+	root.AddCommand(kit.Commands(cmd.Login, cmd.Logout, cmd.Whoami, cmd.Token, cmd.Profiles, cmd.Revoke, cmd.Status)...)
 	root.AddCommand(&cobra.Command{
 		Use:   "call URL",
 		Short: "GET URL with the signed-in account's token",

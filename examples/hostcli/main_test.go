@@ -347,3 +347,29 @@ func profileID(t *testing.T, cfg string) string {
 	t.Fatalf("no profile id in config.toml:\n%s", cfg)
 	return ""
 }
+
+// TestExampleLinksNoDevServer: a host that does not mount DevServer or
+// Demo carries none of the dev server's code.
+func TestExampleLinksNoDevServer(t *testing.T) {
+	out, err := exec.Command("go", "tool", "nm", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(out), "authdeck/internal/devserver."); n != 0 {
+		t.Errorf("the example links %d symbols of internal/devserver", n)
+	}
+}
+
+// TestExampleImportsNoInternalPackage: the example can be copied into
+// another module.
+func TestExampleImportsNoInternalPackage(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range strings.Fields(string(out)) {
+		if strings.Contains(imp, "/internal/") {
+			t.Errorf("the example imports %s, which another module cannot", imp)
+		}
+	}
+}

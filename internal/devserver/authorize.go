@@ -269,7 +269,7 @@ func validS256Challenge(c string) bool {
 	if len(c) != 43 {
 		return false
 	}
-	b, err := b64.DecodeString(c)
+	b, err := b64().DecodeString(c)
 	return err == nil && len(b) == sha256.Size
 }
 
@@ -325,12 +325,20 @@ func (s *Server) issueCode(ar *authRequest, login string) (string, *oauthError) 
 	return code, nil
 }
 
-// scopeDescriptions say what each supported scope lets the application do.
-var scopeDescriptions = map[string]string{
-	"openid":         "confirm who you are",
-	"profile":        "see your name and user name",
-	"email":          "see your email address",
-	"offline_access": "stay signed in when you are away (refresh tokens)",
+// scopeDescription says what a supported scope lets the application do
+// ("" for another). A function, not a map: see pageCSSHash.
+func scopeDescription(scope string) string {
+	switch scope {
+	case "openid":
+		return "confirm who you are"
+	case "profile":
+		return "see your name and user name"
+	case "email":
+		return "see your email address"
+	case "offline_access":
+		return "stay signed in when you are away (refresh tokens)"
+	}
+	return ""
 }
 
 func (s *Server) consentPage(ar *authRequest, selected, errMsg string) *page {
@@ -338,7 +346,7 @@ func (s *Server) consentPage(ar *authRequest, selected, errMsg string) *page {
 		Request: ar.id, Users: s.userOptions(selected), Error: errMsg, RedirectTo: ar.redirectURI,
 		formTarget: redirectOrigin(ar.redirectURI)}
 	for _, sc := range ar.scope {
-		p.Scopes = append(p.Scopes, scopeLine{Name: sc, Desc: scopeDescriptions[sc]})
+		p.Scopes = append(p.Scopes, scopeLine{Name: sc, Desc: scopeDescription(sc)})
 	}
 	return p
 }
@@ -474,7 +482,7 @@ func (s *Server) redeemCode(clientID, code, redirectURI, verifier string) (*toke
 		return nil, errInvalidGrant("redirect_uri differs from the one in the authorization request")
 	}
 	sum := sha256.Sum256([]byte(verifier))
-	if subtle.ConstantTimeCompare([]byte(b64.EncodeToString(sum[:])), []byte(ac.challenge)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(b64().EncodeToString(sum[:])), []byte(ac.challenge)) != 1 {
 		return nil, errInvalidGrant("code_verifier does not match the code_challenge (PKCE)")
 	}
 	g := &grant{id: randomToken("g_", 12), login: ac.login, clientID: ac.clientID, scope: ac.scope, authTime: ac.authTime, nonce: ac.nonce}

@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-var b64 = base64.RawURLEncoding
+// b64 is base64.RawURLEncoding (a function, not a variable: see
+// pageCSSHash).
+func b64() *base64.Encoding { return base64.RawURLEncoding }
 
 // claims returns the OpenID claims of login that scope allows.
 func (s *Server) claims(login string, scope []string) map[string]any {
@@ -48,7 +50,7 @@ func (s *Server) idToken(g *grant, now time.Time) string {
 	}
 	header, _ := json.Marshal(map[string]string{"alg": "ES256", "typ": "JWT", "kid": s.kid})
 	payload, _ := json.Marshal(c)
-	signing := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)
+	signing := b64().EncodeToString(header) + "." + b64().EncodeToString(payload)
 	sum := sha256.Sum256([]byte(signing))
 	der, err := ecdsa.SignASN1(rand.Reader, s.key, sum[:])
 	if err != nil {
@@ -58,7 +60,7 @@ func (s *Server) idToken(g *grant, now time.Time) string {
 	if !ok {
 		return ""
 	}
-	return signing + "." + b64.EncodeToString(sig)
+	return signing + "." + b64().EncodeToString(sig)
 }
 
 // jwks is the JSON Web Key Set with the public half of the signing key.
@@ -67,7 +69,7 @@ func (s *Server) jwks() map[string]any {
 	x, y := pt[1:33], pt[33:65]
 	return map[string]any{"keys": []map[string]string{{
 		"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": s.kid,
-		"x": b64.EncodeToString(x), "y": b64.EncodeToString(y),
+		"x": b64().EncodeToString(x), "y": b64().EncodeToString(y),
 	}}}
 }
 

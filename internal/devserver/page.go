@@ -82,10 +82,13 @@ a{color:var(--accent)}
 // pageCSSHash is the CSP source of pageCSS. It and the template are built
 // on first use: package initialisation runs on every start of the binary
 // (`authdeck token` included), not only the dev server.
-var pageCSSHash = sync.OnceValue(func() string {
+// Neither is a package variable with an initialiser: a package without
+// initialisation is left out of a binary that links none of its code (a
+// host that embeds authdeck without the dev-server and demo commands).
+func pageCSSHash() string {
 	sum := sha256.Sum256([]byte(pageCSS))
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-})
+}
 
 // pageCSP is the pages' Content-Security-Policy. formTarget, when set, is
 // one more origin a form may be sent to: browsers apply form-action to the
@@ -99,7 +102,16 @@ func pageCSP(formTarget string) string {
 	return "default-src 'none'; style-src " + pageCSSHash() + "; form-action " + fa + "; frame-ancestors 'none'; base-uri 'none'"
 }
 
-var pageTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageHTML)) })
+var pageTemplateOnce struct {
+	sync.Once
+	t *template.Template
+}
+
+// pageTemplate is the pages' template, parsed on first use.
+func pageTemplate() *template.Template {
+	pageTemplateOnce.Do(func() { pageTemplateOnce.t = template.Must(template.New("page").Parse(pageHTML)) })
+	return pageTemplateOnce.t
+}
 
 const pageHTML = (`<!doctype html>
 <html lang="en">

@@ -1,5 +1,6 @@
 // Package termbg keeps Bubble Tea v1 from querying the terminal when the
-// program starts.
+// program starts, without changing lipgloss's state for the program that
+// imports it.
 //
 // bubbletea v1's package initialisation calls lipgloss.HasDarkBackground,
 // which, whenever stdout is a terminal, writes an OSC 11 query and waits up
@@ -11,13 +12,39 @@
 //
 // Go initialises packages in import-path order among those whose imports
 // are ready (the Go 1.21 rule), and this package's only import is lipgloss,
-// which bubbletea imports too; so this init runs before bubbletea's and
-// declares a background, and the query is never made. The full-screen
-// program asks the terminal itself, once, right before it starts (tui.Run).
+// which bubbletea imports too; so this package is initialised before
+// bubbletea. It lends lipgloss a stand-in default renderer that already
+// knows a background, so bubbletea's query is answered without asking the
+// terminal; Restore, called by package tui's initialisation (tui imports
+// bubbletea, so it runs after it), gives lipgloss its own default renderer
+// back, untouched: an importer's lipgloss styles detect the terminal as
+// they would without authdeck. The full-screen program asks the terminal
+// itself, once, right before it starts (tui.Run).
 package termbg
 
-import "github.com/charmbracelet/lipgloss"
+import (
+	"io"
 
-func init() {
-	lipgloss.SetHasDarkBackground(true)
+	"github.com/charmbracelet/lipgloss"
+)
+
+// original is lipgloss's default renderer, while the stand-in is lent.
+var original = lend()
+
+func lend() *lipgloss.Renderer {
+	orig := lipgloss.DefaultRenderer()
+	standIn := lipgloss.NewRenderer(io.Discard)
+	standIn.SetHasDarkBackground(true)
+	lipgloss.SetDefaultRenderer(standIn)
+	return orig
+}
+
+// Restore gives lipgloss its default renderer back (once Bubble Tea is
+// initialised). It returns true, so that it can initialise a variable.
+func Restore() bool {
+	if original != nil {
+		lipgloss.SetDefaultRenderer(original)
+		original = nil
+	}
+	return true
 }

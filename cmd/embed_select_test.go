@@ -1,0 +1,81 @@
+package cmd
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/authdeck/authdeck/profiles"
+	"github.com/spf13/cobra"
+)
+
+// selectedHost is a host that mounts only the commands named.
+func selectedHost(t *testing.T, cmds ...Command) (run func(args ...string) (int, string), k *Kit) {
+	t.Helper()
+	errb := &hostBuffer{}
+	k, err := New(Host{Name: "acme", ConfigDir: t.TempDir(), Stderr: errb, Secrets: profiles.NewMemSecrets()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) (int, string) {
+		errb.Reset()
+		root := &cobra.Command{Use: "acme"}
+		root.AddCommand(k.Commands(cmds...)...)
+		root.SetArgs(args)
+		return k.Execute(context.Background(), root), errb.String()
+	}, k
+}
+
+// TestKitCommandsPicked: a host gets the commands it names, in its order,
+// and nothing else.
+func TestKitCommandsPicked(t *testing.T) {
+	k, err := New(Host{Name: "acme", ConfigDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range k.Commands(Login, Token, Login) {
+		names = append(names, c.Name())
+	}
+	if strings.Join(names, " ") != "login token" {
+		t.Errorf("Commands(Login, Token, Login) = %v, want login token", names)
+	}
+}
+
+// TestKitHintsOnlyRegisteredCommands: a host with only login and token is
+// never told to run a command it does not have (profiles use, servers
+// add, revoke); a host with them is.
+func TestKitHintsOnlyRegisteredCommands(t *testing.T) {
+	absent := []string{"profiles", "servers", "revoke", "logout", "demo"}
+	run, k := selectedHost(t, Login, Token)
+	var msgs []string
+	_, msg := run("token")
+	msgs = append(msgs, msg)
+	_, msg = run("login", "--server", "nope", "--no-browser")
+	msgs = append(msgs, msg)
+	_, msg = run("login", "--no-browser")
+	msgs = append(msgs, msg)
+	_, err := k.TokenSource(context.Background(), "").Token()
+	msgs = append(msgs, ErrorMessage(err, "acme"))
+	for _, m := range msgs {
+		if m == "" {
+			t.Fatal("no message")
+		}
+		for _, a := range absent {
+			if strings.Contains(m, "acme "+a) {
+				t.Errorf("a host without %q is told to run it: %s", a, m)
+			}
+		}
+	}
+	if !strings.Contains(msgs[0], "acme login") {
+		t.Errorf("token without a profile does not suggest login, which the host has: %s", msgs[0])
+	}
+
+	run, _ = selectedHost(t, Login, Token, Profiles, Servers)
+	if _, msg := run("token"); !strings.Contains(msg, "acme profiles use NAME") {
+		t.Errorf("a host with profiles is not told about profiles use: %s", msg)
+	}
+	if _, msg := run("login", "--server", "nope", "--no-browser"); !strings.Contains(msg, "acme servers add") {
+		t.Errorf("a host with servers is not told about servers add: %s", msg)
+	}
+}
