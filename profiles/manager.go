@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/fsutil"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"golang.org/x/oauth2"
 )
@@ -123,7 +124,7 @@ func (m *Manager) profileLockPath(id string) string {
 }
 
 func (m *Manager) lockProfile(ctx context.Context, id string) (func(), error) {
-	return lockFile(ctx, m.profileLockPath(id), profileLockTimeout)
+	return fsutil.Lock(ctx, m.profileLockPath(id), profileLockTimeout)
 }
 
 // unknownProfile is the error for a name not in cfg, listing the known ones.
