@@ -16,6 +16,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/execenv"
+	"github.com/authdeck/authdeck/internal/hostproxy"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
@@ -271,7 +272,7 @@ func userConfigDir(goos string, getenv func(string) string) (string, error) {
 // authClient is the client for the authorization servers: Host.HTTPClient,
 // else one with auth.DefaultTimeout; either way a nil Transport becomes
 // Go's default transport with the proxy read through Getenv
-// (hostTransport), not from the process's environment.
+// (hostproxy.Transport), not from the process's environment.
 func (h Host) authClient() *http.Client {
 	c := &http.Client{Timeout: auth.DefaultTimeout}
 	if h.HTTPClient != nil {
@@ -279,11 +280,7 @@ func (h Host) authClient() *http.Client {
 		c = &cc
 	}
 	if c.Transport == nil {
-		getenv := h.Getenv
-		if getenv == nil {
-			getenv = func(string) string { return "" }
-		}
-		c.Transport = hostTransport(getenv)
+		c.Transport = hostproxy.Transport(h.Getenv)
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/fsutil"
+	"github.com/authdeck/authdeck/internal/hostproxy"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"golang.org/x/oauth2"
 )
@@ -55,7 +56,8 @@ func Open(app App) (*Manager, error) {
 	}
 	m := &Manager{app: app, hc: app.HTTPClient, log: app.Logger, files: NewFileSecrets(app.ConfigDir)}
 	if m.hc == nil {
-		m.hc = &http.Client{Timeout: auth.DefaultTimeout}
+		// Go's default transport, with the proxy from App.Getenv.
+		m.hc = &http.Client{Timeout: auth.DefaultTimeout, Transport: hostproxy.Transport(app.Getenv)}
 	}
 	if m.log == nil {
 		m.log = discardLogger()
