@@ -31,9 +31,18 @@ func (e Endpoints) SupportsDevice() bool { return e.DeviceAuthURL != "" && e.Tok
 
 // SupportsWeb reports whether the server can run the browser sign-in
 // (authorization code with PKCE): it has an authorization endpoint and a
-// token endpoint. Callers pick the browser sign-in when SupportsDevice is
-// false and SupportsWeb is true.
+// token endpoint. Callers pick the browser sign-in with
+// SignInWithBrowser.
 func (e Endpoints) SupportsWeb() bool { return e.AuthURL != "" && e.TokenURL != "" }
+
+// SignInWithBrowser is the one rule for choosing between the browser
+// sign-in and the device flow: the browser when asked for (login --web),
+// or when the server cannot do the device flow but can do the browser
+// sign-in. Over SSH the device flow is therefore kept whenever the server
+// has it. Whether asking is possible at all is SupportsWeb.
+func (e Endpoints) SignInWithBrowser(asked bool) bool {
+	return asked || (!e.SupportsDevice() && e.SupportsWeb())
+}
 
 // WebOffersPaste is the one rule for when a browser sign-in offers to
 // finish with the address the browser ended on, pasted by the user: when

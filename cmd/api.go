@@ -141,24 +141,19 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 	if err != nil {
 		return err
 	}
-	name := o.Profile // a token file belongs to the profile named, if any
-	if o.TokenFile == "" {
-		cwd, _ := o.Cwd()
-		sel, err := m.Select(ctx, o.Profile, cwd)
-		selectionWarning(o.IO.ErrOut, o.IO.Warn, sel.Warning)
-		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
-			return err
-		}
-		name = sel.Name
-	}
-	topt := profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile}
-	tr, err := m.Token(ctx, name, topt)
+	// One read of the config chooses the profile (flag, env, directory
+	// file, active) and finds its token; a token file belongs to the
+	// profile named, if any.
+	cwd, _ := o.Cwd()
+	topt := profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile, Cwd: cwd}
+	tr, err := m.Token(ctx, o.Profile, topt)
 	if err != nil {
 		return err
 	}
 	if tr == nil || tr.Token == nil || tr.Token.AccessToken == "" {
 		return profiles.ErrNotLoggedIn
 	}
+	selectionWarning(o.IO.ErrOut, o.IO.Warn, tr.Warning)
 	if err := checkAPIOrigin(ctx, m, o, tr, req.url); err != nil {
 		return err
 	}

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/authdeck/authdeck/internal/fsutil"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
 )
@@ -228,35 +228,11 @@ func selectProfile(ctx context.Context, f *factory, flag string) (string, error)
 	return sel.Name, nil
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, keeping the mode of the file it replaces (mode when new).
+// writeFileAtomic writes data to path atomically (fsutil.WriteFileAtomic),
+// keeping the mode of the file it replaces (mode when new).
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return fsutil.WriteFileAtomic(path, data, mode)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/execenv"
+	"github.com/authdeck/authdeck/internal/hostproxy"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
@@ -274,7 +275,7 @@ func userConfigDir(goos string, getenv func(string) string) (string, error) {
 // authClient is the client for the authorization servers: Host.HTTPClient,
 // else one with auth.DefaultTimeout; either way a nil Transport becomes
 // Go's default transport with the proxy read through Getenv
-// (hostTransport), not from the process's environment.
+// (hostproxy.Transport), not from the process's environment.
 func (h Host) authClient() *http.Client {
 	c := &http.Client{Timeout: auth.DefaultTimeout}
 	if h.HTTPClient != nil {
@@ -282,11 +283,7 @@ func (h Host) authClient() *http.Client {
 		c = &cc
 	}
 	if c.Transport == nil {
-		getenv := h.Getenv
-		if getenv == nil {
-			getenv = func(string) string { return "" }
-		}
-		c.Transport = hostTransport(getenv)
+		c.Transport = hostproxy.Transport(h.Getenv)
 	}
 	return c
 }
@@ -440,26 +437,26 @@ type kitTokenSource struct {
 	ts oauth2.TokenSource
 }
 
-// Token implements oauth2.TokenSource.
+// Token implements oauth2.TokenSource. The first call chooses the
+// profile with the token (TokenOptions.Cwd); later ones go to the
+// manager's token source for that profile.
 func (s *kitTokenSource) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
-	if s.ts == nil {
-		name := s.profile
-		if name == "" {
-			cwd, _ := s.k.f.Cwd()
-			sel, err := s.k.m.Select(s.ctx, "", cwd)
-			selectionWarning(s.k.f.IO.ErrOut, s.k.f.IO.Warn, sel.Warning)
-			if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
-				s.mu.Unlock()
-				return nil, err
-			}
-			name = sel.Name // "" still lets the host's token variable serve
-		}
-		s.ts = s.k.m.TokenSource(s.ctx, name, profiles.DefaultMinTTL)
+	defer s.mu.Unlock()
+	if s.ts != nil {
+		return s.ts.Token()
 	}
-	ts := s.ts
-	s.mu.Unlock()
-	return ts.Token()
+	cwd, _ := s.k.f.Cwd()
+	r, err := s.k.m.Token(s.ctx, s.profile, profiles.TokenOptions{Cwd: cwd})
+	if err != nil {
+		return nil, err
+	}
+	selectionWarning(s.k.f.IO.ErrOut, s.k.f.IO.Warn, r.Warning)
+	// r.Profile is "" when the host's token variable serves with no
+	// profile chosen.
+	s.ts = s.k.m.TokenSource(s.ctx, r.Profile, profiles.DefaultMinTTL)
+	t := *r.Token
+	return &t, nil
 }
 
 // defaultAPITimeout bounds each request of Kit.HTTPClient when the host
@@ -517,16 +514,8 @@ func (t *bearerTransport) token() (*profiles.TokenResult, profiles.Server, error
 	if t.cur != nil && (t.cur.Token.Expiry.IsZero() || time.Now().Add(profiles.DefaultMinTTL).Before(t.cur.Token.Expiry)) {
 		return t.cur, t.srv, nil
 	}
-	name := t.profile
-	if name == "" {
-		cwd, _ := t.k.f.Cwd()
-		sel, err := m.Select(t.ctx, "", cwd)
-		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
-			return nil, profiles.Server{}, err
-		}
-		name = sel.Name // "" still lets the host's token variable serve
-	}
-	r, err := m.Token(t.ctx, name, profiles.TokenOptions{})
+	cwd, _ := t.k.f.Cwd()
+	r, err := m.Token(t.ctx, t.profile, profiles.TokenOptions{Cwd: cwd})
 	if err != nil {
 		return nil, profiles.Server{}, err
 	}

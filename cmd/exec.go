@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -105,23 +104,17 @@ func execRun(ctx context.Context, o *execOptions) error {
 	if err != nil {
 		return err
 	}
-	name := ""
-	if o.TokenFile == "" {
-		cwd, _ := o.Cwd()
-		sel, err := m.Select(ctx, o.Profile, cwd)
-		selectionWarning(o.IO.ErrOut, o.IO.Warn, sel.Warning)
-		if err != nil && !errors.Is(err, profiles.ErrNotLoggedIn) {
-			return err
-		}
-		name = sel.Name
-	}
-	tr, err := m.Token(ctx, name, profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile})
+	// One read of the config chooses the profile (flag, env, directory
+	// file, active) and finds its token.
+	cwd, _ := o.Cwd()
+	tr, err := m.Token(ctx, o.Profile, profiles.TokenOptions{MinTTL: o.MinTTL, TokenFile: o.TokenFile, Cwd: cwd})
 	if err != nil {
 		return err
 	}
 	if tr == nil || tr.Token == nil || tr.Token.AccessToken == "" {
 		return profiles.ErrNotLoggedIn
 	}
+	selectionWarning(o.IO.ErrOut, o.IO.Warn, tr.Warning)
 	envName, err := execEnvName(ctx, m, o.EnvName, tr.Profile)
 	if err != nil {
 		return err

@@ -2,43 +2,16 @@ package cmd
 
 import (
 	"context"
-	"github.com/authdeck/authdeck/auth"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/authdeck/authdeck/auth"
+
 	"github.com/authdeck/authdeck/profiles"
 )
-
-func TestUseProxyNoProxy(t *testing.T) {
-	for _, tc := range []struct {
-		url, noProxy string
-		want         bool
-	}{
-		{"https://api.example.com/", "", true},
-		{"https://127.0.0.1:8443/", "", false},
-		{"http://localhost/", "", false},
-		{"https://[::1]/", "", false},
-		{"https://api.example.com/", "*", false},
-		{"https://api.example.com/", "example.com", false},
-		{"https://api.example.com/", ".example.com", false},
-		{"https://example.com/", ".example.com", false},
-		{"https://notexample.com/", "example.com", true},
-		{"https://api.example.com/", "other.org, example.com:443", false},
-		{"https://api.example.com/", "example.com:8443", true},
-		{"https://10.1.2.3/", "10.0.0.0/8", false},
-		{"https://11.1.2.3/", "10.0.0.0/8", true},
-		{"https://192.0.2.7/", "192.0.2.7", false},
-	} {
-		u, _ := url.Parse(tc.url)
-		if got := useProxy(u, tc.noProxy); got != tc.want {
-			t.Errorf("useProxy(%s, NO_PROXY=%q) = %v, want %v", tc.url, tc.noProxy, got, tc.want)
-		}
-	}
-}
 
 // proxyRecorder is a proxy that refuses every request, remembering the
 // hosts it was asked for.

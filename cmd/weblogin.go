@@ -32,24 +32,21 @@ func isRemote(getenv func(string) string) bool {
 	return getenv != nil && (getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "")
 }
 
-// useWeb decides between the browser sign-in and the device flow: --web
-// asks for the browser; otherwise the browser is used only when the server
-// cannot do the device flow but can do the browser sign-in. Over SSH the
-// device flow is therefore kept whenever the server has it.
+// useWeb decides between the browser sign-in and the device flow
+// (auth.Endpoints.SignInWithBrowser), refusing --web for a server that
+// cannot do the browser sign-in and saying when the browser is chosen
+// without --web.
 func useWeb(o *loginOptions, s profiles.Server) (bool, error) {
 	name := textsafe.Clean(s.Name)
-	if o.Web {
-		if !s.SupportsWeb() {
-			return false, flagErrorf("server %q has no authorization endpoint, so --web is not possible; drop --web to use the device flow, or configure it with `%s servers add %s --auth-url URL --token-url URL ...`",
-				name, o.AppName, name)
-		}
-		return true, nil
+	if o.Web && !s.SupportsWeb() {
+		return false, flagErrorf("server %q has no authorization endpoint, so --web is not possible; drop --web to use the device flow, or configure it with `%s servers add %s --auth-url URL --token-url URL ...`",
+			name, o.AppName, name)
 	}
-	if !s.SupportsDevice() && s.SupportsWeb() {
+	web := s.SignInWithBrowser(o.Web)
+	if web && !o.Web {
 		fmt.Fprintf(o.IO.ErrOut, "%s has no device flow; signing in with the browser instead.\n", name)
-		return true, nil
 	}
-	return false, nil
+	return web, nil
 }
 
 // webLogin runs the browser sign-in: it prints (and opens) the authorization

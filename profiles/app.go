@@ -27,7 +27,8 @@ type App struct {
 	DirFile string
 	// Getenv reads the environment; nil means no environment at all.
 	Getenv func(string) string
-	// HTTPClient for all server calls; nil means a client with timeouts.
+	// HTTPClient for all server calls; nil means a client with timeouts
+	// whose proxy comes from Getenv's HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
 	HTTPClient *http.Client
 	// Logger receives debug logs; nil discards them. Secrets are never logged.
 	Logger *slog.Logger

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/authdeck/authdeck/internal/fsutil"
 )
 
 // A directory file (App.DirFile, ".authdeck") comes from whoever wrote the
@@ -83,9 +84,9 @@ func findDirFile(dir, name string) string {
 // problem says why it must not be used ("" when it may): not a regular
 // file, other users may change it, or too big. err is an I/O error.
 func readDirFile(path string) (data []byte, problem string, err error) {
-	f, err := openNoFollow(path)
+	f, err := fsutil.OpenNoFollow(path)
 	if err != nil {
-		if isSymlinkErr(err) {
+		if fsutil.IsSymlinkErr(err) {
 			return nil, "it is a symbolic link, which is not followed", nil
 		}
 		return nil, "", fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
@@ -208,12 +209,12 @@ func (m *Manager) trustPath() string { return filepath.Join(m.app.ConfigDir, tru
 func (m *Manager) readTrust() (*trustDoc, error) {
 	doc := &trustDoc{Version: trustVersion, Files: map[string]string{}}
 	path := m.trustPath()
-	f, err := openNoFollow(path)
+	f, err := fsutil.OpenNoFollow(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return doc, nil
 	}
 	if err != nil {
-		if isSymlinkErr(err) {
+		if fsutil.IsSymlinkErr(err) {
 			return nil, fmt.Errorf("%s is a symbolic link, which is not followed; remove it", path)
 		}
 		return nil, fmt.Errorf("reading %s: %w", path, errors.Unwrap(err))
@@ -244,7 +245,7 @@ func (m *Manager) readTrust() (*trustDoc, error) {
 
 // updateTrust changes trustFile under the config lock, written atomically.
 func (m *Manager) updateTrust(ctx context.Context, fn func(*trustDoc)) error {
-	unlock, err := lockFile(ctx, m.configLockPath(), configLockTimeout)
+	unlock, err := fsutil.Lock(ctx, m.configLockPath(), configLockTimeout)
 	if err != nil {
 		return err
 	}
@@ -259,7 +260,7 @@ func (m *Manager) updateTrust(ctx context.Context, fn func(*trustDoc)) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(m.trustPath(), append(data, '\n'))
+	return fsutil.WriteFileAtomic(m.trustPath(), append(data, '\n'), filePerm)
 }
 
 // dirFileAt is the directory file target names: target itself when it is

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/authdeck/authdeck/internal/fsutil"
 )
 
 // TestRefreshSaveFallsBackToFile: the keyring stops answering between a
@@ -115,7 +117,7 @@ func TestRefreshSaveFileFailsToo(t *testing.T) {
 	block := blockingBackend{release: make(chan struct{})}
 	defer close(block.release)
 	sw.set(getOnly{src: mem, blockingBackend: block})
-	if err := writeFileAtomic(m.CredentialsPath(), []byte("{oops\n")); err != nil {
+	if err := fsutil.WriteFileAtomic(m.CredentialsPath(), []byte("{oops\n"), filePerm); err != nil {
 		t.Fatal(err)
 	}
 	_, err = m.Token(ctx, "alice", TokenOptions{})

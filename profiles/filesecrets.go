@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/authdeck/authdeck/internal/fsutil"
 )
 
 // credentialsVersion is the format version of credentials.json.
@@ -186,7 +188,7 @@ func (f *FileSecrets) Delete(ctx context.Context, key string) error {
 }
 
 func (f *FileSecrets) update(ctx context.Context, fn func(*credentialsDoc) bool) error {
-	unlock, err := lockFile(ctx, f.lock, configLockTimeout)
+	unlock, err := fsutil.Lock(ctx, f.lock, configLockTimeout)
 	if err != nil {
 		return err
 	}
@@ -203,7 +205,7 @@ func (f *FileSecrets) update(ctx context.Context, fn func(*credentialsDoc) bool)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(f.path, append(data, '\n'))
+	return fsutil.WriteFileAtomic(f.path, append(data, '\n'), filePerm)
 }
 
 // UnsafePermissionsError: the config directory or the credentials file

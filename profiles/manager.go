@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/fsutil"
+	"github.com/authdeck/authdeck/internal/hostproxy"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"golang.org/x/oauth2"
 )
@@ -54,7 +56,8 @@ func Open(app App) (*Manager, error) {
 	}
 	m := &Manager{app: app, hc: app.HTTPClient, log: app.Logger, files: NewFileSecrets(app.ConfigDir)}
 	if m.hc == nil {
-		m.hc = &http.Client{Timeout: auth.DefaultTimeout}
+		// Go's default transport, with the proxy from App.Getenv.
+		m.hc = &http.Client{Timeout: auth.DefaultTimeout, Transport: hostproxy.Transport(app.Getenv)}
 	}
 	if m.log == nil {
 		m.log = discardLogger()
@@ -169,7 +172,7 @@ func (m *Manager) profileLockPath(id string) string {
 }
 
 func (m *Manager) lockProfile(ctx context.Context, id string) (func(), error) {
-	return lockFile(ctx, m.profileLockPath(id), profileLockTimeout)
+	return fsutil.Lock(ctx, m.profileLockPath(id), profileLockTimeout)
 }
 
 // unknownProfile is the error for a name not in cfg, listing the known ones.

@@ -3,29 +3,11 @@
 package profiles
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"syscall"
 )
-
-// lockFlags open a lock file: created if missing, and never through a
-// symbolic link (one planted in its place would otherwise have the lock
-// create or open a file of the attacker's choosing).
-const lockFlags = os.O_CREATE | os.O_RDWR | syscall.O_NOFOLLOW
-
-// openNoFollow opens path for reading, refusing a symbolic link (the
-// error then satisfies isSymlinkErr) and not blocking on a FIFO.
-func openNoFollow(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-}
-
-// isSymlinkErr: err is what opening a symbolic link with O_NOFOLLOW gives
-// (ELOOP; EMLINK on FreeBSD).
-func isSymlinkErr(err error) bool {
-	return errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EMLINK)
-}
 
 // unsafeProblem says what lets other users change fi ("" when nothing
 // does): write permission for group or others, or an owner other than

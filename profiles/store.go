@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/authdeck/authdeck/internal/fsutil"
 
 	"github.com/authdeck/authdeck/auth"
 )
@@ -59,7 +60,7 @@ func (m *Manager) Update(ctx context.Context, fn func(*Config) error) error {
 	if m.app.ConfigDir == "" {
 		return errors.New("no config directory configured (App.ConfigDir is empty)")
 	}
-	unlock, err := lockFile(ctx, m.configLockPath(), configLockTimeout)
+	unlock, err := fsutil.Lock(ctx, m.configLockPath(), configLockTimeout)
 	if err != nil {
 		return err
 	}
@@ -502,10 +503,10 @@ func writeConfig(path string, cfg *Config, app string) error {
 		return fmt.Errorf("encoding config: %w", err)
 	}
 	buf.WriteString("\n" + configTrailer + "\n")
-	if err := writeFileAtomic(path+backupSuffix, buf.Bytes()); err != nil {
+	if err := fsutil.WriteFileAtomic(path+backupSuffix, buf.Bytes(), filePerm); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return fsutil.WriteFileAtomic(path, buf.Bytes(), filePerm)
 }
 
 // profile returns the index of the named profile, or -1.

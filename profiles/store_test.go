@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/fsutil"
 )
 
 func TestConfigRoundTrip(t *testing.T) {
@@ -217,12 +218,12 @@ func TestConcurrentUpdatesAcrossProcesses(t *testing.T) {
 
 func TestLockTimeoutNamesTheFile(t *testing.T) {
 	m := open(t, testApp(t))
-	unlock, err := lockFile(ctxT(t), m.configLockPath(), time.Second)
+	unlock, err := fsutil.Lock(ctxT(t), m.configLockPath(), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
-	_, err = lockFile(ctxT(t), m.configLockPath(), 50*time.Millisecond)
+	_, err = fsutil.Lock(ctxT(t), m.configLockPath(), 50*time.Millisecond)
 	var le *LockTimeoutError
 	if !errors.As(err, &le) || le.Path != m.configLockPath() || !strings.Contains(err.Error(), m.configLockPath()) {
 		t.Fatalf("second lock: %v, want *LockTimeoutError naming %s", err, m.configLockPath())

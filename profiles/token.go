@@ -1,23 +1,17 @@
 package profiles
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/secretfile"
 	"golang.org/x/oauth2"
 )
-
-// maxTokenFile caps what is read from a --token-file.
-const maxTokenFile = 1 << 20
 
 // expiryDelta: a token this close to its expiry counts as expired (clock
 // skew, time in flight), as in x/oauth2.
@@ -45,7 +39,7 @@ type TokenOptions struct {
 	// call, as asked. NoMinTTL (any negative value) means no margin.
 	MinTTL time.Duration
 	// TokenFile overrides everything (--token-file): plain text, or JSON
-	// with a "token" key.
+	// or TOML with a "token" key.
 	TokenFile string
 	// Rejected is an access token a server has just refused (HTTP 401):
 	// the stored token is refreshed whatever its expiry says, unless it is
@@ -522,44 +516,15 @@ func (m *Manager) RefreshRejected(ctx context.Context, r *TokenResult, opt Token
 	return next, nil
 }
 
-// readTokenFile reads a token from a plain-text file or a JSON file with a
-// "token" key.
+// readTokenFile reads a --token-file: a plain-text file, or JSON or TOML
+// with a "token" key (secretfile.ReadToken).
 func readTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	v, err := secretfile.ReadToken(path)
+	var pe *secretfile.ParseError
+	if err != nil && !errors.As(err, &pe) {
 		return "", fmt.Errorf("cannot read the token file: %w", err)
 	}
-	defer func() { _ = f.Close() }()
-	data, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
-	if err != nil {
-		return "", fmt.Errorf("cannot read the token file %s: %w", path, err)
-	}
-	if len(data) > maxTokenFile {
-		return "", fmt.Errorf("the token file %s is larger than 1 MiB; is it the right file?", path)
-	}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		return "", fmt.Errorf("the token file %s is empty", path)
-	}
-	if data[0] == '{' {
-		var doc map[string]any
-		if err := json.Unmarshal(data, &doc); err != nil {
-			return "", &ParseError{Path: path, Line: jsonErrLine(data, err), Err: fmt.Errorf("not valid JSON: %w", err)}
-		}
-		v, ok := doc["token"].(string)
-		if !ok {
-			return "", fmt.Errorf("the token file %s is JSON without a string \"token\" key", path)
-		}
-		if v = strings.TrimSpace(v); v == "" {
-			return "", fmt.Errorf("the \"token\" key of %s is empty", path)
-		}
-		return v, nil
-	}
-	v := string(data)
-	if strings.ContainsAny(v, " \t\r\n") {
-		return "", fmt.Errorf("the token file %s holds more than one word; put the token alone in it, or JSON {\"token\": \"...\"}", path)
-	}
-	return v, nil
+	return v, err
 }
 
 // TokenSource is an oauth2.TokenSource over Token, for HTTP clients

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authdeck/authdeck/internal/fsutil"
 	"golang.org/x/oauth2"
 )
 
@@ -39,7 +40,8 @@ func TestTokenPrecedence(t *testing.T) {
 	jsonf := filepath.Join(dir, "tok.json")
 	empty := filepath.Join(dir, "empty")
 	nokey := filepath.Join(dir, "nokey.json")
-	for p, c := range map[string]string{plain: "  file-token\n", jsonf: `{"token": " json-token "}`, empty: " \n", nokey: `{"access": "x"}`} {
+	tomlf := filepath.Join(dir, "tok.toml")
+	for p, c := range map[string]string{plain: "  file-token\n", jsonf: `{"token": " json-token "}`, empty: " \n", nokey: `{"access": "x"}`, tomlf: "token = \"toml-token\"\n"} {
 		if err := os.WriteFile(p, []byte(c), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -58,6 +60,7 @@ func TestTokenPrecedence(t *testing.T) {
 		{"server env beats app env", env{"AUTHDECK_TOKEN": "env-token", "TEST_TOKEN": "srv-token"}, "", "srv-token", SourceServerEnv, "TEST_TOKEN", ""},
 		{"file beats env", env{"AUTHDECK_TOKEN": "env-token", "TEST_TOKEN": "srv-token"}, plain, "file-token", SourceTokenFile, plain, ""},
 		{"json file", env{}, jsonf, "json-token", SourceTokenFile, jsonf, ""},
+		{"toml file", env{}, tomlf, "toml-token", SourceTokenFile, tomlf, ""},
 		{"empty file", env{}, empty, "", "", "", "is empty"},
 		{"json without token", env{}, nokey, "", "", "", `"token" key`},
 		{"missing file", env{}, filepath.Join(dir, "nope"), "", "", "", "cannot read the token file"},
@@ -138,7 +141,7 @@ func TestTokenHotPathTakesNoLock(t *testing.T) {
 	m, p, tok := loggedIn(t, f, testApp(t), time.Now().Add(time.Hour), true)
 	ctx := ctxT(t)
 	for _, path := range []string{m.profileLockPath(p.ID), m.configLockPath(), m.files.lock} {
-		unlock, err := lockFile(ctx, path, time.Second)
+		unlock, err := fsutil.Lock(ctx, path, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -418,4 +421,31 @@ func TestExplicitMinTTLHonoured(t *testing.T) {
 	check("explicit 150s", TokenOptions{MinTTL: 150 * time.Second}, false)
 	clock.advance(4*time.Minute + time.Second)
 	check("NoMinTTL, expired", TokenOptions{MinTTL: NoMinTTL}, true)
+}
+
+// TestTokenFileErrors: a --token-file that holds no usable token gets one
+// line naming the file and what is wrong, never its content, and no
+// suggestion of a --key flag that --token-file does not have.
+func TestTokenFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	m := open(t, testApp(t))
+	for name, content := range map[string]string{
+		"two-lines":  "s3cr3t-one\ns3cr3t-two\n",
+		"nokey.json": `{"access": "s3cr3t"}`,
+		"bad.json":   `{"token": "s3cr3t"`,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := m.Token(ctxT(t), "", TokenOptions{TokenFile: path})
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, path) || strings.Contains(msg, "s3cr3t") || strings.Contains(msg, "--key") || strings.Contains(msg, "\n") {
+			t.Errorf("%s: error %q, want one line naming the file, without its content or --key", name, msg)
+		}
+	}
 }

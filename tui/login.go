@@ -130,7 +130,7 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 	old := m.webFlow
 	m.gen++
 	m.wantWeb = web
-	m.web = chooseWeb(web, server)
+	m.web = server.SignInWithBrowser(web)
 	m.webFlow, m.webURL, m.webQR, m.urlOnly, m.pasteErr, m.pasting = nil, "", nil, false, "", false
 	m.paste.Reset()
 	m.paste.Blur()

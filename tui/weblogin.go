@@ -22,12 +22,6 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// chooseWeb is the rule cmd uses too: the browser sign-in when asked, or
-// when the server has no device flow but can do the browser sign-in.
-func chooseWeb(asked bool, s profiles.Server) bool {
-	return asked || (!s.SupportsDevice() && s.SupportsWeb())
-}
-
 // newPasteInput is the field for the address the browser ended on. The
 // address carries the authorization code, so it is masked like a password.
 func newPasteInput() textinput.Model {

@@ -81,9 +81,8 @@ var allowedProcessUses = map[string]string{
 	"cmd Main os.Environ": "the binary's entry point hands the process to New",
 
 	"cmd demoFollow net/http.Client without a Transport":      "the demo only calls its own server on loopback, which ProxyFromEnvironment never proxies",
-	"cmd Host.authClient net/http.Client without a Transport": "a nil Transport is set to hostTransport (proxy from Host.Getenv) right after",
-	"cmd hostTransport net/http.DefaultTransport":             "cloned for its settings; its Proxy is replaced by one reading Host.Getenv",
-	"profiles Open net/http.Client without a Transport":       "GAP: with no App.HTTPClient the proxy comes from the process's HTTPS_PROXY/NO_PROXY (package cmd always passes one); needs a transport whose Proxy reads App.Getenv",
+	"cmd Host.authClient net/http.Client without a Transport": "a nil Transport is set to hostproxy.Transport (proxy from Host.Getenv) right after",
+	"internal/hostproxy Transport net/http.DefaultTransport":  "cloned for its settings; its Proxy is replaced by one reading the host's Getenv",
 }
 
 // TestNoProcessAccess fails when a library package (or an internal

@@ -20,14 +20,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/BurntSushi/toml"
-	"github.com/gofrs/flock"
+	"github.com/authdeck/authdeck/internal/fsutil"
 )
 
 // DefaultKey is the key a token is written under (and read from) when none
@@ -96,10 +95,6 @@ func Write(ctx context.Context, path, key, token string) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
-	}
 	unlock, err := lock(ctx, target)
 	if err != nil {
 		return err
@@ -125,7 +120,7 @@ func Write(ctx context.Context, path, key, token string) error {
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", target, err)
 	}
-	return writeAtomic(target, data)
+	return fsutil.WriteFileAtomic(target, data, 0o600)
 }
 
 // resolve follows symbolic links to the file that will really be written,
@@ -163,21 +158,7 @@ func resolve(path string) (string, error) {
 // lock).
 func lock(ctx context.Context, target string) (func(), error) {
 	lp := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".lock")
-	fl := flock.New(lp, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
-	lctx, cancel := context.WithTimeout(ctx, lockTimeout)
-	defer cancel()
-	ok, err := fl.TryLockContext(lctx, 5*time.Millisecond)
-	if ok && err == nil {
-		return func() { _ = fl.Unlock() }, nil
-	}
-	_ = fl.Close()
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	if err == nil || errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%s is locked by another process (waited %s); try again, or remove %s if no other process is writing", target, lockTimeout, lp)
-	}
-	return nil, fmt.Errorf("locking %s: %w", target, err)
+	return fsutil.Lock(ctx, lp, lockTimeout)
 }
 
 // readObject reads the JSON object in path; a missing or empty file is an
@@ -216,47 +197,6 @@ func encodeObject(doc map[string]json.RawMessage) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// writeAtomic replaces path with data through a synced temporary file in the
-// same directory, then syncs the directory.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if runtime.GOOS != "windows" {
-		if err = f.Chmod(0o600); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if runtime.GOOS != "windows" {
-		if d, derr := os.Open(dir); derr == nil {
-			_ = d.Sync()
-			_ = d.Close()
-		}
-	}
-	return nil
-}
-
 // Read returns the token in path: under key (DefaultKey when empty) in a
 // JSON or TOML file, or the whole content of a plain file. The format comes
 // from the extension (.json, .toml), else from the content. A key may be a
@@ -270,9 +210,28 @@ func Read(path, key string) (string, Format, error) {
 	return Parse(path, data, key)
 }
 
+// ReadToken returns the token in path the way Read does with DefaultKey,
+// for a file given without a way to choose the key (--token-file): its
+// errors do not suggest --key. Errors reading the file are not
+// *ParseError.
+func ReadToken(path string) (string, error) {
+	data, err := readCapped(path)
+	if err != nil {
+		return "", err
+	}
+	tok, _, err := parse(path, data, "", "")
+	return tok, err
+}
+
 // Parse is Read on data already read; name is used for the format (by its
 // extension) and in errors ("-" or "stdin" for standard input).
 func Parse(name string, data []byte, key string) (string, Format, error) {
+	return parse(name, data, key, "--key")
+}
+
+// parse is Parse; keyFlag names the option that chooses the key, for the
+// errors to suggest ("" when there is none).
+func parse(name string, data []byte, key, keyFlag string) (string, Format, error) {
 	keyGiven := key != ""
 	if key == "" {
 		key = DefaultKey
@@ -293,7 +252,7 @@ func Parse(name string, data []byte, key string) (string, Format, error) {
 		if !ok {
 			return "", format, &ParseError{Path: name, Msg: fmt.Sprintf("the JSON is %s, not an object with a %q key", jsonKindOf(doc), key)}
 		}
-		v, err := lookup(name, obj, key)
+		v, err := lookup(name, obj, key, keyFlag)
 		if err != nil {
 			return "", format, err
 		}
@@ -309,7 +268,7 @@ func Parse(name string, data []byte, key string) (string, Format, error) {
 			}
 			return "", format, pe
 		}
-		v, err := lookup(name, obj, key)
+		v, err := lookup(name, obj, key, keyFlag)
 		if err != nil {
 			return "", format, err
 		}
@@ -323,7 +282,11 @@ func Parse(name string, data []byte, key string) (string, Format, error) {
 			return "", format, &ParseError{Path: name, Msg: "the file is empty; expected a token"}
 		}
 		if n := strings.Count(text, "\n") + 1; n > 1 {
-			return "", format, &ParseError{Path: name, Msg: fmt.Sprintf("the file has %d lines; expected a single token, a JSON object or a TOML document (use --key for the last two)", n)}
+			hint := fmt.Sprintf(" (use %s for the last two)", keyFlag)
+			if keyFlag == "" {
+				hint = fmt.Sprintf(" with a %q key", key)
+			}
+			return "", format, &ParseError{Path: name, Msg: fmt.Sprintf("the file has %d lines; expected a single token, a JSON object or a TOML document%s", n, hint)}
 		}
 		tok = text
 	}
@@ -377,8 +340,9 @@ func looksLikeTOMLKey(s string) bool {
 }
 
 // lookup finds key in obj: an exact key first, then a dotted path. It says
-// which keys there are (never their values) when the key is missing.
-func lookup(name string, obj map[string]any, key string) (string, error) {
+// which keys there are (never their values) when the key is missing, and
+// suggests keyFlag when there is one.
+func lookup(name string, obj map[string]any, key, keyFlag string) (string, error) {
 	v, ok := obj[key]
 	if !ok && strings.Contains(key, ".") {
 		var cur any = obj
@@ -406,7 +370,11 @@ func lookup(name string, obj map[string]any, key string) (string, error) {
 		if len(keys) > 0 {
 			have = "it has " + strings.Join(quoteAll(keys), ", ")
 		}
-		return "", &ParseError{Path: name, Msg: fmt.Sprintf("no %q key (%s); choose one with --key", key, have)}
+		msg := fmt.Sprintf("no %q key (%s)", key, have)
+		if keyFlag != "" {
+			msg += "; choose one with " + keyFlag
+		}
+		return "", &ParseError{Path: name, Msg: msg}
 	}
 	s, isString := v.(string)
 	if !isString {

@@ -319,3 +319,32 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("got %q %s %v", got, f, err)
 	}
 }
+
+// TestWriteRefusesSymlinkedLock: the lock file beside a secret file is
+// never followed through a symbolic link (it is taken like the profiles'
+// lock files), so a link planted there cannot create or truncate a file
+// elsewhere; the secret file is left as it was.
+func TestWriteRefusesSymlinkedLock(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("creating symbolic links needs a privilege on Windows")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "secret.json")
+	if err := os.WriteFile(path, []byte(`{"token": "old"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(dir, "created-by-attack")
+	if err := os.Symlink(victim, filepath.Join(dir, ".secret.json.lock")); err != nil {
+		t.Fatal(err)
+	}
+	err := Write(context.Background(), path, "", "new")
+	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("Write with a symlinked lock file: %v, want a refusal naming the symbolic link", err)
+	}
+	if _, err := os.Lstat(victim); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link's target was created: %v", err)
+	}
+	if got := readJSON(t, path)["token"]; got != "old" {
+		t.Errorf("token after the refused write: %v, want old", got)
+	}
+}
