@@ -30,16 +30,19 @@ type Metadata struct {
 }
 
 // DefaultScopes are the scopes a login requests when none were given: for
-// an OpenID Connect server openid, plus offline_access when
-// scopes_supported lists it (so that the login comes with a refresh
+// an OpenID Connect server openid, plus profile and email when
+// scopes_supported lists them (so that the login can say who you are), and
+// offline_access when it is listed (so that the login comes with a refresh
 // token); nil for a plain OAuth server (the server's own default).
 func (m Metadata) DefaultScopes() []string {
 	if !m.OpenID {
 		return nil
 	}
 	s := []string{"openid"}
-	if slices.Contains(m.ScopesSupported, "offline_access") {
-		s = append(s, "offline_access")
+	for _, extra := range []string{"profile", "email", "offline_access"} {
+		if slices.Contains(m.ScopesSupported, extra) {
+			s = append(s, extra)
+		}
 	}
 	return s
 }

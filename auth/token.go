@@ -89,6 +89,12 @@ func (c *Client) tokenFromFields(r *response, f fields) (*oauth2.Token, error) {
 	for k, v := range f {
 		extra[k] = v
 	}
+	if c.Endpoints.Issuer == "" {
+		// Without an issuer there are no published keys to verify an ID
+		// token with (VerifyIDToken): it is dropped, never trusted, and
+		// the account comes from userinfo instead.
+		delete(extra, "id_token")
+	}
 	return t.WithExtra(extra), nil
 }
 

@@ -19,8 +19,9 @@ func TestAddServerDefaultScopes(t *testing.T) {
 		given []string
 		want  []string
 	}{
-		{"openid with offline_access", authtest.Options{}, nil, []string{"openid", "offline_access"}},
-		{"openid-configuration only, no offline_access", authtest.Options{Metadata: authtest.MetadataOIDCOnly, ScopesSupported: []string{"openid", "email"}}, nil, []string{"openid"}},
+		{"openid with profile, email and offline_access", authtest.Options{}, nil, []string{"openid", "profile", "email", "offline_access"}},
+		{"openid-configuration only, no offline_access", authtest.Options{Metadata: authtest.MetadataOIDCOnly, ScopesSupported: []string{"openid", "email"}}, nil, []string{"openid", "email"}},
+		{"openid alone", authtest.Options{Metadata: authtest.MetadataOIDCOnly, ScopesSupported: []string{"openid"}}, nil, []string{"openid"}},
 		{"plain OAuth", authtest.Options{ScopesSupported: []string{"read", "write"}}, nil, nil},
 		{"given scopes kept", authtest.Options{}, []string{"read"}, []string{"read"}},
 	}

@@ -323,7 +323,7 @@ func TestLoginWhoamiTokenStatusRevoke(t *testing.T) {
 		t.Errorf("revoke without --yes: %s", r)
 	}
 	r := s.ok("revoke", "--yes")
-	if !strings.Contains(r.stderr, "Revoked") {
+	if !strings.Contains(r.stderr, "revoked at the server") {
 		t.Errorf("revoke said: %s", r.stderr)
 	}
 	if p.Active(t, tok) {
