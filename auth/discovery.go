@@ -14,6 +14,7 @@ import (
 
 // Metadata is what discovery tells about a server beyond its endpoints.
 type Metadata struct {
+	// Endpoints are the server's endpoints, as Discover returns them.
 	Endpoints
 	// JWKSURL is the jwks_uri: the server's public keys, which sign its
 	// ID tokens.

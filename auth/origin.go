@@ -12,9 +12,12 @@ import (
 // is always set ("443" for https, "80" for http when the URL has none), so
 // two Origins are equal exactly when they are the same origin.
 type Origin struct {
+	// Scheme is "https" or "http", lower case.
 	Scheme string
-	Host   string
-	Port   string
+	// Host is the host name or IP address, lower case, without brackets.
+	Host string
+	// Port is the port number, the scheme's default when the URL has none.
+	Port string
 }
 
 // OriginOf is the origin of u (zero for a URL without a host).

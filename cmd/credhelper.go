@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authdeck/authdeck/internal/execenv"
 	"github.com/authdeck/authdeck/internal/fsutil"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
@@ -183,12 +184,13 @@ func fastHelper(ctx context.Context, h Host, argv0 string, args []string) (code 
 
 // helperCommand is how a tool's config names this program: its name when
 // that is what PATH finds, else the absolute path of the running binary.
-func helperCommand(app string) string {
+func helperCommand(f *factory) string {
+	app := f.AppName
 	self, err := os.Executable()
 	if err != nil {
 		return app
 	}
-	if p, err := lookPath(app); err == nil && sameFile(p, self) {
+	if p, err := execenv.LookPathFunc(f.Getenv)(app); err == nil && sameFile(p, self) {
 		return app
 	}
 	return self

@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
+	"github.com/authdeck/authdeck/internal/execenv"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -247,12 +249,9 @@ func dockerConfigPath(getenv func(string) string) (string, error) {
 	if d := getenv("DOCKER_CONFIG"); d != "" {
 		return filepath.Join(d, "config.json"), nil
 	}
-	home := getenv("HOME")
-	if home == "" {
-		var err error
-		if home, err = os.UserHomeDir(); err != nil {
-			return "", fmt.Errorf("cannot find docker's config.json: no HOME (%v); set DOCKER_CONFIG", err)
-		}
+	home, err := userHomeDir(runtime.GOOS, getenv)
+	if err != nil {
+		return "", fmt.Errorf("cannot find docker's config.json: %v; set DOCKER_CONFIG", err)
 	}
 	return filepath.Join(home, ".docker", "config.json"), nil
 }
@@ -308,7 +307,7 @@ func dockerSetupRun(ctx context.Context, f *factory, o *dockerSetupOptions) erro
 		return fmt.Errorf("writing docker's config: %w", err)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "docker now asks %s for registry %s's credentials, with the token of profile %s (%s)\n", f.AppName, o.Host, profile, path)
-	if _, err := lookPath(dockerHelperPrefix + f.AppName); err != nil {
+	if _, err := execenv.LookPathFunc(f.Getenv)(dockerHelperPrefix + f.AppName); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "%s\n", f.IO.Warn(fmt.Sprintf("docker-credential-%s is not on PATH, and docker needs it: ln -s \"$(command -v %s)\" ~/.local/bin/docker-credential-%s", f.AppName, f.AppName, f.AppName)))
 	}
 	return nil

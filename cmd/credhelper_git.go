@@ -10,12 +10,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authdeck/authdeck/internal/execenv"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
 )
-
-var lookPath = exec.LookPath
 
 // gitHelperOptions are the inputs of `credential-helper git`.
 type gitHelperOptions struct {
@@ -203,7 +202,7 @@ func gitSetupRun(ctx context.Context, f *factory, o *gitSetupOptions) error {
 	if err != nil {
 		return err
 	}
-	helper := "!" + shellJoin([]string{helperCommand(f.AppName)}) + " credential-helper git --profile " + profile
+	helper := "!" + shellJoin([]string{helperCommand(f)}) + " credential-helper git --profile " + profile
 	if o.Username != "" {
 		helper += " --username " + o.Username
 	}
@@ -218,7 +217,7 @@ func gitSetupRun(ctx context.Context, f *factory, o *gitSetupOptions) error {
 		}
 		return nil
 	}
-	git, err := lookPath("git")
+	git, err := execenv.LookPathFunc(f.Getenv)("git")
 	if err != nil {
 		return fmt.Errorf("git is not installed (not found on PATH); install it, or run `%s git setup %s --print` and run what it prints where git is", f.AppName, o.Host)
 	}

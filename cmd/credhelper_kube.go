@@ -165,7 +165,7 @@ the default, works with every kubectl since 1.11.`,
 			if user == "" {
 				user = f.AppName + "-" + profile
 			}
-			entry := kubeUserEntry(user, helperCommand(f.AppName), profile, o.APIVersion)
+			entry := kubeUserEntry(user, helperCommand(f), profile, o.APIVersion)
 			path := o.Kubeconfig
 			if path == "" && o.Write {
 				if path, err = defaultKubeconfig(f.Getenv); err != nil {

@@ -241,6 +241,22 @@ func (h Host) configDir() (string, error) {
 	return filepath.Join(base, h.Name), nil
 }
 
+// userHomeDir is os.UserHomeDir read through getenv (the host's
+// environment, not the process's).
+func userHomeDir(goos string, getenv func(string) string) (string, error) {
+	env := "HOME"
+	switch goos {
+	case "windows":
+		env = "USERPROFILE"
+	case "plan9":
+		env = "home"
+	}
+	if d := getenv(env); d != "" {
+		return d, nil
+	}
+	return "", fmt.Errorf("$%s is not set", env)
+}
+
 // userConfigDir is os.UserConfigDir reading the environment through getenv.
 func userConfigDir(goos string, getenv func(string) string) (string, error) {
 	switch goos {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -21,7 +22,7 @@ func defaultKubeconfig(getenv func(string) string) (string, error) {
 			return p, nil
 		}
 	}
-	home, err := os.UserHomeDir()
+	home, err := userHomeDir(runtime.GOOS, getenv)
 	if err != nil {
 		return "", fmt.Errorf("no home directory to find ~/.kube/config in (%v); give --kubeconfig PATH", err)
 	}

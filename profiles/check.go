@@ -41,7 +41,9 @@ const (
 
 // CheckResult is one profile's answer from Check.
 type CheckResult struct {
-	Name  string
+	// Name is the profile's name.
+	Name string
+	// State is what the server said of the profile's login.
 	State CheckState
 	// Refreshable is set with CheckExpired when a refresh token is stored.
 	Refreshable bool
