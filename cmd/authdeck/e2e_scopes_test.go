@@ -30,7 +30,7 @@ func TestLoginWebIssuerURLDefaultScopes(t *testing.T) {
 	if code := proc.wait(t); code != 0 || ok.str("profile") != "alice" {
 		t.Fatalf("login --web: exit %d, success %v\n%s", code, ok, proc.stderr.String())
 	}
-	if !strings.Contains(proc.stderr.String(), "Scopes: openid offline_access") {
+	if !strings.Contains(proc.stderr.String(), "Scopes: openid profile email offline_access") {
 		t.Errorf("the scopes in use are not shown:\n%s", proc.stderr.String())
 	}
 	before := s.token()
@@ -47,8 +47,8 @@ func TestLoginDeviceIssuerURLDefaultScopes(t *testing.T) {
 	p := oidctest.Start(t, oidctest.Options{})
 	s := newSandbox(t)
 	events, _ := s.login(p, "--server", p.Issuer, "--client-id", p.ClientID)
-	if sc := fmt.Sprint(events[0]["scopes"]); events[0].str("event") != "code" || sc != "[openid offline_access]" {
-		t.Errorf("code event %v: scopes %s, want [openid offline_access]", events[0], sc)
+	if sc := fmt.Sprint(events[0]["scopes"]); events[0].str("event") != "code" || sc != "[openid profile email offline_access]" {
+		t.Errorf("code event %v: scopes %s, want [openid profile email offline_access]", events[0], sc)
 	}
 	lastEvent(t, events, "success")
 	// offline_access was granted: the login has a refresh token.
