@@ -82,6 +82,8 @@ type loginModel struct {
 
 	// storageNote replaces the plain-file warning (Options.StorageNote).
 	storageNote string
+	// intro is shown above the login until it succeeds (Options.Intro).
+	intro string
 
 	// The browser sign-in (see weblogin.go).
 	appName  string // shown on the pages served to the browser
