@@ -62,6 +62,9 @@ func newModel(ctx context.Context, d deps, opt Options, dark bool) model {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Tick == nil {
+		d.Tick = tea.Tick
+	}
 	c := common{styles: defaultStyles(d.Renderer, opt.Theme), keys: defaultKeyMap(), dark: dark}
 	m := model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
 	m.help.Styles = helpStyles(d.Renderer)
@@ -99,8 +102,7 @@ func (m model) loadCmd() tea.Cmd {
 }
 
 func (m model) accountsClock() tea.Cmd {
-	now := m.deps.Now
-	return tick(accountsClockEvery, func(time.Time) tea.Msg { return accountsClockMsg{at: now()} })
+	return m.deps.Tick(accountsClockEvery, func(t time.Time) tea.Msg { return accountsClockMsg{at: t} })
 }
 
 // reload starts a fresh load of the profiles; older loads are dropped.
@@ -159,8 +161,8 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 		return m, whoamiCmd(m.ctx, m.deps.Profiles, m.deps.Now, msg.profile, m.whoami.gen)
 	case showTokenMsg:
 		m.active = scrToken
-		m.token = m.token.show(msg.profile, m.deps.Now())
-		return m, tokenCmd(m.ctx, m.deps.Profiles, msg.profile, m.token.gen)
+		m.token = m.token.show(msg.profile)
+		return m, tokenCmd(m.ctx, m.deps.Profiles, m.deps.Now, msg.profile, m.token.gen)
 	case showAddFormMsg:
 		m.form.reset()
 		m.active = scrForm

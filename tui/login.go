@@ -144,7 +144,6 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 	m.code = auth.DeviceCode{}
 	m.polls, m.streak, m.last, m.lastBad = 0, 0, "", false
 	m.failErr, m.notice, m.id = nil, "", nil
-	m.now = m.deps.Now()
 	first := startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen)
 	if m.web {
 		first = startWebCmd(m.ctx, withIgnored(m.deps.StartWeb), server, auth.WebOptions{AppName: m.appName}, m.deps.Now, m.gen)
@@ -200,7 +199,7 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		m.nextPoll = issued.Add(m.interval)
 		m.state = loginWaiting
 		m.last = "none yet (no poll made)"
-		cmds := []tea.Cmd{schedulePoll(m.gen, m.nextPoll.Sub(msg.at)), clockCmd(m.gen, m.deps.Now)}
+		cmds := []tea.Cmd{schedulePoll(m.deps.Tick, m.deps.Now, m.gen, m.nextPoll.Sub(msg.at)), clockCmd(m.deps.Tick, m.gen)}
 		if !m.noBrowser && m.deps.OpenURL != nil {
 			cmds = append(cmds, openURLCmd(m.deps.OpenURL, m.browserURL()))
 		}
@@ -209,7 +208,7 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		if msg.gen != m.gen || m.state != loginWaiting {
 			return m, nil
 		}
-		if m.expired(m.deps.Now()) {
+		if m.expired(msg.at) {
 			return m.failed(failExpired, auth.ErrExpiredToken), nil
 		}
 		return m, pollCmd(m.ctx, m.flow, m.code, m.deps.Now, m.gen)
@@ -248,7 +247,7 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		if m.state == loginWaiting && !m.web && m.expired(msg.at) {
 			return m.failed(failExpired, auth.ErrExpiredToken), nil
 		}
-		return m, clockCmd(m.gen, m.deps.Now)
+		return m, clockCmd(m.deps.Tick, m.gen)
 	case spinner.TickMsg:
 		if !m.active() {
 			return m, nil
@@ -329,7 +328,7 @@ func (m loginModel) onPoll(msg pollResultMsg) (loginModel, tea.Cmd) {
 	if !m.code.ExpiresAt.IsZero() && m.nextPoll.After(m.code.ExpiresAt) {
 		m.nextPoll = m.code.ExpiresAt
 	}
-	return m, schedulePoll(m.gen, m.nextPoll.Sub(msg.at))
+	return m, schedulePoll(m.deps.Tick, m.deps.Now, m.gen, m.nextPoll.Sub(msg.at))
 }
 
 func (m loginModel) onKey(msg tea.KeyMsg) (loginModel, tea.Cmd) {

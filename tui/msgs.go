@@ -47,6 +47,7 @@ type whoamiLoadedMsg struct {
 type tokenLoadedMsg struct {
 	gen int
 	res *profiles.TokenResult
+	at  time.Time
 	err error
 }
 
@@ -58,8 +59,11 @@ type deviceCodeMsg struct {
 	err  error
 }
 
-// pollDueMsg says it is time to send the next poll.
-type pollDueMsg struct{ gen int }
+// pollDueMsg says it is time to send the next poll; at is when it fired.
+type pollDueMsg struct {
+	gen int
+	at  time.Time
+}
 
 // pollResultMsg is the answer to one poll.
 type pollResultMsg struct {

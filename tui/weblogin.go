@@ -60,7 +60,7 @@ func (m loginModel) onWebStarted(msg webStartedMsg) (loginModel, tea.Cmd) {
 	}
 	m.state = loginWaiting
 	m.sizePaste()
-	cmds := []tea.Cmd{waitWebNoticeCmd(m.ctx, f, m.gen), clockCmd(m.gen, m.deps.Now)}
+	cmds := []tea.Cmd{waitWebNoticeCmd(m.ctx, f, m.gen), clockCmd(m.deps.Tick, m.gen)}
 	if m.webCanOpen() {
 		cmds = append(cmds, openURLCmd(m.deps.OpenURL, f.AuthURL()))
 	}
