@@ -48,11 +48,7 @@ type model struct {
 	confirm *confirmModel
 	status  string
 
-	accounts accountsModel
-	login    loginModel
-	whoami   whoamiModel
-	token    tokenModel
-	form     formModel
+	screens
 
 	initCmd  tea.Cmd
 	result   Result
@@ -66,6 +62,9 @@ func newModel(ctx context.Context, d deps, opt Options, dark bool) model {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Tick == nil {
+		d.Tick = tea.Tick
+	}
 	c := common{styles: defaultStyles(d.Renderer, opt.Theme), keys: defaultKeyMap(), dark: dark}
 	m := model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
 	m.help.Styles = helpStyles(d.Renderer)
@@ -73,9 +72,11 @@ func newModel(ctx context.Context, d deps, opt Options, dark bool) model {
 	m.login = newLogin(c, d)
 	m.login.appName = orDefault(opt.Title, "authdeck")
 	m.login.storageNote = opt.StorageNote
+	m.login.intro = opt.Intro
 	m.whoami = whoamiModel{common: c}
 	m.token = tokenModel{common: c, copyFn: d.Copy}
 	m.form = newForm(c)
+	m.form.saveCmd = func(s profiles.Server, gen int) tea.Cmd { return addServerCmd(ctx, d.Profiles, s, gen) }
 	m.accounts.gen = 1
 	m.accounts.now = d.Now()
 	cmds := []tea.Cmd{m.loadCmd(), m.accountsClock()}
@@ -101,8 +102,7 @@ func (m model) loadCmd() tea.Cmd {
 }
 
 func (m model) accountsClock() tea.Cmd {
-	now := m.deps.Now
-	return tick(accountsClockEvery, func(time.Time) tea.Msg { return accountsClockMsg{at: now()} })
+	return m.deps.Tick(accountsClockEvery, func(t time.Time) tea.Msg { return accountsClockMsg{at: t} })
 }
 
 // reload starts a fresh load of the profiles; older loads are dropped.
@@ -174,8 +174,8 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 		return m, whoamiCmd(m.ctx, m.deps.Profiles, m.deps.Now, msg.profile, m.whoami.gen)
 	case showTokenMsg:
 		m.active = scrToken
-		m.token = m.token.show(msg.profile, m.deps.Now())
-		return m, tokenCmd(m.ctx, m.deps.Profiles, msg.profile, m.token.gen)
+		m.token = m.token.show(msg.profile)
+		return m, tokenCmd(m.ctx, m.deps.Profiles, m.deps.Now, msg.profile, m.token.gen)
 	case showAddFormMsg:
 		m.form.reset()
 		m.active = scrForm
@@ -226,7 +226,9 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 		m.token, cmd = m.token.update(msg)
 		return m, cmd
 	case serverAddedMsg:
-		return m.updateForm(msg)
+		var cmd tea.Cmd
+		m.form, cmd = m.form.update(msg, m.form.saveCmd)
+		return m, cmd
 	case copiedMsg:
 		var cmd tea.Cmd
 		if m.active == scrToken {
@@ -239,35 +241,23 @@ func (m model) update(msg tea.Msg) (model, tea.Cmd) {
 	return m.updateActive(msg)
 }
 
-func (m model) updateForm(msg tea.Msg) (model, tea.Cmd) {
-	ctx, ps := m.ctx, m.deps.Profiles
-	var cmd tea.Cmd
-	m.form, cmd = m.form.update(msg, func(s profiles.Server, gen int) tea.Cmd { return addServerCmd(ctx, ps, s, gen) })
-	return m, cmd
-}
-
 // updateActive forwards msg to the active screen.
 func (m model) updateActive(msg tea.Msg) (model, tea.Cmd) {
-	var cmd tea.Cmd
-	switch m.active {
-	case scrAccounts:
-		m.accounts, cmd = m.accounts.update(msg)
-	case scrLogin:
-		m.login, cmd = m.login.update(msg)
-	case scrWhoami:
-		m.whoami, cmd = m.whoami.update(msg)
-	case scrToken:
-		m.token, cmd = m.token.update(msg)
-	case scrForm:
-		return m.updateForm(msg)
-	}
+	s, cmd := m.get(m.active).Update(msg)
+	m.set(m.active, s)
 	return m, cmd
 }
 
 // typing reports whether keys go to a text field (so q and ? are text).
-func (m model) typing() bool {
-	return (m.active == scrAccounts && m.accounts.filtering) || m.active == scrForm ||
-		(m.active == scrLogin && m.login.pasteFocused())
+func (m model) typing() bool { return m.get(m.active).Typing() }
+
+// register adds a screen under id (a new one, or in place of one), sized
+// and with its keys in sync. Show it by making id active.
+func (m model) register(id screenID, s screen) model {
+	m.set(id, s)
+	m.layout()
+	m.syncKeys()
+	return m
 }
 
 func (m model) onKey(msg tea.KeyMsg) (model, tea.Cmd) {
@@ -372,11 +362,9 @@ func (m *model) layout() {
 	m.help.Width = max(1, m.width-m.c.styles.App.GetHorizontalFrameSize())
 	m.help.ShowAll = m.fullHelp
 	w, h := m.contentSize()
-	m.accounts.setSize(w, h)
-	m.login.setSize(w, max(1, h-lipgloss.Height(m.introView(w))))
-	m.whoami.setSize(w, h)
-	m.token.setSize(w, h)
-	m.form.setSize(w, h)
+	for _, id := range m.ids() {
+		m.set(id, m.get(id).SetSize(w, h))
+	}
 	if m.confirm != nil {
 		m.confirm.width, m.confirm.height = w, h
 	}
@@ -395,15 +383,13 @@ func (m *model) syncKeys() {
 	if m.fullHelp {
 		k.Help.SetHelp("?", "close help")
 	}
-	m.accounts.updateKeys(&k.Accounts, &k.Filter)
-	k.Accounts.hide(m.opt.Hide)
-	m.login.updateKeys(&k.Login)
-	m.whoami.updateKeys(&k.Whoami)
-	m.token.updateKeys(&k.Token)
-	m.form.updateKeys(&k.Form)
 	kp := &k
 	m.c.keys = kp
-	m.accounts.keys, m.login.keys, m.whoami.keys, m.token.keys, m.form.keys = kp, kp, kp, kp, kp
+	for _, id := range m.ids() {
+		m.set(id, m.get(id).SyncKeys(kp))
+	}
+	// After the screens: what the host does not offer stays off.
+	kp.Accounts.hide(m.opt.Hide)
 }
 
 // ShortHelp implements help.KeyMap: the active screen's keys, then global.
@@ -417,38 +403,11 @@ func (m model) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (m model) FullHelp() [][]key.Binding {
-	k := m.c.keys
-	global := []key.Binding{k.Help, k.Quit}
 	if m.confirm != nil {
+		k := m.c.keys
 		return [][]key.Binding{{k.Confirm.Yes, k.Confirm.No}}
 	}
-	switch m.active {
-	case scrLogin:
-		l := k.Login
-		if m.login.pasteFocused() {
-			return [][]key.Binding{{l.Submit, l.StopTyping}, {k.ForceQuit}}
-		}
-		return [][]key.Binding{{l.Continue, l.Open, l.Copy, l.ShowURL, l.Paste, l.Retry, l.Cancel}, global}
-	case scrWhoami:
-		w := k.Whoami
-		return [][]key.Binding{{w.Back, w.Up, w.Down}, global}
-	case scrToken:
-		t := k.Token
-		return [][]key.Binding{{t.Reveal, t.Copy, t.Back}, global}
-	case scrForm:
-		f := k.Form
-		return [][]key.Binding{{f.NextOrSave, f.Submit, f.Next, f.Prev, f.Cancel}, {k.ForceQuit}}
-	}
-	a, f := k.Accounts, k.Filter
-	if m.accounts.filtering {
-		return [][]key.Binding{{f.Apply, f.Cancel, f.Up, f.Down}, {k.ForceQuit}}
-	}
-	return [][]key.Binding{
-		{a.Use, a.Login, a.Whoami, a.Token, a.Logout, a.Revoke},
-		{a.Add, a.Remove, a.Filter, a.ClearFilter, a.Tab, a.Reload, a.Check},
-		{a.Up, a.Down, a.PageUp, a.PageDown},
-		global,
-	}
+	return m.get(m.active).Keys().FullHelp()
 }
 
 func (m model) helpView() string {
@@ -533,35 +492,8 @@ func (m model) shortHelp(short bool, sep string) (string, int) {
 	return v, len(fit)
 }
 
-// introView is Options.Intro, wrapped to w, for the login screen until
-// the login succeeds; "" when there is none.
-func (m model) introView(w int) string {
-	if m.opt.Intro == "" {
-		return ""
-	}
-	return wrapWords(clean(m.opt.Intro), w)
-}
-
 func (m model) title() string {
-	t := m.opt.Title
-	if t == "" {
-		t = "authdeck"
-	}
-	switch m.active {
-	case scrLogin:
-		srv := clean(m.login.server.Name)
-		if h := m.login.serverHost(); h != "" && h != srv {
-			srv += " (" + clean(h) + ")"
-		}
-		return t + " · Log in to " + srv
-	case scrWhoami:
-		return t + " · Who am I"
-	case scrToken:
-		return t + " · Token"
-	case scrForm:
-		return t + " · Add server"
-	}
-	return t + " · Accounts"
+	return orDefault(m.opt.Title, "authdeck") + " · " + m.get(m.active).Title()
 }
 
 // View renders the whole screen. It only reads the model.
@@ -578,21 +510,7 @@ func (m model) View() string {
 	if m.confirm != nil {
 		body = m.confirm.view()
 	} else {
-		switch m.active {
-		case scrAccounts:
-			body = m.accounts.view()
-		case scrLogin:
-			body = m.login.view()
-			if in := m.introView(w); in != "" && m.login.state != loginDone {
-				body = s.Status.Render(in) + "\n" + body
-			}
-		case scrWhoami:
-			body = m.whoami.view()
-		case scrToken:
-			body = m.token.view()
-		case scrForm:
-			body = m.form.view()
-		}
+		body = m.get(m.active).View()
 	}
 	body = fitLines(body, w, h)
 	if n := lipgloss.Height(body); n < h {

@@ -20,11 +20,6 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// tick is tea.Tick: every timer of the package is made by it, so that
-// tests can tell a timer from a command that is stuck (fakes_test.go wraps
-// it once, before any test runs).
-var tick = tea.Tick
-
 // opTimeout bounds every profiles call made from the TUI (keyring calls
 // have their own, shorter, timeouts inside profiles).
 const opTimeout = 60 * time.Second
@@ -90,12 +85,12 @@ func whoamiCmd(ctx context.Context, ps profileService, now func() time.Time, nam
 	}
 }
 
-func tokenCmd(ctx context.Context, ps profileService, name string, gen int) tea.Cmd {
+func tokenCmd(ctx context.Context, ps profileService, now func() time.Time, name string, gen int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
 		res, err := ps.Token(ctx, name, profiles.TokenOptions{MinTTL: time.Minute})
-		return tokenLoadedMsg{gen: gen, res: res, err: err}
+		return tokenLoadedMsg{gen: gen, res: res, err: err, at: now()}
 	}
 }
 
@@ -128,12 +123,13 @@ func waitStartCmd(ch <-chan tea.Msg) tea.Cmd {
 	return func() tea.Msg { return <-ch }
 }
 
-// schedulePoll fires pollDueMsg after d. A zero or negative d polls at once.
-func schedulePoll(gen int, d time.Duration) tea.Cmd {
+// schedulePoll fires pollDueMsg after d, with the time it fired. A zero or
+// negative d polls at once.
+func schedulePoll(tick tickFunc, now func() time.Time, gen int, d time.Duration) tea.Cmd {
 	if d <= 0 {
-		return func() tea.Msg { return pollDueMsg{gen: gen} }
+		return func() tea.Msg { return pollDueMsg{gen: gen, at: now()} }
 	}
-	return tick(d, func(time.Time) tea.Msg { return pollDueMsg{gen: gen} })
+	return tick(d, func(t time.Time) tea.Msg { return pollDueMsg{gen: gen, at: t} })
 }
 
 // pollCmd sends exactly one token request. It polls a copy of the code, so
@@ -168,9 +164,9 @@ func saveLoginCmd(ctx context.Context, ps profileService, flow deviceFlow, decod
 	}
 }
 
-// clockCmd ticks once a second for live countdowns.
-func clockCmd(gen int, now func() time.Time) tea.Cmd {
-	return tick(time.Second, func(time.Time) tea.Msg { return clockMsg{gen: gen, at: now()} })
+// clockCmd ticks once a second for live countdowns, with the time it fired.
+func clockCmd(tick tickFunc, gen int) tea.Cmd {
+	return tick(time.Second, func(t time.Time) tea.Msg { return clockMsg{gen: gen, at: t} })
 }
 
 func copyCmd(cp func(string) (string, error), text, what string) tea.Cmd {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"golang.org/x/oauth2"
 )
@@ -57,8 +58,12 @@ type deps struct {
 	// Remote is true over SSH: the browser runs on another machine, so the
 	// browser sign-in offers to paste the address it ended on.
 	Remote bool
-	// Now is the clock.
+	// Now is the clock, read by commands only: Update takes the time from
+	// the messages.
 	Now func() time.Time
+	// Tick makes every timer of the package (tea.Tick; tests count the
+	// commands that wait on one).
+	Tick tickFunc
 	// OpenURL opens a browser; nil means none is available.
 	OpenURL func(string) error
 	// Copy puts text on the clipboard (system clipboard, else OSC 52) and
@@ -70,6 +75,9 @@ type deps struct {
 	// lipgloss's default renderer (tests).
 	Renderer *lipgloss.Renderer
 }
+
+// tickFunc is tea.Tick's signature.
+type tickFunc func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 
 // managerFlow adapts *profiles.Manager's Client to deviceFlow.
 func managerFlow(m *profiles.Manager) func(profiles.Server) deviceFlow {

@@ -323,6 +323,7 @@ func newFixture(n int) *fixture {
 		Profiles: fx.ps,
 		Flow:     func(profiles.Server) deviceFlow { return fx.flow },
 		Now:      fx.clock.Now,
+		Tick:     parkingTick,
 		OpenURL: func(u string) error {
 			fx.mu.Lock()
 			defer fx.mu.Unlock()
@@ -340,18 +341,17 @@ func newFixture(n int) *fixture {
 }
 
 // parked counts the commands that wait on purpose: timers (every timer of
-// the package is made by tick, wrapped below), a browser sign-in that has
+// the package is made by deps.Tick, parkingTick below), a browser sign-in that has
 // not come back yet (fakeWeb.Wait), a gated poll (fakeFlow.gate).
 var parked atomic.Int64
 
-func init() {
-	realTick := tick
-	tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
-		c := realTick(d, fn)
-		return func() tea.Msg {
-			parked.Add(1)
-			return c()
-		}
+// parkingTick is tea.Tick counting the commands waiting on a timer (the
+// fixture's deps.Tick).
+func parkingTick(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	c := tea.Tick(d, fn)
+	return func() tea.Msg {
+		parked.Add(1)
+		return c()
 	}
 }
 

@@ -39,6 +39,8 @@ type formModel struct {
 	err    error
 	saving bool
 	gen    int
+	// saveCmd saves a server (addServerCmd, given by the root).
+	saveCmd func(profiles.Server, int) tea.Cmd
 }
 
 func newForm(c common) formModel {

@@ -56,23 +56,17 @@ type loginModel struct {
 	// noBrowser: do not open the browser by itself when the code arrives.
 	noBrowser bool
 
-	// retry says the device code request is being retried ("" until then).
-	retry string
-
 	gen    int
 	parent context.Context
 	ctx    context.Context
 	cancel context.CancelFunc
 	state  loginState
+	now    time.Time
 
-	code     auth.DeviceCode
-	interval time.Duration
-	polls    int
-	last     string // last answer, in words
-	lastBad  bool   // last answer was an error being retried
-	streak   int    // consecutive transient errors
-	nextPoll time.Time
-	now      time.Time
+	// The attempt's own state: the device flow's, or the browser
+	// sign-in's (see weblogin.go). start resets both.
+	deviceLogin
+	webLogin
 
 	fail    failKind
 	failErr error
@@ -85,11 +79,32 @@ type loginModel struct {
 
 	// storageNote replaces the plain-file warning (Options.StorageNote).
 	storageNote string
+	// intro is shown above the login until it succeeds (Options.Intro).
+	intro string
 
-	// The browser sign-in (see weblogin.go).
-	appName  string // shown on the pages served to the browser
-	wantWeb  bool   // asked for the browser sign-in (Options.Web)
-	web      bool   // this attempt is the browser sign-in
+	appName string // shown on the pages served to the browser
+	wantWeb bool   // asked for the browser sign-in (Options.Web)
+	web     bool   // this attempt is the browser sign-in
+
+	spinner  spinner.Model
+	progress progress.Model
+}
+
+// deviceLogin is the state of a device flow attempt.
+type deviceLogin struct {
+	// retry says the device code request is being retried ("" until then).
+	retry    string
+	code     auth.DeviceCode
+	interval time.Duration
+	polls    int
+	last     string // last answer, in words
+	lastBad  bool   // last answer was an error being retried
+	streak   int    // consecutive transient errors
+	nextPoll time.Time
+}
+
+// webLogin is the state of a browser sign-in attempt.
+type webLogin struct {
 	webFlow  webFlow
 	webURL   string // the authorization URL, cleaned for the screen
 	webStart time.Time
@@ -98,9 +113,6 @@ type loginModel struct {
 	paste    textinput.Model
 	pasteErr string
 	pasting  bool // a pasted address is being checked
-
-	spinner  spinner.Model
-	progress progress.Model
 }
 
 func newLogin(c common, d deps) loginModel {
@@ -113,7 +125,7 @@ func newLogin(c common, d deps) loginModel {
 		prof = d.Renderer.ColorProfile()
 	}
 	pr := progress.New(progress.WithSolidFill(string(lipgloss.Color("7"))), progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'), progress.WithColorProfile(prof))
-	return loginModel{common: c, deps: d, spinner: sp, progress: pr, paste: newPasteInput(), cancel: func() {}}
+	return loginModel{common: c, deps: d, spinner: sp, progress: pr, webLogin: webLogin{paste: newPasteInput()}, cancel: func() {}}
 }
 
 func (m *loginModel) setSize(w, h int) {
@@ -131,9 +143,11 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 	m.gen++
 	m.wantWeb = web
 	m.web = server.SignInWithBrowser(web)
-	m.webFlow, m.webURL, m.webQR, m.urlOnly, m.pasteErr, m.pasting = nil, "", nil, false, "", false
-	m.paste.Reset()
-	m.paste.Blur()
+	paste := m.paste
+	paste.Reset()
+	paste.Blur()
+	m.webLogin = webLogin{paste: paste}
+	m.deviceLogin = deviceLogin{}
 	m.parent = parent
 	m.ctx, m.cancel = context.WithCancel(parent)
 	m.server, m.save, m.noBrowser = server, save, noBrowser
@@ -142,10 +156,7 @@ func (m loginModel) start(parent context.Context, server profiles.Server, save p
 		m.flow = m.deps.Flow(server)
 	}
 	m.state = loginStarting
-	m.code = auth.DeviceCode{}
-	m.polls, m.streak, m.last, m.lastBad = 0, 0, "", false
-	m.failErr, m.notice, m.id, m.retry = nil, "", nil, ""
-	m.now = m.deps.Now()
+	m.failErr, m.notice, m.id = nil, "", nil
 	first := startDeviceCmd(m.ctx, m.flow, m.deps.Now, m.gen)
 	if m.web {
 		first = startWebCmd(m.ctx, withIgnored(m.deps.StartWeb), server, auth.WebOptions{AppName: m.appName}, m.deps.Now, m.gen)
@@ -179,63 +190,13 @@ func (m loginModel) failed(kind failKind, err error) loginModel {
 // update handles the login's own messages (routed here whatever screen is
 // active) and keys while the screen is active.
 func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
+	switch msg.(type) {
+	case startRetryMsg, deviceCodeMsg, pollDueMsg, pollResultMsg:
+		return m.updateDevice(msg)
+	case webStartedMsg, webDoneMsg, webPastedMsg, webIgnoredMsg:
+		return m.updateWeb(msg)
+	}
 	switch msg := msg.(type) {
-	case startRetryMsg:
-		if msg.gen != m.gen || m.state != loginStarting {
-			return m, nil
-		}
-		m.retry = clean(msg.retry.String()) + "…"
-		return m, waitStartCmd(msg.ch)
-	case deviceCodeMsg:
-		if msg.gen != m.gen || m.state != loginStarting {
-			return m, nil
-		}
-		m.now = msg.at
-		if msg.err != nil {
-			return m.failed(failError, fmt.Errorf("could not get a code: %w", msg.err)), nil
-		}
-		m.code = *msg.code
-		m.interval = m.code.Interval
-		if m.interval <= 0 {
-			m.interval = 5 * time.Second
-		}
-		issued := m.code.IssuedAt
-		if issued.IsZero() {
-			issued = msg.at
-			m.code.IssuedAt = issued
-		}
-		m.nextPoll = issued.Add(m.interval)
-		m.state = loginWaiting
-		m.last = "none yet (no poll made)"
-		cmds := []tea.Cmd{schedulePoll(m.gen, m.nextPoll.Sub(msg.at)), clockCmd(m.gen, m.deps.Now)}
-		if !m.noBrowser && m.deps.OpenURL != nil {
-			cmds = append(cmds, openURLCmd(m.deps.OpenURL, m.browserURL()))
-		}
-		return m, tea.Batch(cmds...)
-	case pollDueMsg:
-		if msg.gen != m.gen || m.state != loginWaiting {
-			return m, nil
-		}
-		if m.expired(m.deps.Now()) {
-			return m.failed(failExpired, auth.ErrExpiredToken), nil
-		}
-		return m, pollCmd(m.ctx, m.flow, m.code, m.deps.Now, m.gen)
-	case pollResultMsg:
-		if msg.gen != m.gen || m.state != loginWaiting {
-			return m, nil
-		}
-		return m.onPoll(msg)
-	case webStartedMsg:
-		return m.onWebStarted(msg)
-	case webDoneMsg:
-		if msg.gen != m.gen || m.state != loginWaiting {
-			return m, nil
-		}
-		return m.onWebResult(msg.tok, msg.err)
-	case webPastedMsg:
-		return m.onWebPasted(msg)
-	case webIgnoredMsg:
-		return m.onWebIgnored(msg)
 	case loginSavedMsg:
 		if msg.gen != m.gen || m.state != loginSaving {
 			return m, nil
@@ -255,7 +216,7 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		if m.state == loginWaiting && !m.web && m.expired(msg.at) {
 			return m.failed(failExpired, auth.ErrExpiredToken), nil
 		}
-		return m, clockCmd(m.gen, m.deps.Now)
+		return m, clockCmd(m.deps.Tick, m.gen)
 	case spinner.TickMsg:
 		if !m.active() {
 			return m, nil
@@ -284,6 +245,58 @@ func (m loginModel) update(msg tea.Msg) (loginModel, tea.Cmd) {
 		var cmd tea.Cmd
 		m.paste, cmd = m.paste.Update(msg) // cursor blinks
 		return m, cmd
+	}
+	return m, nil
+}
+
+// updateDevice handles the device flow's messages.
+func (m loginModel) updateDevice(msg tea.Msg) (loginModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case startRetryMsg:
+		if msg.gen != m.gen || m.state != loginStarting {
+			return m, nil
+		}
+		m.retry = clean(msg.retry.String()) + "…"
+		return m, waitStartCmd(msg.ch)
+	case deviceCodeMsg:
+		if msg.gen != m.gen || m.state != loginStarting {
+			return m, nil
+		}
+		m.now = msg.at
+		if msg.err != nil {
+			return m.failed(failError, fmt.Errorf("could not get a code: %w", msg.err)), nil
+		}
+		m.code = *msg.code
+		m.interval = m.code.Interval
+		if m.interval <= 0 {
+			m.interval = 5 * time.Second
+		}
+		issued := m.code.IssuedAt
+		if issued.IsZero() {
+			issued = msg.at
+			m.code.IssuedAt = issued
+		}
+		m.nextPoll = issued.Add(m.interval)
+		m.state = loginWaiting
+		m.last = "none yet (no poll made)"
+		cmds := []tea.Cmd{schedulePoll(m.deps.Tick, m.deps.Now, m.gen, m.nextPoll.Sub(msg.at)), clockCmd(m.deps.Tick, m.gen)}
+		if !m.noBrowser && m.deps.OpenURL != nil {
+			cmds = append(cmds, openURLCmd(m.deps.OpenURL, m.browserURL()))
+		}
+		return m, tea.Batch(cmds...)
+	case pollDueMsg:
+		if msg.gen != m.gen || m.state != loginWaiting {
+			return m, nil
+		}
+		if m.expired(msg.at) {
+			return m.failed(failExpired, auth.ErrExpiredToken), nil
+		}
+		return m, pollCmd(m.ctx, m.flow, m.code, m.deps.Now, m.gen)
+	case pollResultMsg:
+		if msg.gen != m.gen || m.state != loginWaiting {
+			return m, nil
+		}
+		return m.onPoll(msg)
 	}
 	return m, nil
 }
@@ -336,7 +349,7 @@ func (m loginModel) onPoll(msg pollResultMsg) (loginModel, tea.Cmd) {
 	if !m.code.ExpiresAt.IsZero() && m.nextPoll.After(m.code.ExpiresAt) {
 		m.nextPoll = m.code.ExpiresAt
 	}
-	return m, schedulePoll(m.gen, m.nextPoll.Sub(msg.at))
+	return m, schedulePoll(m.deps.Tick, m.deps.Now, m.gen, m.nextPoll.Sub(msg.at))
 }
 
 func (m loginModel) onKey(msg tea.KeyMsg) (loginModel, tea.Cmd) {

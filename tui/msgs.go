@@ -55,6 +55,7 @@ type whoamiLoadedMsg struct {
 type tokenLoadedMsg struct {
 	gen int
 	res *profiles.TokenResult
+	at  time.Time
 	err error
 }
 
@@ -74,8 +75,11 @@ type startRetryMsg struct {
 	ch    <-chan tea.Msg
 }
 
-// pollDueMsg says it is time to send the next poll.
-type pollDueMsg struct{ gen int }
+// pollDueMsg says it is time to send the next poll; at is when it fired.
+type pollDueMsg struct {
+	gen int
+	at  time.Time
+}
 
 // pollResultMsg is the answer to one poll.
 type pollResultMsg struct {

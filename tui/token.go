@@ -26,10 +26,10 @@ type tokenModel struct {
 
 func (m *tokenModel) setSize(w, h int) { m.width, m.height = w, h }
 
-func (m tokenModel) show(profile string, now time.Time) tokenModel {
+func (m tokenModel) show(profile string) tokenModel {
 	m.gen++
 	m.profile = profile
-	m.loading, m.err, m.res, m.revealed, m.notice, m.now = true, nil, nil, false, "", now
+	m.loading, m.err, m.res, m.revealed, m.notice = true, nil, nil, false, ""
 	return m
 }
 
@@ -47,7 +47,7 @@ func (m tokenModel) update(msg tea.Msg) (tokenModel, tea.Cmd) {
 			return m, nil
 		}
 		m.loading = false
-		m.res, m.err = msg.res, msg.err
+		m.res, m.err, m.now = msg.res, msg.err, msg.at
 	case copiedMsg:
 		if msg.err != nil {
 			m.notice = "✗ could not copy: " + clean(msg.err.Error())

@@ -34,6 +34,24 @@ func newPasteInput() textinput.Model {
 	return ti
 }
 
+// updateWeb handles the browser sign-in's messages.
+func (m loginModel) updateWeb(msg tea.Msg) (loginModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case webStartedMsg:
+		return m.onWebStarted(msg)
+	case webDoneMsg:
+		if msg.gen != m.gen || m.state != loginWaiting {
+			return m, nil
+		}
+		return m.onWebResult(msg.tok, msg.err)
+	case webPastedMsg:
+		return m.onWebPasted(msg)
+	case webIgnoredMsg:
+		return m.onWebIgnored(msg)
+	}
+	return m, nil
+}
+
 // onWebStarted takes the started flow: the listener is bound and the
 // authorization URL built. A flow nobody waits for any more is closed.
 func (m loginModel) onWebStarted(msg webStartedMsg) (loginModel, tea.Cmd) {
@@ -54,7 +72,7 @@ func (m loginModel) onWebStarted(msg webStartedMsg) (loginModel, tea.Cmd) {
 	}
 	m.state = loginWaiting
 	m.sizePaste()
-	cmds := []tea.Cmd{waitWebNoticeCmd(m.ctx, f, m.gen), clockCmd(m.gen, m.deps.Now)}
+	cmds := []tea.Cmd{waitWebNoticeCmd(m.ctx, f, m.gen), clockCmd(m.deps.Tick, m.gen)}
 	if m.webCanOpen() {
 		cmds = append(cmds, openURLCmd(m.deps.OpenURL, f.AuthURL()))
 	}
