@@ -161,29 +161,9 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if c.ClientID == "" {
-		return nil, errors.New("browser sign-in needs a client ID: set the server's client ID")
+	if err := c.checkWeb(opt); err != nil {
+		return nil, err
 	}
-	if !c.Endpoints.SupportsWeb() {
-		return nil, errors.New("this server has no authorization endpoint or no token endpoint, so the browser sign-in is not possible; use the device flow, or configure the server's authorization and token URLs")
-	}
-	for _, u := range []struct{ what, url string }{
-		{"authorization endpoint", c.Endpoints.AuthURL},
-		{"token endpoint", c.Endpoints.TokenURL},
-	} {
-		if err := CheckURL(u.url); err != nil {
-			return nil, fmt.Errorf("%s %q: %w", u.what, textsafe.Clean(u.url), err)
-		}
-	}
-	// The authorization request parameters StartWeb sets itself.
-	reserved := []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
-		"code_challenge", "code_challenge_method", "prompt", "login_hint"}
-	for k := range opt.Params {
-		if slices.Contains(reserved, k) {
-			return nil, fmt.Errorf("extra authorization parameter %q is set by the browser sign-in itself; remove it", textsafe.Clean(k))
-		}
-	}
-
 	ln, err := webListen(opt.listen)
 	if err != nil {
 		return nil, err
@@ -218,6 +198,45 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 		done:     make(chan struct{}),
 		closed:   make(chan struct{}),
 	}
+	f.authURL = c.withAuthorizationParams(f.cfg.AuthCodeURL(f.state, f.authCodeOptions(opt)...))
+	f.serve(ctx, timeout)
+	return f, nil
+}
+
+// checkWeb refuses a browser sign-in the client cannot make: no client
+// ID, no (or no good) authorization and token endpoints, or extra
+// parameters that StartWeb sets itself.
+func (c *Client) checkWeb(opt WebOptions) error {
+	if c.ClientID == "" {
+		return errors.New("browser sign-in needs a client ID: set the server's client ID")
+	}
+	if !c.Endpoints.SupportsWeb() {
+		return errors.New("this server has no authorization endpoint or no token endpoint, so the browser sign-in is not possible; use the device flow, or configure the server's authorization and token URLs")
+	}
+	for _, u := range []struct{ what, url string }{
+		{"authorization endpoint", c.Endpoints.AuthURL},
+		{"token endpoint", c.Endpoints.TokenURL},
+	} {
+		if err := CheckURL(u.url); err != nil {
+			return fmt.Errorf("%s %q: %w", u.what, textsafe.Clean(u.url), err)
+		}
+	}
+	// The authorization request parameters StartWeb sets itself.
+	reserved := []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+		"code_challenge", "code_challenge_method", "prompt", "login_hint"}
+	for k := range opt.Params {
+		if slices.Contains(reserved, k) {
+			return fmt.Errorf("extra authorization parameter %q is set by the browser sign-in itself; remove it", textsafe.Clean(k))
+		}
+	}
+	return nil
+}
+
+// authCodeOptions are the authorization request's parameters beyond
+// those of f.cfg: PKCE, the nonce (dropped from f without openid),
+// prompt, login_hint and opt's extra parameters.
+func (f *WebFlow) authCodeOptions(opt WebOptions) []oauth2.AuthCodeOption {
+	scopes := f.cfg.Scopes
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(f.verifier)}
 	if slices.Contains(scopes, "openid") {
 		// A nonce only with openid: OpenID Connect servers refuse a
@@ -241,8 +260,12 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 			opts = append(opts, oauth2.SetAuthURLParam(k, v))
 		}
 	}
-	f.authURL = c.withAuthorizationParams(f.cfg.AuthCodeURL(f.state, opts...))
+	return opts
+}
 
+// serve starts the loopback server on f.ln and ends the flow after
+// timeout or when ctx ends.
+func (f *WebFlow) serve(ctx context.Context, timeout time.Duration) {
 	f.srv = &http.Server{
 		Handler:           http.HandlerFunc(f.serveHTTP),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -252,7 +275,7 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 		// auth does no terminal I/O: the server must not log to stderr.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	go func() { _ = f.srv.Serve(ln) }()
+	go func() { _ = f.srv.Serve(f.ln) }()
 
 	f.mu.Lock()
 	// Under the lock: claim reads f.timer.
@@ -261,7 +284,6 @@ func (c *Client) StartWeb(ctx context.Context, opt WebOptions) (*WebFlow, error)
 		f.end(nil, fmt.Errorf("browser sign-in cancelled: %w", context.Cause(ctx)))
 	}))
 	f.mu.Unlock()
-	return f, nil
 }
 
 // webListen binds the loopback listener: 127.0.0.1 first, [::1] when IPv4

@@ -364,10 +364,10 @@ func TestLoginPlainDeniedAndCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	root := newRootCmd(e.f)
 	root.SetArgs([]string{"login", "--json", "--no-browser"})
+	polled := &signalWriter{Writer: e.f.IO.Out, text: `"event":"poll","n":2,`, seen: make(chan struct{})}
+	e.f.IO.Out = polled
 	go func() {
-		for len(srv2.Polls()) < 2 {
-			time.Sleep(5 * time.Millisecond)
-		}
+		<-polled.seen // the second poll's answer
 		cancel()
 	}()
 	if code := execute(ctx, root, e.f); code != 2 {

@@ -142,6 +142,30 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 	defer cleanup()
 
 	tuiMode := o.IO.CanPrompt()
+	srv, err := demoStartServer(ctx, o, tuiMode)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	m, s, err := demoSetup(ctx, o, dir, srv)
+	if err != nil {
+		return err
+	}
+	var logins []string
+	for _, u := range srv.Users() {
+		logins = append(logins, u.Login)
+	}
+	if tuiMode {
+		// The login screen says it: lines printed here would only be seen
+		// after the full-screen program ends.
+		return demoTUI(ctx, o, m, s, logins)
+	}
+	return demoPlain(ctx, o, dir, srv, m, s, logins)
+}
+
+// demoStartServer starts the demo's authorization server.
+func demoStartServer(ctx context.Context, o *demoOptions, tuiMode bool) (*devserver.Server, error) {
 	sopt := devserver.Options{Interval: demoInterval}
 	if o.AutoApprove {
 		sopt.AutoApprove = demoAutoApprove
@@ -153,10 +177,14 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 	}
 	srv, err := o.StartServer(ctx, sopt)
 	if err != nil {
-		return fmt.Errorf("starting the demo server: %w", err)
+		return nil, fmt.Errorf("starting the demo server: %w", err)
 	}
-	defer srv.Close()
+	return srv, nil
+}
 
+// demoSetup opens the demo directory's profiles, with file storage, and
+// adds the demo server to them.
+func demoSetup(ctx context.Context, o *demoOptions, dir string, srv *devserver.Server) (*profiles.Manager, profiles.Server, error) {
 	open := o.OpenProfiles
 	if open == nil {
 		h := o.Host
@@ -169,29 +197,25 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 	}
 	m, err := open(dir)
 	if err != nil {
-		return err
+		return nil, profiles.Server{}, err
 	}
 	// File storage for the whole demo directory: see the command's help.
 	if err := m.Update(ctx, func(c *profiles.Config) error { c.Settings.Storage = "file"; return nil }); err != nil {
-		return err
+		return nil, profiles.Server{}, err
 	}
 	s, err := m.AddServer(ctx, profiles.Server{
 		Name: demoServerName, Endpoints: srv.Endpoints(), ClientID: srv.ClientID(), Scopes: srv.Scopes(),
 	})
 	if err != nil {
-		return fmt.Errorf("adding the demo server: %w", err)
+		return nil, profiles.Server{}, fmt.Errorf("adding the demo server: %w", err)
 	}
+	return m, s, nil
+}
 
-	var logins []string
-	for _, u := range srv.Users() {
-		logins = append(logins, u.Login)
-	}
+// demoPlain runs the demo without the full-screen program: it says whom
+// to approve as, signs in as `login` would and shows `whoami`.
+func demoPlain(ctx context.Context, o *demoOptions, dir string, srv *devserver.Server, m *profiles.Manager, s profiles.Server, logins []string) error {
 	w := o.IO.ErrOut
-	if tuiMode {
-		// The login screen says it: lines printed here would only be seen
-		// after the full-screen program ends.
-		return demoTUI(ctx, o, m, s, logins)
-	}
 	fmt.Fprintf(w, "Demo authorization server: %s (client id %s)\n", srv.Issuer(), srv.ClientID())
 	if o.Web {
 		fmt.Fprintf(w, "Approve the sign-in on the server's consent page (%s, opened by the sign-in) as one of: %s\n", srv.AuthorizeURL(), strings.Join(logins, ", "))
@@ -206,7 +230,30 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 	}
 	fmt.Fprintln(w, "Demo tokens are stored in the demo directory's credentials file (plain text, yours only), not in your keyring.")
 
-	save := profiles.SaveOptions{Insecure: true}
+	lo := demoLoginOptions(ctx, o, m)
+	login := deviceLogin
+	if o.Web {
+		login = webLogin
+	}
+	if err := login(ctx, lo, m, s, profiles.SaveOptions{Insecure: true}, &eventWriter{w: o.IO.Out}); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("demo: %w", context.Canceled)
+		}
+		return err
+	}
+	fmt.Fprintf(w, "\n$ %s whoami\n", o.AppName)
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return whoamiRun(ctx, &whoamiOptions{
+		IO: o.IO, Profiles: lo.Profiles, Now: now, Profile: lo.savedProfile,
+		Cwd: func() (string, error) { return dir, nil }, // no .authdeck file of the real projects
+	})
+}
+
+// demoLoginOptions are the options of the demo's plain sign-in into m.
+func demoLoginOptions(ctx context.Context, o *demoOptions, m *profiles.Manager) *loginOptions {
 	canBrowse := !o.NoBrowser && !o.AutoApprove && o.Browser != nil && o.CanOpenBrowser != nil && o.CanOpenBrowser()
 	browser := o.Browser
 	if o.Web && o.AutoApprove {
@@ -228,25 +275,7 @@ func demoRun(ctx context.Context, o *demoOptions) error {
 			return demoGetenv(o.Host, o.Getenv)(k)
 		}
 	}
-	login := deviceLogin
-	if o.Web {
-		login = webLogin
-	}
-	if err := login(ctx, lo, m, s, save, &eventWriter{w: o.IO.Out}); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("demo: %w", context.Canceled)
-		}
-		return err
-	}
-	fmt.Fprintf(w, "\n$ %s whoami\n", o.AppName)
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
-	return whoamiRun(ctx, &whoamiOptions{
-		IO: o.IO, Profiles: lo.Profiles, Now: now, Profile: lo.savedProfile,
-		Cwd: func() (string, error) { return dir, nil }, // no .authdeck file of the real projects
-	})
+	return lo
 }
 
 // demoIntro is the line the demo's login screen opens with: whom to

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,7 +192,8 @@ func TestLogoutPromptCancelled(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	e.f.Prompter = &termPrompter{in: r, out: e.f.IO.ErrOut}
+	asked := &signalWriter{Writer: e.f.IO.ErrOut, text: "[y/N]", seen: make(chan struct{})}
+	e.f.Prompter = &termPrompter{in: r, out: asked}
 	e.tty()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -199,8 +202,14 @@ func TestLogoutPromptCancelled(t *testing.T) {
 		root.SetArgs([]string{"logout"})
 		done <- execute(ctx, root, e.f)
 	}()
-	// Cancel once the question is up (or at once: either way it must end).
-	time.Sleep(50 * time.Millisecond)
+	// Cancel once the question is up.
+	select {
+	case <-asked.seen:
+	case code := <-done:
+		t.Fatalf("logout ended without asking: exit %d\n%s", code, e.outputs())
+	case <-time.After(10 * time.Second):
+		t.Fatal("logout never asked")
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -217,6 +226,22 @@ func TestLogoutPromptCancelled(t *testing.T) {
 	if p, _ := cfg.Profile("alice"); !p.SignedIn() {
 		t.Errorf("alice was logged out by a cancelled logout")
 	}
+}
+
+// signalWriter closes seen once text has been written through it.
+type signalWriter struct {
+	io.Writer
+	text string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	n, err := w.Writer.Write(p)
+	if strings.Contains(string(p), w.text) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
 }
 
 // Every failure of login --json ends with exactly one error event, also

@@ -11,18 +11,23 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// serversOptions are the inputs of the `authdeck servers` subcommands.
-type serversOptions struct {
+// serversListOptions are the inputs of `authdeck servers list`.
+type serversListOptions struct {
 	IO       *ioStreams
 	AppName  string
 	Profiles func() (*profiles.Manager, error)
-	Getenv   func(string) string
 
-	// Action is "list", "add" or "rm".
-	Action string
-	Name   string
-	JSON   bool
+	JSON bool
+}
 
+// serversAddOptions are the inputs of `authdeck servers add`.
+type serversAddOptions struct {
+	IO        *ioStreams
+	Profiles  func() (*profiles.Manager, error)
+	Getenv    func(string) string
+	SecretEnv string
+
+	Name             string
 	Issuer           string
 	AuthURL          string
 	DeviceURL        string
@@ -38,7 +43,6 @@ type serversOptions struct {
 	KubeToken        string
 	GitUsername      string
 	Preset           string
-	SecretEnv        string
 	Tenant           string
 	Domain           string
 	APIHosts         []string
@@ -46,38 +50,40 @@ type serversOptions struct {
 	Force bool
 }
 
-// serversCmd builds `authdeck servers` with list, add and rm.
-func serversCmd(f *factory) *cobra.Command {
-	return newCmdServers(f, nil)
+// serversRmOptions are the inputs of `authdeck servers rm`.
+type serversRmOptions struct {
+	IO       *ioStreams
+	Profiles func() (*profiles.Manager, error)
+
+	Name string
 }
 
-func newCmdServers(f *factory, runF func(*serversOptions) error) *cobra.Command {
+// serversCmd builds `authdeck servers` with list, add and rm.
+func serversCmd(f *factory) *cobra.Command {
+	return newCmdServers(f)
+}
+
+func newCmdServers(f *factory) *cobra.Command {
 	c := &cobra.Command{Use: "servers", Short: "List, add and remove authorization servers", Args: cobra.NoArgs}
-	newOpts := func(action string) *serversOptions {
-		return &serversOptions{IO: f.IO, AppName: f.AppName, SecretEnv: f.Host.EnvClientSecret, Profiles: f.Profiles, Getenv: f.Getenv, Action: action}
-	}
-	run := func(opts *serversOptions) func(*cobra.Command, []string) error {
-		return func(c *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				opts.Name = args[0]
-			}
-			if opts.Action == "add" {
-				if err := validateAdd(opts); err != nil {
-					return err
-				}
-			}
+	c.AddCommand(newCmdServersList(f, nil), newCmdServersAdd(f, nil), newCmdServersRm(f, nil))
+	return c
+}
+
+func newCmdServersList(f *factory, runF func(*serversListOptions) error) *cobra.Command {
+	lo := &serversListOptions{IO: f.IO, AppName: f.AppName, Profiles: f.Profiles}
+	list := &cobra.Command{Use: "list", Aliases: []string{"ls"}, Short: "List servers (client secrets masked)", Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
-				return runF(opts)
+				return runF(lo)
 			}
-			return serversRun(c.Context(), opts)
-		}
-	}
-
-	lo := newOpts("list")
-	list := &cobra.Command{Use: "list", Aliases: []string{"ls"}, Short: "List servers (client secrets masked)", Args: cobra.NoArgs, RunE: run(lo)}
+			return serversListRun(c.Context(), lo)
+		}}
 	list.Flags().BoolVar(&lo.JSON, "json", false, "print a JSON document")
+	return list
+}
 
-	ao := newOpts("add")
+func newCmdServersAdd(f *factory, runF func(*serversAddOptions) error) *cobra.Command {
+	ao := &serversAddOptions{IO: f.IO, SecretEnv: f.Host.EnvClientSecret, Profiles: f.Profiles, Getenv: f.Getenv}
 	add := &cobra.Command{
 		Use:   "add NAME (--issuer URL | [--device-url URL] [--auth-url URL] --token-url URL) --client-id ID",
 		Short: "Add a server (or replace one, with --force)",
@@ -107,7 +113,16 @@ their tokens, which were issued to the old client id.`,
       --param audience=https://api.acme.example
   ` + f.AppName + ` servers add dev --issuer https://id.example.com --client-id my-cli --api-host api.example.com`,
 		Args: cobra.ExactArgs(1),
-		RunE: run(ao),
+		RunE: func(c *cobra.Command, args []string) error {
+			ao.Name = args[0]
+			if err := validateAdd(ao); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(ao)
+			}
+			return serversAddRun(c.Context(), ao)
+		},
 	}
 	fl := add.Flags()
 	fl.StringVar(&ao.Issuer, "issuer", "", "issuer `URL` (endpoints are discovered)")
@@ -129,15 +144,22 @@ their tokens, which were issued to the old client id.`,
 	fl.BoolVar(&ao.Force, "force", false, "replace a server of the same name")
 	fl.StringArrayVar(&ao.APIHosts, "api-host", nil, "also send this server's tokens to `HOST[:PORT]` (https; http://HOST:PORT on loopback) (repeatable)")
 	fl.StringVar(&ao.Domain, "domain", "", "with --preset: the tenant `HOST` of Auth0, Okta, Keycloak (or GitHub Enterprise, WorkOS AuthKit)")
-
-	ro := newOpts("rm")
-	rm := &cobra.Command{Use: "rm NAME", Aliases: []string{"remove"}, Short: "Remove a server (refused while profiles use it)", Args: cobra.ExactArgs(1), RunE: run(ro)}
-
-	c.AddCommand(list, add, rm)
-	return c
+	return add
 }
 
-func validateAdd(o *serversOptions) error {
+func newCmdServersRm(f *factory, runF func(*serversRmOptions) error) *cobra.Command {
+	ro := &serversRmOptions{IO: f.IO, Profiles: f.Profiles}
+	return &cobra.Command{Use: "rm NAME", Aliases: []string{"remove"}, Short: "Remove a server (refused while profiles use it)", Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			ro.Name = args[0]
+			if runF != nil {
+				return runF(ro)
+			}
+			return serversRmRun(c.Context(), ro)
+		}}
+}
+
+func validateAdd(o *serversAddOptions) error {
 	if strings.TrimSpace(o.Name) == "" {
 		return flagErrorf("the server needs a name")
 	}
@@ -218,93 +240,142 @@ type serversJSONItem struct {
 
 const secretMask = "********"
 
-func serversRun(ctx context.Context, o *serversOptions) error {
+// serversAddRun adds (or, with --force, replaces) a server and says what
+// the user should know about it.
+func serversAddRun(ctx context.Context, o *serversAddOptions) error {
 	m, err := o.Profiles()
 	if err != nil {
 		return err
 	}
-	switch o.Action {
-	case "add":
-		argvSecretNote(o.IO, o.ClientSecret, o.SecretEnv)
-		secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
-		if err != nil {
-			return err
-		}
-		if _, err := auth.ParseParams(o.Params); err != nil {
-			return flagErrorf("--param: %v", err)
-		}
-		var s profiles.Server
-		if o.Preset != "" {
-			s, err = profiles.Preset(o.Preset, profiles.PresetOptions{
-				Name: o.Name, ClientID: o.ClientID, ClientSecret: secret,
-				Tenant: o.Tenant, Domain: o.Domain, Scopes: o.Scopes,
-			})
-			if err != nil {
-				return flagErrorf("%v", err)
-			}
-			s.EnvVar = o.EnvVar
-			s.Params = o.Params
-			s.APIHosts = o.APIHosts
-			s.KubeToken, s.GitUsername = o.KubeToken, o.GitUsername
-		} else {
-			s = profiles.Server{
-				Name: o.Name,
-				Endpoints: auth.Endpoints{
-					Issuer: o.Issuer, AuthURL: o.AuthURL, DeviceAuthURL: o.DeviceURL, TokenURL: o.TokenURL,
-					RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
-				},
-				ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
-				Params: o.Params, KubeToken: o.KubeToken, GitUsername: o.GitUsername,
-				APIHosts: o.APIHosts,
-			}
-		}
-		cfg, err := m.Load(ctx)
-		if err != nil {
-			return err
-		}
-		old, exists := cfg.Server(s.Name)
-		users := profilesOf(cfg, s.Name)
-		if exists && !o.Force {
-			used := ""
-			if len(users) > 0 {
-				used = ", used by profile(s) " + strings.Join(users, ", ")
-			}
-			return flagErrorf("a server named %q already exists (client id %s%s); pass --force to replace it, or choose another name",
-				textsafe.Clean(s.Name), textsafe.Clean(old.ClientID), used)
-		}
-		got, err := m.AddServer(ctx, s)
-		if err != nil {
-			return err
-		}
-		verb := "Added"
-		if exists {
-			verb = "Replaced"
-		}
-		fmt.Fprintf(o.IO.ErrOut, "%s server %s (device endpoint %s)\n", verb, textsafe.Clean(got.Name), textsafe.Clean(dash(got.DeviceAuthURL)))
-		if got.ClientSecretStorage == profiles.StorageFile {
-			fmt.Fprintf(o.IO.ErrOut, "%s the client secret is stored in plain text in %s (readable by you only).\n", o.IO.Warn("Note:"), textsafe.Clean(m.CredentialsPath()))
-		}
-		if exists && old.ClientID != got.ClientID && len(users) > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "Note: the client id changed; the tokens of %s were issued to the old one, so log in again if the server refuses them.\n", strings.Join(users, ", "))
-		}
-		switch {
-		case got.DeviceAuthURL == "" && got.SupportsWeb():
-			fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; `login` signs in with the browser (--web).")
-		case got.DeviceAuthURL == "":
-			fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; use `login --with-token`.")
-		}
-		return nil
-	case "rm":
-		if err := m.RemoveServer(ctx, o.Name); err != nil {
-			return err
-		}
-		fmt.Fprintf(o.IO.ErrOut, "Removed server %s\n", textsafe.Clean(o.Name))
-		return nil
+	argvSecretNote(o.IO, o.ClientSecret, o.SecretEnv)
+	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
+	if err != nil {
+		return err
+	}
+	if _, err := auth.ParseParams(o.Params); err != nil {
+		return flagErrorf("--param: %v", err)
+	}
+	s, err := o.server(secret)
+	if err != nil {
+		return err
 	}
 	cfg, err := m.Load(ctx)
 	if err != nil {
 		return err
 	}
+	old, exists := cfg.Server(s.Name)
+	users := profilesOf(cfg, s.Name)
+	if exists && !o.Force {
+		used := ""
+		if len(users) > 0 {
+			used = ", used by profile(s) " + strings.Join(users, ", ")
+		}
+		return flagErrorf("a server named %q already exists (client id %s%s); pass --force to replace it, or choose another name",
+			textsafe.Clean(s.Name), textsafe.Clean(old.ClientID), used)
+	}
+	got, err := m.AddServer(ctx, s)
+	if err != nil {
+		return err
+	}
+	verb := "Added"
+	if exists {
+		verb = "Replaced"
+	}
+	fmt.Fprintf(o.IO.ErrOut, "%s server %s (device endpoint %s)\n", verb, textsafe.Clean(got.Name), textsafe.Clean(dash(got.DeviceAuthURL)))
+	if got.ClientSecretStorage == profiles.StorageFile {
+		fmt.Fprintf(o.IO.ErrOut, "%s the client secret is stored in plain text in %s (readable by you only).\n", o.IO.Warn("Note:"), textsafe.Clean(m.CredentialsPath()))
+	}
+	if exists && old.ClientID != got.ClientID && len(users) > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "Note: the client id changed; the tokens of %s were issued to the old one, so log in again if the server refuses them.\n", strings.Join(users, ", "))
+	}
+	switch {
+	case got.DeviceAuthURL == "" && got.SupportsWeb():
+		fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; `login` signs in with the browser (--web).")
+	case got.DeviceAuthURL == "":
+		fmt.Fprintln(o.IO.ErrOut, "Note: the server has no device authorization endpoint; use `login --with-token`.")
+	}
+	return nil
+}
+
+// server is the server o describes, from a preset or from its flags.
+func (o *serversAddOptions) server(secret string) (profiles.Server, error) {
+	if o.Preset == "" {
+		return profiles.Server{
+			Name: o.Name,
+			Endpoints: auth.Endpoints{
+				Issuer: o.Issuer, AuthURL: o.AuthURL, DeviceAuthURL: o.DeviceURL, TokenURL: o.TokenURL,
+				RevocationURL: o.RevokeURL, UserInfoURL: o.UserInfoURL,
+			},
+			ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, EnvVar: o.EnvVar,
+			Params: o.Params, KubeToken: o.KubeToken, GitUsername: o.GitUsername,
+			APIHosts: o.APIHosts,
+		}, nil
+	}
+	s, err := profiles.Preset(o.Preset, profiles.PresetOptions{
+		Name: o.Name, ClientID: o.ClientID, ClientSecret: secret,
+		Tenant: o.Tenant, Domain: o.Domain, Scopes: o.Scopes,
+	})
+	if err != nil {
+		return profiles.Server{}, flagErrorf("%v", err)
+	}
+	s.EnvVar = o.EnvVar
+	s.Params = o.Params
+	s.APIHosts = o.APIHosts
+	s.KubeToken, s.GitUsername = o.KubeToken, o.GitUsername
+	return s, nil
+}
+
+// serversRmRun removes a server.
+func serversRmRun(ctx context.Context, o *serversRmOptions) error {
+	m, err := o.Profiles()
+	if err != nil {
+		return err
+	}
+	if err := m.RemoveServer(ctx, o.Name); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Removed server %s\n", textsafe.Clean(o.Name))
+	return nil
+}
+
+// serversListRun prints the servers as a table or a JSON document.
+func serversListRun(ctx context.Context, o *serversListOptions) error {
+	m, err := o.Profiles()
+	if err != nil {
+		return err
+	}
+	cfg, err := m.Load(ctx)
+	if err != nil {
+		return err
+	}
+	doc := serversDoc(cfg)
+	if o.JSON {
+		return writeJSON(o.IO, doc)
+	}
+	if len(doc.Servers) == 0 {
+		fmt.Fprintf(o.IO.ErrOut, "No servers yet; add one with `%s servers add NAME --issuer URL --client-id ID`.\n", o.AppName)
+		return nil
+	}
+	tty := o.IO.IsStdoutTTY()
+	t := newTable(o.IO.Out, tty)
+	if tty {
+		t.row("NAME", "ISSUER / DEVICE ENDPOINT", "CLIENT ID", "SCOPES", "PROFILES")
+	}
+	for _, s := range doc.Servers {
+		where := s.Issuer
+		if where == "" {
+			where = s.DeviceAuthURL
+		}
+		if where == "" {
+			where = s.AuthURL
+		}
+		t.row(s.Name, where, s.ClientID, strings.Join(s.Scopes, ","), fmt.Sprint(s.Profiles))
+	}
+	return t.flush()
+}
+
+// serversDoc is the servers of cfg, secrets masked and strings cleaned.
+func serversDoc(cfg *profiles.Config) serversJSON {
 	doc := serversJSON{Version: 1, Servers: []serversJSONItem{}}
 	for _, s := range cfg.Servers {
 		it := serversJSONItem{
@@ -329,27 +400,5 @@ func serversRun(ctx context.Context, o *serversOptions) error {
 		}
 		doc.Servers = append(doc.Servers, it)
 	}
-	if o.JSON {
-		return writeJSON(o.IO, doc)
-	}
-	if len(doc.Servers) == 0 {
-		fmt.Fprintf(o.IO.ErrOut, "No servers yet; add one with `%s servers add NAME --issuer URL --client-id ID`.\n", o.AppName)
-		return nil
-	}
-	tty := o.IO.IsStdoutTTY()
-	t := newTable(o.IO.Out, tty)
-	if tty {
-		t.row("NAME", "ISSUER / DEVICE ENDPOINT", "CLIENT ID", "SCOPES", "PROFILES")
-	}
-	for _, s := range doc.Servers {
-		where := s.Issuer
-		if where == "" {
-			where = s.DeviceAuthURL
-		}
-		if where == "" {
-			where = s.AuthURL
-		}
-		t.row(s.Name, where, s.ClientID, strings.Join(s.Scopes, ","), fmt.Sprint(s.Profiles))
-	}
-	return t.flush()
+	return doc
 }

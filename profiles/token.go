@@ -299,10 +299,8 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	usable := func(s *Secret, ttl time.Duration, capped bool) bool {
 		return m.fresh(s, ttl, capped) && (!wantID || m.idFresh(s, ttl, capped))
 	}
-	res := &TokenResult{Profile: p.Name, Source: sourceOf(p.Storage)}
-	if p.Storage == StorageFile {
-		res.SourceDetail = m.files.Path()
-	}
+	res := &TokenResult{Profile: p.Name}
+	m.setSource(res, p)
 	sec, err := m.readSecret(ctx, p)
 	if err != nil {
 		return nil, err
@@ -317,20 +315,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 		return nil, err
 	}
 	defer unlock()
-	// The secret may have moved while we waited (a refresh whose keyring
-	// save fell back to the file): read it where the config now says.
-	if cfg, err := m.Load(ctx); err == nil {
-		for _, q := range cfg.Profiles {
-			if q.ID == p.ID {
-				p = q
-			}
-		}
-	}
-	res.Source, res.SourceDetail = sourceOf(p.Storage), ""
-	if p.Storage == StorageFile {
-		res.SourceDetail = m.files.Path()
-	}
-	cur, err := m.readSecret(ctx, p)
+	p, cur, err := m.rereadLocked(ctx, p, res)
 	if err != nil {
 		return nil, err
 	}
@@ -342,6 +327,38 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 		// Another process refreshed while we waited for the lock.
 		return res.use(cur), nil
 	}
+	return m.renewLocked(ctx, p, srv, cur, res, rejected, usable)
+}
+
+// setSource records in res where p's secret is stored.
+func (m *Manager) setSource(res *TokenResult, p Profile) {
+	res.Source, res.SourceDetail = sourceOf(p.Storage), ""
+	if p.Storage == StorageFile {
+		res.SourceDetail = m.files.Path()
+	}
+}
+
+// rereadLocked reads p's secret again once its lock is held: the secret
+// may have moved while we waited (a refresh whose keyring save fell back
+// to the file), so it is read where the config now says. It returns p as
+// the config now has it.
+func (m *Manager) rereadLocked(ctx context.Context, p Profile, res *TokenResult) (Profile, *Secret, error) {
+	if cfg, err := m.Load(ctx); err == nil {
+		for _, q := range cfg.Profiles {
+			if q.ID == p.ID {
+				p = q
+			}
+		}
+	}
+	m.setSource(res, p)
+	cur, err := m.readSecret(ctx, p)
+	return p, cur, err
+}
+
+// renewLocked gets p a new token, with its profile lock held: by
+// reacquiring it (client credentials) or with the refresh token cur
+// holds.
+func (m *Manager) renewLocked(ctx context.Context, p Profile, srv Server, cur *Secret, res *TokenResult, rejected string, usable func(*Secret, time.Duration, bool) bool) (*TokenResult, error) {
 	if p.Grant == GrantClientCredentials {
 		return m.reacquire(ctx, p, srv, cur, res)
 	}
@@ -365,7 +382,7 @@ func (m *Manager) storedToken(ctx context.Context, p Profile, srv Server, minTTL
 	// own timeout, and the cancellation is reported afterwards.
 	xctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshExchangeTimeout)
 	defer cancel()
-	res, err = m.refreshAndSave(xctx, res, p, srv, cur, rejected, usable)
+	res, err := m.refreshAndSave(xctx, res, p, srv, cur, rejected, usable)
 	if ctx.Err() != nil {
 		if err != nil {
 			return nil, err

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,35 +75,124 @@ func TestFlowDenyThenRetry(t *testing.T) {
 
 // From the accounts screen, l starts a login and esc cancels it while the
 // program keeps running: the poll in flight is cancelled and no poll is
-// sent afterwards (cancelled ones count too).
+// sent afterwards (cancelled ones count too). The package's timers are
+// fired by the test (manualTimers), and pollRecorder says when the model
+// has handled every poll message and the command it answered with has
+// run, so nothing here waits for time to pass.
 func TestFlowEscStopsPolling(t *testing.T) {
 	fx := fastFixture(1)
 	fx.flow.gate = make(chan struct{}) // polls wait until cancelled
-	tm := teatest.NewTestModel(t, newModel(context.Background(), fx.deps, Options{}, true), teatest.WithInitialTermSize(100, 30))
+	timers := manualTimers(t)
+	rec := &pollRecorder{Model: newModel(context.Background(), fx.deps, Options{}, true)}
+	tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(100, 30))
 	waitText(t, tm, "user000")
 	tm.Send(press("l"))
 	waitText(t, tm, "Waiting for approval")
-	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return fx.flow.attempts.Load() >= 1 },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	eventually(t, "a poll is sent", func() bool {
+		timers.fire(tm)
+		return fx.flow.attempts.Load() >= 1
+	})
 	tm.Send(press("esc"))
 	waitText(t, tm, "Login cancelled")
-	teatest.WaitFor(t, tm.Output(), func([]byte) bool { return fx.flow.cancelled.Load() == fx.flow.attempts.Load() },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	eventually(t, "the cancelled poll's answer is handled", func() bool {
+		n := fx.flow.attempts.Load()
+		return fx.flow.cancelled.Load() == n && rec.results.Load() >= int64(n) && rec.settled()
+	})
 	n := fx.flow.attempts.Load()
-	// Ten poll intervals for a poll that was still scheduled to show
-	// itself, then a key the program must have handled.
-	time.Sleep(10 * fx.flow.code.Interval)
+	// Every timer still pending (a poll that was still scheduled to show
+	// itself), then a key: sent from here, the key is handled after them.
+	timers.fire(tm)
 	tm.Send(press("tab"))
 	waitText(t, tm, "[Servers (2)]")
+	eventually(t, "the commands answering poll messages have run", rec.settled)
 	if got := fx.flow.attempts.Load(); got != n {
 		t.Fatalf("polling continued after esc: %d -> %d poll(s)", n, got)
 	}
 	tm.Send(press("q"))
-	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(model)
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*pollRecorder).Model.(model)
 	if fm.login.state != loginIdle || fm.login.ctx.Err() == nil {
 		t.Fatalf("login after esc: state %v, context %v", fm.login.state, fm.login.ctx.Err())
 	}
 }
+
+// eventually polls cond until it holds, failing the test after a deadline.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // the polling interval, not a synchronisation
+	}
+}
+
+// timerQueue holds the package's timers (tick) until the test fires them.
+type timerQueue struct {
+	mu      sync.Mutex
+	pending []func(time.Time) tea.Msg
+}
+
+// manualTimers replaces tick for the test: a timer's command returns at
+// once, and its message is sent only by fire. Tests of this package do not
+// run in parallel, so swapping the variable is safe.
+func manualTimers(t *testing.T) *timerQueue {
+	q := &timerQueue{}
+	old := tick
+	tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		return func() tea.Msg {
+			q.mu.Lock()
+			q.pending = append(q.pending, fn)
+			q.mu.Unlock()
+			return nil
+		}
+	}
+	t.Cleanup(func() { tick = old })
+	return q
+}
+
+// fire sends the messages of every pending timer to the program, in order,
+// from the calling goroutine.
+func (q *timerQueue) fire(tm *teatest.TestModel) {
+	q.mu.Lock()
+	due := q.pending
+	q.pending = nil
+	q.mu.Unlock()
+	for _, fn := range due {
+		tm.Send(fn(time.Now()))
+	}
+}
+
+// pollRecorder wraps the program's model and counts the poll messages it
+// handles, and the commands answering them that have finished.
+type pollRecorder struct {
+	tea.Model
+	results, handled, done atomic.Int64
+}
+
+func (r *pollRecorder) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := r.Model.Update(msg)
+	r.Model = m
+	switch msg.(type) {
+	case pollResultMsg:
+		r.results.Add(1)
+	case pollDueMsg:
+	default:
+		return r, cmd
+	}
+	r.handled.Add(1)
+	if cmd == nil {
+		r.done.Add(1)
+		return r, nil
+	}
+	return r, func() tea.Msg {
+		defer r.done.Add(1)
+		return cmd()
+	}
+}
+
+// settled: every command answering a poll message has returned.
+func (r *pollRecorder) settled() bool { return r.done.Load() == r.handled.Load() }
 
 func TestFlowAccountsUseLogoutRevoke(t *testing.T) {
 	fx := fastFixture(3)

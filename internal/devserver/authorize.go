@@ -144,39 +144,22 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, redirectU
 // page (or, with Options.AutoApprove, approves it at once as the first user).
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q, bad := authorizeParams(w, r)
+	if bad == "" {
+		// The client and its redirect URI first: until both are known
+		// good, errors are shown here, never redirected (an open
+		// redirector).
+		bad = s.checkClient(q)
+	}
 	if bad != "" {
 		s.badAuthorizeRequest(w, bad)
 		return
 	}
-	// The client and its redirect URI first: until both are known good,
-	// errors are shown here, never redirected (an open redirector).
-	for _, k := range []string{"client_id", "redirect_uri"} {
-		if len(q[k]) > 1 {
-			s.badAuthorizeRequest(w, fmt.Sprintf("The parameter %s was sent more than once.", k))
-			return
-		}
-	}
 	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
-	switch {
-	case clientID == "":
-		s.badAuthorizeRequest(w, "The request names no application (client_id is missing).")
-		return
-	case clientID != s.opt.ClientID:
-		s.badAuthorizeRequest(w, fmt.Sprintf("The application %q is not known to this server (its client is %q).", clientID, s.opt.ClientID))
-		return
-	case redirectURI == "":
-		s.badAuthorizeRequest(w, "The request does not say where to send the browser back (redirect_uri is missing).")
-		return
-	case !s.redirectAllowed(redirectURI):
-		s.badAuthorizeRequest(w, fmt.Sprintf("The address to send the browser back to, %q, is not registered for %s: it must be %s on any port.",
-			redirectURI, clientID, strings.Join(s.RedirectURIs(), " or ")))
-		return
-	}
 	state := q.Get("state")
-	fail := func(code, desc string) { s.redirectError(w, r, redirectURI, state, code, desc) }
+	fail := func(oe *oauthError) { s.redirectError(w, r, redirectURI, state, oe.Code, oe.Description) }
 	for k, v := range q {
 		if len(v) > 1 {
-			fail("invalid_request", fmt.Sprintf("parameter %q was sent more than once", k))
+			fail(invalidRequest(fmt.Sprintf("parameter %q was sent more than once", k)))
 			return
 		}
 	}
@@ -185,69 +168,17 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.redirectError(w, r, redirectURI, "", "invalid_request", fmt.Sprintf("state is longer than %d characters", maxStateLen))
 		return
 	}
-	switch rt := q.Get("response_type"); {
-	case q.Has("request"):
-		fail("request_not_supported", "request objects are not supported; send the parameters in the query")
-		return
-	case q.Has("request_uri"):
-		fail("request_uri_not_supported", "request_uri is not supported; send the parameters in the query")
-		return
-	case rt == "":
-		fail("invalid_request", "response_type is missing; use response_type=code")
-		return
-	case rt != "code":
-		fail("unsupported_response_type", fmt.Sprintf("response_type %q is not supported; use code (the authorization code grant with PKCE)", rt))
-		return
-	}
-	if rm := q.Get("response_mode"); rm != "" && rm != "query" {
-		fail("invalid_request", fmt.Sprintf("response_mode %q is not supported; use query", rm))
-		return
-	}
-	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
-	switch {
-	case challenge == "":
-		fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256")
-		return
-	case method == "" || method == "plain":
-		// A missing method means plain (RFC 7636 §4.3).
-		fail("invalid_request", "code_challenge_method plain is not accepted; use S256")
-		return
-	case method != "S256":
-		fail("invalid_request", fmt.Sprintf("code_challenge_method %q is not supported; use S256", method))
-		return
-	case !validS256Challenge(challenge):
-		fail("invalid_request", "code_challenge must be the base64url SHA-256 of the code verifier (43 characters)")
-		return
-	}
-	scope, oe := parseScope(q.Get("scope"))
+	ar, oe := s.authRequest(q)
 	if oe != nil {
-		fail(oe.Code, oe.Description)
+		fail(oe)
 		return
 	}
-	nonce := q.Get("nonce")
-	if len(nonce) > maxNonceLen {
-		fail("invalid_request", fmt.Sprintf("nonce is longer than %d characters", maxNonceLen))
-		return
-	}
-	prompt := strings.Fields(q.Get("prompt"))
-	if slices.Contains(prompt, "none") {
-		if len(prompt) > 1 {
-			fail("invalid_request", "prompt=none cannot be combined with other prompt values")
-			return
-		}
-		if s.opt.AutoApprove <= 0 {
-			fail("login_required", "prompt=none: this server always asks the person in the browser")
-			return
-		}
-	}
-
-	ar := &authRequest{clientID: clientID, redirectURI: redirectURI, state: state, nonce: nonce, challenge: challenge, scope: scope}
 	if s.opt.AutoApprove > 0 {
 		// A hands-off demo: no page, approved as the first user at once.
 		login := s.opt.Users[0].Login
 		code, oe := s.issueCode(ar, login)
 		if oe != nil {
-			fail(oe.Code, oe.Description)
+			fail(oe)
 			return
 		}
 		s.log.Info("authorization auto-approved", "client_id", clientID, "login", login)
@@ -256,11 +187,108 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	se := s.session(w, r)
 	if oe := s.addRequest(ar, se); oe != nil {
-		fail(oe.Code, oe.Description)
+		fail(oe)
 		return
 	}
-	s.log.Info("consent page shown", "client_id", clientID, "scope", strings.Join(scope, " "))
+	s.log.Info("consent page shown", "client_id", clientID, "scope", strings.Join(ar.scope, " "))
 	s.render(w, http.StatusOK, s.consentPage(ar, "", ""))
+}
+
+// checkClient checks the client_id and redirect_uri of an authorization
+// request, and says what is wrong with them ("" when nothing is).
+func (s *Server) checkClient(q url.Values) string {
+	for _, k := range []string{"client_id", "redirect_uri"} {
+		if len(q[k]) > 1 {
+			return fmt.Sprintf("The parameter %s was sent more than once.", k)
+		}
+	}
+	clientID, redirectURI := q.Get("client_id"), q.Get("redirect_uri")
+	switch {
+	case clientID == "":
+		return "The request names no application (client_id is missing)."
+	case clientID != s.opt.ClientID:
+		return fmt.Sprintf("The application %q is not known to this server (its client is %q).", clientID, s.opt.ClientID)
+	case redirectURI == "":
+		return "The request does not say where to send the browser back (redirect_uri is missing)."
+	case !s.redirectAllowed(redirectURI):
+		return fmt.Sprintf("The address to send the browser back to, %q, is not registered for %s: it must be %s on any port.",
+			redirectURI, clientID, strings.Join(s.RedirectURIs(), " or "))
+	}
+	return ""
+}
+
+// invalidRequest is an invalid_request error saying desc.
+func invalidRequest(desc string) *oauthError {
+	return &oauthError{Code: "invalid_request", Description: desc}
+}
+
+// authRequest checks the rest of an authorization request whose client,
+// redirect URI and state are good, and returns it, or the error to send
+// back to the client.
+func (s *Server) authRequest(q url.Values) (*authRequest, *oauthError) {
+	if oe := checkResponseType(q); oe != nil {
+		return nil, oe
+	}
+	challenge, oe := pkceChallenge(q)
+	if oe != nil {
+		return nil, oe
+	}
+	scope, oe := parseScope(q.Get("scope"))
+	if oe != nil {
+		return nil, oe
+	}
+	nonce := q.Get("nonce")
+	if len(nonce) > maxNonceLen {
+		return nil, invalidRequest(fmt.Sprintf("nonce is longer than %d characters", maxNonceLen))
+	}
+	prompt := strings.Fields(q.Get("prompt"))
+	if slices.Contains(prompt, "none") {
+		if len(prompt) > 1 {
+			return nil, invalidRequest("prompt=none cannot be combined with other prompt values")
+		}
+		if s.opt.AutoApprove <= 0 {
+			return nil, &oauthError{Code: "login_required", Description: "prompt=none: this server always asks the person in the browser"}
+		}
+	}
+	return &authRequest{
+		clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), state: q.Get("state"),
+		nonce: nonce, challenge: challenge, scope: scope,
+	}, nil
+}
+
+// checkResponseType accepts only the authorization code, in the query.
+func checkResponseType(q url.Values) *oauthError {
+	switch rt := q.Get("response_type"); {
+	case q.Has("request"):
+		return &oauthError{Code: "request_not_supported", Description: "request objects are not supported; send the parameters in the query"}
+	case q.Has("request_uri"):
+		return &oauthError{Code: "request_uri_not_supported", Description: "request_uri is not supported; send the parameters in the query"}
+	case rt == "":
+		return invalidRequest("response_type is missing; use response_type=code")
+	case rt != "code":
+		return &oauthError{Code: "unsupported_response_type", Description: fmt.Sprintf("response_type %q is not supported; use code (the authorization code grant with PKCE)", rt)}
+	}
+	if rm := q.Get("response_mode"); rm != "" && rm != "query" {
+		return invalidRequest(fmt.Sprintf("response_mode %q is not supported; use query", rm))
+	}
+	return nil
+}
+
+// pkceChallenge is the request's S256 code challenge; PKCE is required.
+func pkceChallenge(q url.Values) (string, *oauthError) {
+	challenge, method := q.Get("code_challenge"), q.Get("code_challenge_method")
+	switch {
+	case challenge == "":
+		return "", invalidRequest("PKCE is required: send code_challenge with code_challenge_method=S256")
+	case method == "" || method == "plain":
+		// A missing method means plain (RFC 7636 §4.3).
+		return "", invalidRequest("code_challenge_method plain is not accepted; use S256")
+	case method != "S256":
+		return "", invalidRequest(fmt.Sprintf("code_challenge_method %q is not supported; use S256", method))
+	case !validS256Challenge(challenge):
+		return "", invalidRequest("code_challenge must be the base64url SHA-256 of the code verifier (43 characters)")
+	}
+	return challenge, nil
 }
 
 // validS256Challenge checks the form of an S256 code challenge: base64url
