@@ -82,7 +82,7 @@ func TestFlowDenyThenRetry(t *testing.T) {
 func TestFlowEscStopsPolling(t *testing.T) {
 	fx := fastFixture(1)
 	fx.flow.gate = make(chan struct{}) // polls wait until cancelled
-	timers := manualTimers(t)
+	timers := manualTimers(fx)
 	rec := &pollRecorder{Model: newModel(context.Background(), fx.deps, Options{}, true)}
 	tm := teatest.NewTestModel(t, rec, teatest.WithInitialTermSize(100, 30))
 	waitText(t, tm, "user000")
@@ -133,13 +133,11 @@ type timerQueue struct {
 	pending []func(time.Time) tea.Msg
 }
 
-// manualTimers replaces tick for the test: a timer's command returns at
-// once, and its message is sent only by fire. Tests of this package do not
-// run in parallel, so swapping the variable is safe.
-func manualTimers(t *testing.T) *timerQueue {
+// manualTimers gives fx's timers (deps.Tick) to the test: a timer's
+// command returns at once, and its message is sent only by fire.
+func manualTimers(fx *fixture) *timerQueue {
 	q := &timerQueue{}
-	old := tick
-	tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	fx.deps.Tick = func(_ time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		return func() tea.Msg {
 			q.mu.Lock()
 			q.pending = append(q.pending, fn)
@@ -147,7 +145,6 @@ func manualTimers(t *testing.T) *timerQueue {
 			return nil
 		}
 	}
-	t.Cleanup(func() { tick = old })
 	return q
 }
 
