@@ -480,10 +480,12 @@ func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s 
 	if save.Profile == "" && id.Display() == "" {
 		save.Profile = s.Name // no account name to go by
 	}
-	if err := checkSameAccount(ctx, m, o.AppName, s, id, save.Profile); err != nil {
-		return err
-	}
 	p, info, err := m.SaveLogin(ctx, s.Name, tok, id, save)
+	var am *profiles.AccountMismatchError
+	if errors.As(err, &am) {
+		name := textsafe.Clean(am.Profile)
+		return fmt.Errorf("%w. Sign in to another profile with --profile NAME%s", err, suggest(", or first run ", cmdq(m, "logout", name), cmdq(m, "profiles rm", name)))
+	}
 	if err != nil {
 		return fmt.Errorf("saving the login: %w", err)
 	}
@@ -503,41 +505,6 @@ func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s 
 	}
 	reportStorage(o.IO, info)
 	return nil
-}
-
-// checkSameAccount refuses to save a login into an existing, signed-in
-// profile of another account: that would silently replace its tokens, the
-// refresh token included. A re-login of the same account is fine.
-func checkSameAccount(ctx context.Context, m *profiles.Manager, app string, s profiles.Server, id *auth.Identity, profile string) error {
-	if profile == "" {
-		return nil
-	}
-	cfg, err := m.Load(ctx)
-	if err != nil {
-		return err
-	}
-	p, ok := cfg.Profile(profile)
-	if !ok || !p.SignedIn() || p.Server != s.Name || sameAccount(p, id) {
-		return nil
-	}
-	name := textsafe.Clean(p.Name)
-	return fmt.Errorf("profile %s is signed in as %s, but you just signed in as %s; nothing was saved and %s's tokens are kept. Sign in to another profile with --profile NAME%s",
-		name, textsafe.Clean(p.Account()), textsafe.Clean(id.Display()), name, suggest(", or first run ", cmdq(m, "logout", name), cmdq(m, "profiles rm", name)))
-}
-
-// sameAccount reports whether id may be the account of p: the subjects
-// match, or, without subjects, the user names or emails do. When either
-// side is unknown there is nothing to tell them apart.
-func sameAccount(p profiles.Profile, id *auth.Identity) bool {
-	if id == nil {
-		return true
-	}
-	for _, f := range [][2]string{{p.Subject, id.Subject}, {p.Username, id.Username}, {p.Email, id.Email}} {
-		if f[0] != "" && f[1] != "" {
-			return f[0] == textsafe.Clean(f[1])
-		}
-	}
-	return true
 }
 
 // reportStorage says, loudly, when a secret went to the plain-text file.

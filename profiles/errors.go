@@ -3,6 +3,8 @@ package profiles
 import (
 	"errors"
 	"fmt"
+
+	"github.com/authdeck/authdeck/internal/textsafe"
 )
 
 var (
@@ -85,3 +87,19 @@ func (e *NoRefreshError) Error() string {
 
 // Unwrap returns ErrNotLoggedIn.
 func (e *NoRefreshError) Unwrap() error { return ErrNotLoggedIn }
+
+// AccountMismatchError: SaveLogin was asked to save a login into a
+// signed-in profile of another account. Nothing was saved; the profile's
+// tokens are kept. Hosts add the commands to run (another --profile, or
+// a logout first).
+type AccountMismatchError struct {
+	Profile string // the profile named by the caller
+	Have    string // the account the profile is signed in as
+	Got     string // the account just signed in
+}
+
+// Error says which profile belongs to whom and that nothing was saved.
+func (e *AccountMismatchError) Error() string {
+	return fmt.Sprintf("profile %s is signed in as %s, but you just signed in as %s; nothing was saved and %s's tokens are kept",
+		textsafe.Clean(e.Profile), textsafe.Clean(e.Have), textsafe.Clean(e.Got), textsafe.Clean(e.Profile))
+}
