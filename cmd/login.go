@@ -446,34 +446,11 @@ func deviceLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s pr
 		return err
 	}
 
-	id, warn := identify(ctx, c, s, tok)
+	id, warn := profiles.Identify(ctx, c, tok)
 	if warn != nil {
 		fmt.Fprintf(o.IO.ErrOut, "%s could not read the account's identity (%s); saving the login anyway.\n", o.IO.Warn("Warning:"), textsafe.Clean(warn.Error()))
 	}
 	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
-}
-
-// identify reads who the token belongs to: userinfo, else the ID token's
-// claims. The error is only a warning: the login itself succeeded.
-func identify(ctx context.Context, c *auth.Client, s profiles.Server, tok *oauth2.Token) (*auth.Identity, error) {
-	var uerr error
-	if s.UserInfoURL != "" {
-		id, err := c.UserInfo(ctx, tok.AccessToken)
-		if err == nil && id != nil {
-			return id, nil
-		}
-		uerr = err
-	}
-	if raw := auth.IDToken(tok); raw != "" {
-		id, err := auth.IdentityFromIDToken(raw)
-		if err == nil && id != nil {
-			return id, nil
-		}
-		if uerr == nil {
-			uerr = err
-		}
-	}
-	return &auth.Identity{}, uerr
 }
 
 func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, tok *oauth2.Token, id *auth.Identity, save profiles.SaveOptions, ev *eventWriter) error {

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -131,15 +130,14 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 	lipgloss.SetHasDarkBackground(dark)
 
 	d := deps{
-		Profiles:            m,
-		Flow:                managerFlow(m),
-		StartWeb:            managerWeb(m),
-		Remote:              remote,
-		Now:                 now,
-		OpenURL:             opt.OpenURL,
-		Copy:                systemCopy(out, getenv, remote),
-		IdentityFromIDToken: auth.IdentityFromIDToken,
-		Renderer:            r,
+		Profiles: m,
+		Flow:     managerFlow(m),
+		StartWeb: managerWeb(m),
+		Remote:   remote,
+		Now:      now,
+		OpenURL:  opt.OpenURL,
+		Copy:     systemCopy(out, getenv, remote),
+		Renderer: r,
 	}
 	p := tea.NewProgram(newModel(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx),
 		tea.WithInput(opt.Input), tea.WithOutput(out), tea.WithEnvironment(env.Environ()))
