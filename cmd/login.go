@@ -206,111 +206,47 @@ func secretHint(envName string) string {
 	return "--client-secret-file or " + envName
 }
 
-func looksLikeURL(s string) bool { return strings.Contains(s, "://") }
-
-// resolveServer picks the server to log in to. created is true when it was
-// added to the config for this login (an issuer URL seen for the first
-// time), so that a failed login can take it out again.
-func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions) (s profiles.Server, created bool, err error) {
+// resolveServer picks the server to log in to (profiles.ResolveLoginServer)
+// and words its problems with this host's flags and commands. cleanup
+// takes out a server added for this login when the login fails.
+func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions, params []string) (profiles.Server, bool, func(), error) {
 	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
 	if err != nil {
-		return s, false, err
+		return profiles.Server{}, false, func() {}, err
 	}
-	cfg, err := m.Load(ctx)
-	if err != nil {
-		return s, false, err
-	}
-	if looksLikeURL(o.Server) {
-		issuer := strings.TrimSpace(o.Server)
-		if err := auth.CheckURL(issuer); err != nil {
-			return s, false, flagErrorf("--server %s: %v", textsafe.Clean(issuer), err)
-		}
-		if o.ClientID == "" && !hasIssuer(cfg, issuer) {
-			return s, false, flagErrorf("no configured server has the issuer %s; pass --client-id ID (the client id of this application at the provider) to sign in with it%s",
-				textsafe.Clean(issuer), suggest(", or add it first with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")))
-		}
-		s, err = m.ServerForURL(ctx, issuer, o.ClientID, secret, o.Scopes)
-		if err != nil {
-			return s, false, err
-		}
-		_, existed := cfg.Server(s.Name)
-		created = !existed
-	} else {
-		switch {
-		case o.Server != "":
-			var found bool
-			if s, found = cfg.Server(o.Server); !found {
-				return s, false, flagErrorf("no server named %q (configured: %s); %spass an issuer URL to --server with --client-id",
-					textsafe.Clean(o.Server), serverNames(cfg), suggest("add it with ", cmdq(m, "servers add", ""))+orComma(m, "servers add"))
-			}
-		case len(cfg.Servers) == 1:
-			s = cfg.Servers[0]
-		case len(cfg.Servers) == 0:
-			hint := "no server is configured" + suggest("; ", suggest("add one with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")),
-				suggest("run ", cmdq(m, "login", "--server https://issuer --client-id ID")), suggest("try ", cmdq(m, "demo", "")))
-			return s, false, flagErrorf("%s", hint)
-		default:
-			return s, false, flagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
-		}
-		name := textsafe.Clean(s.Name)
-		if o.ClientID != "" && o.ClientID != s.ClientID {
-			return s, false, flagErrorf("server %q is configured with another client id; drop --client-id, %sor pass an issuer URL to --server", name, suggest("change it with ", cmdq(m, "servers add", name+" --force ..."))+orComma(m, "servers add"))
-		}
-		if secret != "" {
-			have, err := m.ClientSecret(ctx, s) // kept in the secret store
-			if err != nil && s.HasClientSecret() {
-				return s, false, err
-			}
-			if secret == have {
-				s.ClientSecret = secret
-			}
-		}
-		if secret != "" && secret != s.ClientSecret {
-			return s, false, flagErrorf("server %q is configured with another client secret; drop the client secret%s", name, suggest(", or change it with ", cmdq(m, "servers add", name+" --force ...")))
-		}
-	}
-	if s, err = discoverIfNeeded(ctx, m, s); err != nil {
-		if created {
-			forgetServer(ctx, m, s.Name)
-		}
-		return s, false, err
-	}
-	if len(o.Scopes) > 0 {
-		s.Scopes = o.Scopes
-	}
-	return s, created, nil
+	s, added, cleanup, err := m.ResolveLoginServer(ctx, profiles.LoginTarget{Server: o.Server, ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, Params: params})
+	return s, added, cleanup, loginServerHint(m, err)
 }
 
-// discoverIfNeeded completes a server written by hand in config.toml with
-// just an issuer and a client id: its endpoints are discovered and saved.
-func discoverIfNeeded(ctx context.Context, m *profiles.Manager, s profiles.Server) (profiles.Server, error) {
-	if s.Issuer == "" || s.TokenURL != "" {
-		return s, nil
+// loginServerHint adds to a *profiles.LoginServerError the flags and
+// commands that fix it.
+func loginServerHint(m *profiles.Manager, err error) error {
+	var e *profiles.LoginServerError
+	if !errors.As(err, &e) {
+		return err
 	}
-	got, err := m.AddServer(ctx, s)
-	if err != nil {
-		return s, err // AddServer names the server and what it was discovering
+	name := e.Server
+	switch e.Problem {
+	case profiles.BadParams:
+		return flagErrorf("--param: %w", e.Err)
+	case profiles.BadIssuerURL:
+		return &flagError{Err: fmt.Errorf("--server %w", e)}
+	case profiles.UnknownIssuer:
+		return flagErrorf("%w; pass --client-id ID (the client id of this application at the provider) to sign in with it%s",
+			e, suggest(", or add it first with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")))
+	case profiles.UnknownServer:
+		return flagErrorf("%w; %spass an issuer URL to --server with --client-id", e, suggest("add it with ", cmdq(m, "servers add", ""))+orComma(m, "servers add"))
+	case profiles.NoServers:
+		return flagErrorf("%w%s", e, suggest("; ", suggest("add one with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")),
+			suggest("run ", cmdq(m, "login", "--server https://issuer --client-id ID")), suggest("try ", cmdq(m, "demo", ""))))
+	case profiles.SeveralServers:
+		return flagErrorf("%w; choose one with --server NAME", e)
+	case profiles.OtherClientID:
+		return flagErrorf("%w; drop --client-id, %sor pass an issuer URL to --server", e, suggest("change it with ", cmdq(m, "servers add", name+" --force ..."))+orComma(m, "servers add"))
+	case profiles.OtherClientSecret:
+		return flagErrorf("%w; drop the client secret%s", e, suggest(", or change it with ", cmdq(m, "servers add", name+" --force ...")))
 	}
-	return got, nil
-}
-
-// hasIssuer reports whether a configured server has this issuer.
-func hasIssuer(cfg *profiles.Config, issuer string) bool {
-	norm := strings.TrimRight(issuer, "/")
-	for _, s := range cfg.Servers {
-		if s.Issuer != "" && strings.TrimRight(s.Issuer, "/") == norm {
-			return true
-		}
-	}
-	return false
-}
-
-// forgetServer removes a server this login added, when the login did not
-// succeed. It runs even when ctx was cancelled (Ctrl-C).
-func forgetServer(ctx context.Context, m *profiles.Manager, name string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	_ = m.RemoveServer(ctx, name)
+	return err
 }
 
 func serverNames(cfg *profiles.Config) string {
@@ -346,21 +282,20 @@ func runLogin(ctx context.Context, o *loginOptions, ev *eventWriter) (err error)
 	if err != nil {
 		return err
 	}
-	s, created, err := resolveServer(ctx, m, o)
+	params, err := loginParams(o)
 	if err != nil {
 		return err
 	}
-	if created {
-		// A server added for this login stays only if the login succeeds.
-		defer func() {
-			if err != nil {
-				forgetServer(ctx, m, s.Name)
-			}
-		}()
-	}
-	if err := applyLoginParams(ctx, m, &s, created, o); err != nil {
+	s, _, cleanup, err := resolveServer(ctx, m, o, params)
+	if err != nil {
 		return err
 	}
+	// A server added for this login stays only if the login succeeds.
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
 	save := profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}
 	if o.WithToken {
 		if o.Web {
