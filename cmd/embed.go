@@ -743,10 +743,7 @@ func (f *factory) runTUI(ctx context.Context, screen tui.Screen) error {
 	}
 	res, err := f.RunTUI(ctx, m, opt)
 	if err != nil {
-		if errors.Is(err, tui.ErrCancelled) {
-			return ErrCancel
-		}
-		return err
+		return err // a cancelled login is profiles.ErrCancelled already
 	}
 	if res.Cancelled {
 		return ErrCancel

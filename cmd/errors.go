@@ -15,7 +15,6 @@ import (
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
-	"github.com/authdeck/authdeck/tui"
 )
 
 // Exit codes of the authdeck command.
@@ -30,7 +29,9 @@ const (
 var errSilent = errors.New("silent error")
 
 // ErrCancel is returned when the user cancels (Ctrl-C, "no" at a prompt).
-var ErrCancel = errors.New("cancelled")
+// It is profiles.ErrCancelled, the one cancellation error (tui.ErrCancelled
+// is the same value too).
+var ErrCancel = profiles.ErrCancelled
 
 // flagError is a usage error: wrong or missing flags or arguments. The usage
 // hint is printed with it, or Next when set.
@@ -58,7 +59,7 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &es):
 		return es.Code // exec passes its command's status through
-	case errors.Is(err, ErrCancel), errors.Is(err, tui.ErrCancelled), errors.Is(err, context.Canceled):
+	case errors.Is(err, profiles.ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancel
 	case errors.Is(err, profiles.ErrNotLoggedIn):
 		return ExitNotLoggedIn
@@ -82,7 +83,7 @@ func explain(err error, appName string) (headline, next string) {
 	if err == nil || errors.Is(err, errSilent) {
 		return "", ""
 	}
-	if errors.Is(err, ErrCancel) || errors.Is(err, tui.ErrCancelled) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, profiles.ErrCancelled) || errors.Is(err, context.Canceled) {
 		return "cancelled", ""
 	}
 	if h, n, ok := networkCause(err); ok {

@@ -14,6 +14,10 @@ var (
 	ErrNotFound = errors.New("secret not found")
 	// ErrKeyringUnavailable: no Secret Service / keychain answered.
 	ErrKeyringUnavailable = errors.New("no keyring available")
+	// ErrCancelled: the user cancelled (Ctrl-C, "no" at a prompt, left
+	// a login screen before it finished). It is the one cancellation
+	// error: cmd.ErrCancel and tui.ErrCancelled are this same value.
+	ErrCancelled = errors.New("cancelled")
 )
 
 // ReadOnlyError is returned by Logout and Revoke for a token that comes from

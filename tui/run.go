@@ -83,8 +83,8 @@ type Result struct {
 }
 
 // ErrCancelled is returned when the user cancels a login started with
-// ScreenLogin.
-var ErrCancelled = errors.New("cancelled")
+// ScreenLogin. It is profiles.ErrCancelled, the one cancellation error.
+var ErrCancelled = profiles.ErrCancelled
 
 // Run runs the program on the terminal until the user quits. With
 // ScreenLogin it returns ErrCancelled when the user left before logging in,
