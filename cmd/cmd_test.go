@@ -775,7 +775,7 @@ func TestLoginJSONSlowDown(t *testing.T) {
 // checks for one sees them all.
 func TestOneCancellationError(t *testing.T) {
 	for name, err := range map[string]error{"cmd.ErrCancel": ErrCancel, "tui.ErrCancelled": tui.ErrCancelled} {
-		if !errors.Is(err, profiles.ErrCancelled)  {
+		if !errors.Is(err, profiles.ErrCancelled) {
 			t.Errorf("%s is not profiles.ErrCancelled", name)
 		}
 	}
