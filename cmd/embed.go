@@ -460,12 +460,13 @@ func (s *kitTokenSource) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ts != nil {
-		return s.ts.Token()
+		t, err := s.ts.Token()
+		return t, s.k.f.hostErr(err)
 	}
 	cwd, _ := s.k.f.Cwd()
 	r, err := s.k.m.Token(s.ctx, s.profile, profiles.TokenOptions{Cwd: cwd})
 	if err != nil {
-		return nil, err
+		return nil, s.k.f.hostErr(err)
 	}
 	selectionWarning(s.k.f.IO.ErrOut, s.k.f.IO.Warn, r.Warning)
 	// r.Profile is "" when the host's token variable serves with no

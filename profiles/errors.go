@@ -77,6 +77,29 @@ func (e *KeyringTimeoutError) Error() string {
 	return "the keyring did not answer " + e.Op + " in time (is it locked or waiting for a password prompt?)"
 }
 
+// NotLoggedInError: there is no usable login for a profile, or no profile
+// is chosen. It wraps ErrNotLoggedIn. It says what is wrong; the host says
+// what to run about it (a login, choosing a profile) from its own commands.
+type NotLoggedInError struct {
+	// Profile is the profile without a usable login; "" when no profile
+	// is chosen.
+	Profile string
+	// Reason says what is wrong: "is signed out" (of Profile), or a whole
+	// sentence when Profile is "" ("no profile is active").
+	Reason string
+}
+
+// Error names the profile and the reason.
+func (e *NotLoggedInError) Error() string {
+	if e.Profile == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("profile %q %s", textsafe.Clean(e.Profile), e.Reason)
+}
+
+// Unwrap returns ErrNotLoggedIn.
+func (e *NotLoggedInError) Unwrap() error { return ErrNotLoggedIn }
+
 // NoRefreshError: a server refused a profile's access token (HTTP 401) and
 // there is no refresh token to get another with. It wraps ErrNotLoggedIn.
 type NoRefreshError struct {

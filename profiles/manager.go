@@ -494,7 +494,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 		return err
 	}
 	if !p.SignedIn() {
-		return fmt.Errorf("profile %q is already signed out (to sign in again, run `%s login --profile %s`): %w", name, m.name(), name, ErrNotLoggedIn)
+		return &NotLoggedInError{Profile: name, Reason: "is already signed out"}
 	}
 	unlock, err := m.lockProfile(ctx, p.ID)
 	if err != nil {
@@ -568,7 +568,7 @@ func (m *Manager) Revoke(ctx context.Context, name string) error {
 		return err
 	}
 	if !p.SignedIn() {
-		return fmt.Errorf("profile %q is signed out, there is nothing to revoke (to sign in again, run `%s login --profile %s`): %w", name, m.name(), name, ErrNotLoggedIn)
+		return &NotLoggedInError{Profile: name, Reason: "is signed out, there is nothing to revoke"}
 	}
 	if srv.Name == "" {
 		return fmt.Errorf("profile %q refers to server %q, which is not configured", name, p.Server)
@@ -583,7 +583,7 @@ func (m *Manager) Revoke(ctx context.Context, name string) error {
 	defer unlock()
 	sec, err := m.store(p.Storage).Get(ctx, secretKey(p.ID))
 	if errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("profile %q has no stored secret in %s; run `%s login --profile %s`: %w", name, m.where(p.Storage), m.name(), name, ErrNotLoggedIn)
+		return &NotLoggedInError{Profile: name, Reason: "has no stored secret in " + m.where(p.Storage)}
 	}
 	if err != nil {
 		return err
