@@ -2,23 +2,18 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/authdeck/authdeck/internal/secretfile"
-	"io"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/secretfile"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
-	"golang.org/x/term"
 )
 
 // loginOptions are the inputs of `authdeck login`.
@@ -167,43 +162,6 @@ func hasCommand(root *cobra.Command, name string) bool {
 		}
 	}
 	return false
-}
-
-// clientSecret resolves the client secret: flag, then file, then env.
-func clientSecret(flag, file, envName string, getenv func(string) string) (string, error) {
-	switch {
-	case flag != "":
-		return flag, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("reading the client secret: %w", err)
-		}
-		s := strings.TrimSpace(string(b))
-		if s == "" {
-			return "", fmt.Errorf("the client secret file %s is empty", file)
-		}
-		return s, nil
-	case getenv != nil && envName != "":
-		return getenv(envName), nil
-	}
-	return "", nil
-}
-
-// argvSecretNote warns that a secret given as a process argument is visible
-// to every user of the machine.
-func argvSecretNote(ios *ioStreams, flagValue, envName string) {
-	if flagValue != "" {
-		fmt.Fprintf(ios.ErrOut, "Note: --client-secret is visible to other users of this machine in the process list; prefer %s.\n", secretHint(envName))
-	}
-}
-
-// secretHint names the better ways to pass a client secret.
-func secretHint(envName string) string {
-	if envName == "" {
-		return "--client-secret-file"
-	}
-	return "--client-secret-file or " + envName
 }
 
 // resolveServer picks the server to log in to (profiles.ResolveLoginServer)
@@ -419,26 +377,6 @@ func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s 
 	return nil
 }
 
-// reportStorage says, loudly, when a secret went to the plain-text file.
-func reportStorage(io *ioStreams, info profiles.SaveInfo) {
-	if info.Note != "" {
-		fmt.Fprintf(io.ErrOut, "%s %s\n", io.Warn("WARNING:"), textsafe.Clean(info.Note))
-	}
-	if !info.InsecureStorage {
-		return
-	}
-	where := textsafe.Clean(info.Path)
-	if where == "" {
-		where = "the credentials file"
-	}
-	if info.FallbackReason != "" {
-		fmt.Fprintf(io.ErrOut, "%s no keyring answered (%s), so the token is stored in PLAIN TEXT in %s (readable by you only).\n",
-			io.Warn("WARNING:"), textsafe.Clean(info.FallbackReason), where)
-		return
-	}
-	fmt.Fprintf(io.ErrOut, "%s the token is stored in plain text in %s (readable by you only), as asked.\n", io.Warn("Note:"), where)
-}
-
 func loginWithToken(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
 	var raw string
 	var err error
@@ -463,242 +401,4 @@ func loginWithToken(ctx context.Context, o *loginOptions, m *profiles.Manager, s
 		fmt.Fprintf(o.IO.ErrOut, "%s has no userinfo endpoint, so the token could not be checked.\n", textsafe.Clean(s.Name))
 	}
 	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
-}
-
-// readToken reads a token from stdin: the whole input when piped, one hidden
-// line on a terminal.
-func readToken(ios *ioStreams) (string, error) {
-	var raw string
-	if f, ok := ios.In.(*os.File); ok && ios.IsStdinTTY() {
-		fmt.Fprint(ios.ErrOut, "Paste the token, then press Enter: ")
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(ios.ErrOut)
-		if err != nil {
-			return "", fmt.Errorf("reading the token: %w", err)
-		}
-		raw = string(b)
-	} else {
-		b, err := io.ReadAll(io.LimitReader(ios.In, 64<<10+1))
-		if err != nil {
-			return "", fmt.Errorf("reading the token from stdin: %w", err)
-		}
-		if len(b) > 64<<10 {
-			return "", errors.New("the token on stdin is larger than 64 KiB; is it the right input?")
-		}
-		raw = string(b)
-	}
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return "", flagErrorf("no token on stdin; pipe it in, e.g. `login --with-token < token.txt`")
-	}
-	if strings.ContainsAny(raw, " \t\r\n") {
-		return "", errors.New("the input on stdin has more than one line or word; give just the token")
-	}
-	return raw, nil
-}
-
-// showCode prints the user code and where to enter it, on stderr (and as a
-// JSON event on stdout with --json), with the host rule's warning when an
-// address is not on the server's host (auth.DeviceCode.Pages).
-func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, pages auth.VerificationPages, ev *eventWriter) {
-	code := textsafe.Clean(dc.UserCode)
-	uri := textsafe.Clean(dc.VerificationURI)
-	complete := textsafe.Clean(pages.Complete)
-	warning := pages.Warning
-	if o.JSON {
-		ev.emit(codeEvent{
-			Event: "code", Server: s.Name, UserCode: code, VerificationURI: uri,
-			VerificationURIComplete: complete, Message: textsafe.Clean(dc.Message),
-			ExpiresAt: dc.ExpiresAt.UTC().Format(time.RFC3339), Interval: dc.Interval.Seconds(),
-			Scopes: cleanScopes(s.Scopes), Warning: warning,
-		})
-		if warning != "" {
-			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.Warn("WARNING:"), warning)
-		}
-		return
-	}
-	w := o.IO.ErrOut
-	if warning != "" {
-		fmt.Fprintf(w, "%s %s\n\n", o.IO.Warn("WARNING:"), warning)
-	}
-	fmt.Fprintf(w, "First copy your one-time code: %s\n", o.IO.Bold(code))
-	fmt.Fprintf(w, "Then open: %s\n", uri)
-	if complete != "" && complete != uri {
-		fmt.Fprintf(w, "(or open %s, which fills in the code)\n", complete)
-	}
-	fmt.Fprintln(w, scopesLine(s.Scopes))
-	if !dc.ExpiresAt.IsZero() {
-		fmt.Fprintf(w, "The code expires at %s. Waiting for approval...\n", dc.ExpiresAt.Local().Format("15:04:05"))
-	} else {
-		fmt.Fprintln(w, "Waiting for approval...")
-	}
-}
-
-// scopesLine says which scopes the login requests.
-func scopesLine(scopes []string) string {
-	if len(scopes) == 0 {
-		return "Scopes: none requested (the server's default)"
-	}
-	return "Scopes: " + strings.Join(cleanScopes(scopes), " ")
-}
-
-// cleanScopes are scopes fit for the terminal and --json.
-func cleanScopes(scopes []string) []string {
-	out := make([]string, len(scopes))
-	for i, s := range scopes {
-		out[i] = textsafe.Clean(s)
-	}
-	return out
-}
-
-// pollStatus shows poll progress on stderr: one updating line on a
-// terminal, only the notable events (slow_down, retries) otherwise.
-type pollStatus struct {
-	io    *ioStreams
-	json  bool
-	shown bool
-}
-
-func (p *pollStatus) show(a auth.Attempt) {
-	var sd *auth.SlowDownError
-	var te *auth.TransientError
-	note := ""
-	switch {
-	case errors.As(a.Err, &sd):
-		note = fmt.Sprintf("the server asked to slow down; now polling every %s", a.Interval.Round(time.Second))
-	case errors.As(a.Err, &te):
-		note = fmt.Sprintf("temporary failure (%s); retrying", textsafe.Clean(te.Err.Error()))
-	}
-	if p.io.IsStderrTTY() {
-		line := fmt.Sprintf("Checked %d time(s): %s", a.N, pollResult(a.Err))
-		if note != "" {
-			line += " - " + note
-		}
-		fmt.Fprintf(p.io.ErrOut, "\r\x1b[K%s", line)
-		p.shown = true
-		return
-	}
-	if note != "" {
-		fmt.Fprintln(p.io.ErrOut, note)
-	}
-}
-
-func (p *pollStatus) done() {
-	if p.shown {
-		fmt.Fprint(p.io.ErrOut, "\r\x1b[K")
-	}
-}
-
-func pollResult(err error) string {
-	var sd *auth.SlowDownError
-	var te *auth.TransientError
-	switch {
-	case err == nil:
-		return "approved"
-	case errors.Is(err, auth.ErrAuthorizationPending):
-		return "pending"
-	case errors.As(err, &sd):
-		return "slow_down"
-	case errors.As(err, &te):
-		return "transient"
-	}
-	return "error"
-}
-
-// The --json event stream of login. Field names are a stable interface.
-type codeEvent struct {
-	Event                   string   `json:"event"` // "code"
-	Server                  string   `json:"server"`
-	UserCode                string   `json:"user_code"`
-	VerificationURI         string   `json:"verification_uri"`
-	VerificationURIComplete string   `json:"verification_uri_complete,omitempty"`
-	Message                 string   `json:"message,omitempty"`
-	ExpiresAt               string   `json:"expires_at"`
-	Interval                float64  `json:"interval"` // seconds
-	Scopes                  []string `json:"scopes"`   // requested; [] for the server's default
-	Warning                 string   `json:"warning,omitempty"`
-}
-
-type pollEventJSON struct {
-	Event    string  `json:"event"` // "poll"
-	N        int     `json:"n"`
-	Result   string  `json:"result"` // pending, slow_down, transient
-	Interval float64 `json:"interval"`
-	Next     string  `json:"next,omitempty"`
-	Error    string  `json:"error,omitempty"`
-}
-
-type successEvent struct {
-	Event           string `json:"event"` // "success"
-	Profile         string `json:"profile"`
-	Server          string `json:"server"`
-	Account         string `json:"account"`
-	Storage         string `json:"storage"`
-	InsecureStorage bool   `json:"insecure_storage"`
-	CredentialsPath string `json:"credentials_path,omitempty"`
-	FallbackReason  string `json:"fallback_reason,omitempty"`
-}
-
-type errorEventJSON struct {
-	Event string `json:"event"` // "error"
-	Error string `json:"error"`
-	Code  string `json:"code"`
-}
-
-func pollEvent(a auth.Attempt) (pollEventJSON, bool) {
-	r := pollResult(a.Err)
-	switch r {
-	case "pending", "slow_down", "transient":
-	default:
-		return pollEventJSON{}, false
-	}
-	e := pollEventJSON{Event: "poll", N: a.N, Result: r, Interval: a.Interval.Seconds()}
-	if !a.Next.IsZero() {
-		e.Next = a.Next.UTC().Format(time.RFC3339Nano)
-	}
-	if r == "transient" {
-		e.Error = textsafe.Clean(a.Err.Error())
-	}
-	return e, true
-}
-
-func errorEvent(err error, app string) errorEventJSON {
-	var oe *auth.OAuthError
-	code := "error"
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, ErrCancel):
-		code = "cancelled"
-	case errors.Is(err, auth.ErrAccessDenied):
-		code = "access_denied"
-	case errors.Is(err, auth.ErrExpiredToken):
-		code = "expired_token"
-	case errors.Is(err, auth.ErrWebTimeout):
-		code = "timeout"
-	case errors.Is(err, profiles.ErrNotLoggedIn):
-		code = "not_logged_in"
-	case errors.As(err, &oe):
-		code = oe.Code
-	}
-	return errorEventJSON{Event: "error", Error: ErrorMessage(err, app), Code: code}
-}
-
-// eventWriter writes one JSON object per line, when on.
-type eventWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-	on bool
-}
-
-func (e *eventWriter) emit(v any) {
-	if !e.on {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	b, err := json.Marshal(v)
-	if err != nil {
-		return
-	}
-	b = append(b, '\n')
-	_, _ = e.w.Write(b)
 }
