@@ -11,6 +11,8 @@ import (
 // UserInfoReader reads the identity behind an access token from a
 // server's userinfo endpoint: satisfied by *auth.Client.
 type UserInfoReader interface {
+	// UserInfo returns the identity behind accessToken; an error wrapping
+	// auth.ErrNoEndpoint when the server has no userinfo endpoint.
 	UserInfo(ctx context.Context, accessToken string) (*auth.Identity, error)
 }
 

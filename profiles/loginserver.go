@@ -46,6 +46,7 @@ const (
 // LoginServerError: the server of a login could not be chosen from a
 // LoginTarget. Hosts add the flags and commands that fix it.
 type LoginServerError struct {
+	// Problem says what is wrong, for the host to word the fix.
 	Problem LoginServerProblem
 	// Server is the name or issuer URL given, control characters removed.
 	Server string
