@@ -769,3 +769,17 @@ func TestLoginJSONSlowDown(t *testing.T) {
 		t.Errorf("%d polls came sooner than the interval in force", n)
 	}
 }
+
+// There is one cancellation error: the TUI's, the command's and the one a
+// host checks for (profiles.ErrCancelled) are the same, so a host that
+// checks for one sees them all.
+func TestOneCancellationError(t *testing.T) {
+	for name, err := range map[string]error{"cmd.ErrCancel": ErrCancel, "tui.ErrCancelled": tui.ErrCancelled} {
+		if !errors.Is(err, profiles.ErrCancelled) {
+			t.Errorf("%s is not profiles.ErrCancelled", name)
+		}
+	}
+	if ExitCode(fmt.Errorf("x: %w", profiles.ErrCancelled)) != ExitCancel || ErrorMessage(profiles.ErrCancelled, "app") != "cancelled" {
+		t.Error("profiles.ErrCancelled is not a cancellation")
+	}
+}

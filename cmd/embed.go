@@ -460,12 +460,13 @@ func (s *kitTokenSource) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ts != nil {
-		return s.ts.Token()
+		t, err := s.ts.Token()
+		return t, s.k.f.hostErr(err)
 	}
 	cwd, _ := s.k.f.Cwd()
 	r, err := s.k.m.Token(s.ctx, s.profile, profiles.TokenOptions{Cwd: cwd})
 	if err != nil {
-		return nil, err
+		return nil, s.k.f.hostErr(err)
 	}
 	selectionWarning(s.k.f.IO.ErrOut, s.k.f.IO.Warn, r.Warning)
 	// r.Profile is "" when the host's token variable serves with no
@@ -743,10 +744,7 @@ func (f *factory) runTUI(ctx context.Context, screen tui.Screen) error {
 	}
 	res, err := f.RunTUI(ctx, m, opt)
 	if err != nil {
-		if errors.Is(err, tui.ErrCancelled) {
-			return ErrCancel
-		}
-		return err
+		return err // a cancelled login is profiles.ErrCancelled already
 	}
 	if res.Cancelled {
 		return ErrCancel

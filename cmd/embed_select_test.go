@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
 )
 
 // selectedHost is a host that mounts only the commands named.
@@ -77,5 +79,38 @@ func TestKitHintsOnlyRegisteredCommands(t *testing.T) {
 	}
 	if _, msg := run("login", "--server", "nope", "--no-browser"); !strings.Contains(msg, "acme servers add") {
 		t.Errorf("a host with servers is not told about servers add: %s", msg)
+	}
+}
+
+// TestKitNotLoggedInHintsOnlyRegisteredCommands: the "sign in again" hint
+// of a signed-out profile is written by cmd from the host's commands, so a
+// host without login is not told to run it, and one with it is.
+func TestKitNotLoggedInHintsOnlyRegisteredCommands(t *testing.T) {
+	for _, withLogin := range []bool{false, true} {
+		cmds := []Command{Logout, Revoke}
+		if withLogin {
+			cmds = append(cmds, Login)
+		}
+		run, k := selectedHost(t, cmds...)
+		ctx := context.Background()
+		m := k.Manager()
+		if _, err := m.AddServer(ctx, profiles.Server{Name: "home", ClientID: "c", Endpoints: auth.Endpoints{TokenURL: "https://127.0.0.1:1/token", RevocationURL: "https://127.0.0.1:1/revoke"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := m.SaveLogin(ctx, "home", &oauth2.Token{AccessToken: "at"}, &auth.Identity{Subject: "s", Username: "alice"}, profiles.SaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Logout(ctx, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"logout", "--yes"}, {"revoke", "--yes"}} {
+			code, msg := run(args...)
+			if code != ExitNotLoggedIn || !strings.Contains(msg, "signed out") {
+				t.Errorf("%v on a signed-out profile: exit %d, %q", args, code, msg)
+			}
+			if has := strings.Contains(msg, "acme login --profile alice"); has != withLogin {
+				t.Errorf("host with login=%v, %v: %q", withLogin, args, msg)
+			}
+		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
-	"github.com/authdeck/authdeck/tui"
 )
 
 // Exit codes of the authdeck command.
@@ -30,7 +29,31 @@ const (
 var errSilent = errors.New("silent error")
 
 // ErrCancel is returned when the user cancels (Ctrl-C, "no" at a prompt).
-var ErrCancel = errors.New("cancelled")
+// It is profiles.ErrCancelled, the one cancellation error (tui.ErrCancelled
+// is the same value too).
+var ErrCancel = profiles.ErrCancelled
+
+// hostError is an error handed to the host (Kit.TokenSource) with the
+// host's command lines, so that ErrorMessage words its hints with the
+// commands the host has.
+type hostError struct {
+	err     error
+	cmdLine func(string) string
+}
+
+// Error returns the error's message.
+func (e *hostError) Error() string { return e.err.Error() }
+
+// Unwrap returns the error.
+func (e *hostError) Unwrap() error { return e.err }
+
+// hostErr wraps err, when not nil, with the host's command lines.
+func (f *factory) hostErr(err error) error {
+	if err == nil || f.reg == nil {
+		return err
+	}
+	return &hostError{err: err, cmdLine: f.reg.commandLine(f.AppName)}
+}
 
 // flagError is a usage error: wrong or missing flags or arguments. The usage
 // hint is printed with it, or Next when set.
@@ -58,7 +81,7 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.As(err, &es):
 		return es.Code // exec passes its command's status through
-	case errors.Is(err, ErrCancel), errors.Is(err, tui.ErrCancelled), errors.Is(err, context.Canceled):
+	case errors.Is(err, profiles.ErrCancelled), errors.Is(err, context.Canceled):
 		return ExitCancel
 	case errors.Is(err, profiles.ErrNotLoggedIn):
 		return ExitNotLoggedIn
@@ -71,18 +94,34 @@ func ExitCode(err error) int {
 // likely cause. Every message is stripped of control characters, since
 // parts of it may come from a server or a file.
 func ErrorMessage(err error, appName string) string {
-	headline, _ := explain(err, appName)
+	headline, _ := explain(err, appName, nil)
 	return headline
+}
+
+// appCommands is the command line of path for a host that has every
+// command: "APP path".
+func appCommands(app string) func(string) string {
+	return func(path string) string { return app + " " + path }
 }
 
 // explain words err for people: a one-line headline (what failed, and the
 // likely cause as the error's type tells it) and one next step ("" when the
 // headline already says what to do). The full chain is left to --verbose.
-func explain(err error, appName string) (headline, next string) {
+// cmdLine gives the host's command line of a command path ("" when the host
+// does not have it); nil means every command, named after appName.
+func explain(err error, appName string, cmdLine func(string) string) (headline, next string) {
 	if err == nil || errors.Is(err, errSilent) {
 		return "", ""
 	}
-	if errors.Is(err, ErrCancel) || errors.Is(err, tui.ErrCancelled) || errors.Is(err, context.Canceled) {
+	var he *hostError
+	switch {
+	case cmdLine != nil:
+	case errors.As(err, &he):
+		cmdLine = he.cmdLine
+	default:
+		cmdLine = appCommands(appName)
+	}
+	if errors.Is(err, profiles.ErrCancelled) || errors.Is(err, context.Canceled) {
 		return "cancelled", ""
 	}
 	if h, n, ok := networkCause(err); ok {
@@ -97,7 +136,30 @@ func explain(err error, appName string) (headline, next string) {
 	if errors.As(err, &oe) {
 		return oneLine(err), oauthNext(oe.Code, appName)
 	}
+	var nl *profiles.NotLoggedInError
+	if errors.As(err, &nl) {
+		return oneLine(err) + signInHint(nl, cmdLine), ""
+	}
 	return legacyMessage(err, appName), ""
+}
+
+// signInHint is what to run about a *profiles.NotLoggedInError, with the
+// host's commands: sign in to the profile, or choose one.
+func signInHint(e *profiles.NotLoggedInError, cmdLine func(string) string) string {
+	q := func(path, args string) string {
+		l := cmdLine(path)
+		if l == "" {
+			return ""
+		}
+		if args != "" {
+			l += " " + args
+		}
+		return "`" + l + "`"
+	}
+	if e.Profile == "" {
+		return suggest("; run ", q("login", ""), q("profiles use", "NAME"))
+	}
+	return suggest("; to sign in again, run ", q("login", "--profile "+textsafe.Clean(e.Profile)))
 }
 
 // networkCause explains a request that got no usable answer, by the type
@@ -231,8 +293,8 @@ func saysLoginState(s string) bool {
 // writeError prints err for people: "APP: headline", then the next step
 // indented (next, when given, replaces the one explain finds), then, when
 // verbose, every line of the full error chain.
-func writeError(w io.Writer, app string, err error, next string, verbose bool) {
-	headline, n := explain(err, app)
+func writeError(w io.Writer, app string, err error, next string, verbose bool, cmdLine func(string) string) {
+	headline, n := explain(err, app, cmdLine)
 	if headline == "" {
 		return
 	}

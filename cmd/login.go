@@ -2,23 +2,18 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/authdeck/authdeck/internal/secretfile"
-	"io"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/authdeck/authdeck/auth"
+	"github.com/authdeck/authdeck/internal/secretfile"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
 	"github.com/spf13/cobra"
 	"golang.org/x/oauth2"
-	"golang.org/x/term"
 )
 
 // loginOptions are the inputs of `authdeck login`.
@@ -169,148 +164,47 @@ func hasCommand(root *cobra.Command, name string) bool {
 	return false
 }
 
-// clientSecret resolves the client secret: flag, then file, then env.
-func clientSecret(flag, file, envName string, getenv func(string) string) (string, error) {
-	switch {
-	case flag != "":
-		return flag, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("reading the client secret: %w", err)
-		}
-		s := strings.TrimSpace(string(b))
-		if s == "" {
-			return "", fmt.Errorf("the client secret file %s is empty", file)
-		}
-		return s, nil
-	case getenv != nil && envName != "":
-		return getenv(envName), nil
-	}
-	return "", nil
-}
-
-// argvSecretNote warns that a secret given as a process argument is visible
-// to every user of the machine.
-func argvSecretNote(ios *ioStreams, flagValue, envName string) {
-	if flagValue != "" {
-		fmt.Fprintf(ios.ErrOut, "Note: --client-secret is visible to other users of this machine in the process list; prefer %s.\n", secretHint(envName))
-	}
-}
-
-// secretHint names the better ways to pass a client secret.
-func secretHint(envName string) string {
-	if envName == "" {
-		return "--client-secret-file"
-	}
-	return "--client-secret-file or " + envName
-}
-
-func looksLikeURL(s string) bool { return strings.Contains(s, "://") }
-
-// resolveServer picks the server to log in to. created is true when it was
-// added to the config for this login (an issuer URL seen for the first
-// time), so that a failed login can take it out again.
-func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions) (s profiles.Server, created bool, err error) {
+// resolveServer picks the server to log in to (profiles.ResolveLoginServer)
+// and words its problems with this host's flags and commands. cleanup
+// takes out a server added for this login when the login fails.
+func resolveServer(ctx context.Context, m *profiles.Manager, o *loginOptions, params []string) (profiles.Server, bool, func(), error) {
 	secret, err := clientSecret(o.ClientSecret, o.ClientSecretFile, o.SecretEnv, o.Getenv)
 	if err != nil {
-		return s, false, err
+		return profiles.Server{}, false, func() {}, err
 	}
-	cfg, err := m.Load(ctx)
-	if err != nil {
-		return s, false, err
-	}
-	if looksLikeURL(o.Server) {
-		issuer := strings.TrimSpace(o.Server)
-		if err := auth.CheckURL(issuer); err != nil {
-			return s, false, flagErrorf("--server %s: %v", textsafe.Clean(issuer), err)
-		}
-		if o.ClientID == "" && !hasIssuer(cfg, issuer) {
-			return s, false, flagErrorf("no configured server has the issuer %s; pass --client-id ID (the client id of this application at the provider) to sign in with it%s",
-				textsafe.Clean(issuer), suggest(", or add it first with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")))
-		}
-		s, err = m.ServerForURL(ctx, issuer, o.ClientID, secret, o.Scopes)
-		if err != nil {
-			return s, false, err
-		}
-		_, existed := cfg.Server(s.Name)
-		created = !existed
-	} else {
-		switch {
-		case o.Server != "":
-			var found bool
-			if s, found = cfg.Server(o.Server); !found {
-				return s, false, flagErrorf("no server named %q (configured: %s); %spass an issuer URL to --server with --client-id",
-					textsafe.Clean(o.Server), serverNames(cfg), suggest("add it with ", cmdq(m, "servers add", ""))+orComma(m, "servers add"))
-			}
-		case len(cfg.Servers) == 1:
-			s = cfg.Servers[0]
-		case len(cfg.Servers) == 0:
-			hint := "no server is configured" + suggest("; ", suggest("add one with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")),
-				suggest("run ", cmdq(m, "login", "--server https://issuer --client-id ID")), suggest("try ", cmdq(m, "demo", "")))
-			return s, false, flagErrorf("%s", hint)
-		default:
-			return s, false, flagErrorf("several servers are configured (%s); choose one with --server NAME", serverNames(cfg))
-		}
-		name := textsafe.Clean(s.Name)
-		if o.ClientID != "" && o.ClientID != s.ClientID {
-			return s, false, flagErrorf("server %q is configured with another client id; drop --client-id, %sor pass an issuer URL to --server", name, suggest("change it with ", cmdq(m, "servers add", name+" --force ..."))+orComma(m, "servers add"))
-		}
-		if secret != "" {
-			have, err := m.ClientSecret(ctx, s) // kept in the secret store
-			if err != nil && s.HasClientSecret() {
-				return s, false, err
-			}
-			if secret == have {
-				s.ClientSecret = secret
-			}
-		}
-		if secret != "" && secret != s.ClientSecret {
-			return s, false, flagErrorf("server %q is configured with another client secret; drop the client secret%s", name, suggest(", or change it with ", cmdq(m, "servers add", name+" --force ...")))
-		}
-	}
-	if s, err = discoverIfNeeded(ctx, m, s); err != nil {
-		if created {
-			forgetServer(ctx, m, s.Name)
-		}
-		return s, false, err
-	}
-	if len(o.Scopes) > 0 {
-		s.Scopes = o.Scopes
-	}
-	return s, created, nil
+	s, added, cleanup, err := m.ResolveLoginServer(ctx, profiles.LoginTarget{Server: o.Server, ClientID: o.ClientID, ClientSecret: secret, Scopes: o.Scopes, Params: params})
+	return s, added, cleanup, loginServerHint(m, err)
 }
 
-// discoverIfNeeded completes a server written by hand in config.toml with
-// just an issuer and a client id: its endpoints are discovered and saved.
-func discoverIfNeeded(ctx context.Context, m *profiles.Manager, s profiles.Server) (profiles.Server, error) {
-	if s.Issuer == "" || s.TokenURL != "" {
-		return s, nil
+// loginServerHint adds to a *profiles.LoginServerError the flags and
+// commands that fix it.
+func loginServerHint(m *profiles.Manager, err error) error {
+	var e *profiles.LoginServerError
+	if !errors.As(err, &e) {
+		return err
 	}
-	got, err := m.AddServer(ctx, s)
-	if err != nil {
-		return s, err // AddServer names the server and what it was discovering
+	name := e.Server
+	switch e.Problem {
+	case profiles.BadParams:
+		return flagErrorf("--param: %w", e.Err)
+	case profiles.BadIssuerURL:
+		return &flagError{Err: fmt.Errorf("--server %w", e)}
+	case profiles.UnknownIssuer:
+		return flagErrorf("%w; pass --client-id ID (the client id of this application at the provider) to sign in with it%s",
+			e, suggest(", or add it first with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")))
+	case profiles.UnknownServer:
+		return flagErrorf("%w; %spass an issuer URL to --server with --client-id", e, suggest("add it with ", cmdq(m, "servers add", ""))+orComma(m, "servers add"))
+	case profiles.NoServers:
+		return flagErrorf("%w%s", e, suggest("; ", suggest("add one with ", cmdq(m, "servers add", "NAME --issuer URL --client-id ID")),
+			suggest("run ", cmdq(m, "login", "--server https://issuer --client-id ID")), suggest("try ", cmdq(m, "demo", ""))))
+	case profiles.SeveralServers:
+		return flagErrorf("%w; choose one with --server NAME", e)
+	case profiles.OtherClientID:
+		return flagErrorf("%w; drop --client-id, %sor pass an issuer URL to --server", e, suggest("change it with ", cmdq(m, "servers add", name+" --force ..."))+orComma(m, "servers add"))
+	case profiles.OtherClientSecret:
+		return flagErrorf("%w; drop the client secret%s", e, suggest(", or change it with ", cmdq(m, "servers add", name+" --force ...")))
 	}
-	return got, nil
-}
-
-// hasIssuer reports whether a configured server has this issuer.
-func hasIssuer(cfg *profiles.Config, issuer string) bool {
-	norm := strings.TrimRight(issuer, "/")
-	for _, s := range cfg.Servers {
-		if s.Issuer != "" && strings.TrimRight(s.Issuer, "/") == norm {
-			return true
-		}
-	}
-	return false
-}
-
-// forgetServer removes a server this login added, when the login did not
-// succeed. It runs even when ctx was cancelled (Ctrl-C).
-func forgetServer(ctx context.Context, m *profiles.Manager, name string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	_ = m.RemoveServer(ctx, name)
+	return err
 }
 
 func serverNames(cfg *profiles.Config) string {
@@ -346,21 +240,20 @@ func runLogin(ctx context.Context, o *loginOptions, ev *eventWriter) (err error)
 	if err != nil {
 		return err
 	}
-	s, created, err := resolveServer(ctx, m, o)
+	params, err := loginParams(o)
 	if err != nil {
 		return err
 	}
-	if created {
-		// A server added for this login stays only if the login succeeds.
-		defer func() {
-			if err != nil {
-				forgetServer(ctx, m, s.Name)
-			}
-		}()
-	}
-	if err := applyLoginParams(ctx, m, &s, created, o); err != nil {
+	s, _, cleanup, err := resolveServer(ctx, m, o, params)
+	if err != nil {
 		return err
 	}
+	// A server added for this login stays only if the login succeeds.
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
 	save := profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}
 	if o.WithToken {
 		if o.Web {
@@ -446,44 +339,23 @@ func deviceLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s pr
 		return err
 	}
 
-	id, warn := identify(ctx, c, s, tok)
+	id, warn := profiles.Identify(ctx, c, tok)
 	if warn != nil {
 		fmt.Fprintf(o.IO.ErrOut, "%s could not read the account's identity (%s); saving the login anyway.\n", o.IO.Warn("Warning:"), textsafe.Clean(warn.Error()))
 	}
 	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
 }
 
-// identify reads who the token belongs to: userinfo, else the ID token's
-// claims. The error is only a warning: the login itself succeeded.
-func identify(ctx context.Context, c *auth.Client, s profiles.Server, tok *oauth2.Token) (*auth.Identity, error) {
-	var uerr error
-	if s.UserInfoURL != "" {
-		id, err := c.UserInfo(ctx, tok.AccessToken)
-		if err == nil && id != nil {
-			return id, nil
-		}
-		uerr = err
-	}
-	if raw := auth.IDToken(tok); raw != "" {
-		id, err := auth.IdentityFromIDToken(raw)
-		if err == nil && id != nil {
-			return id, nil
-		}
-		if uerr == nil {
-			uerr = err
-		}
-	}
-	return &auth.Identity{}, uerr
-}
-
 func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, tok *oauth2.Token, id *auth.Identity, save profiles.SaveOptions, ev *eventWriter) error {
 	if save.Profile == "" && id.Display() == "" {
 		save.Profile = s.Name // no account name to go by
 	}
-	if err := checkSameAccount(ctx, m, o.AppName, s, id, save.Profile); err != nil {
-		return err
-	}
 	p, info, err := m.SaveLogin(ctx, s.Name, tok, id, save)
+	var am *profiles.AccountMismatchError
+	if errors.As(err, &am) {
+		name := textsafe.Clean(am.Profile)
+		return fmt.Errorf("%w. Sign in to another profile with --profile NAME%s", err, suggest(", or first run ", cmdq(m, "logout", name), cmdq(m, "profiles rm", name)))
+	}
 	if err != nil {
 		return fmt.Errorf("saving the login: %w", err)
 	}
@@ -503,61 +375,6 @@ func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s 
 	}
 	reportStorage(o.IO, info)
 	return nil
-}
-
-// checkSameAccount refuses to save a login into an existing, signed-in
-// profile of another account: that would silently replace its tokens, the
-// refresh token included. A re-login of the same account is fine.
-func checkSameAccount(ctx context.Context, m *profiles.Manager, app string, s profiles.Server, id *auth.Identity, profile string) error {
-	if profile == "" {
-		return nil
-	}
-	cfg, err := m.Load(ctx)
-	if err != nil {
-		return err
-	}
-	p, ok := cfg.Profile(profile)
-	if !ok || !p.SignedIn() || p.Server != s.Name || sameAccount(p, id) {
-		return nil
-	}
-	name := textsafe.Clean(p.Name)
-	return fmt.Errorf("profile %s is signed in as %s, but you just signed in as %s; nothing was saved and %s's tokens are kept. Sign in to another profile with --profile NAME%s",
-		name, textsafe.Clean(p.Account()), textsafe.Clean(id.Display()), name, suggest(", or first run ", cmdq(m, "logout", name), cmdq(m, "profiles rm", name)))
-}
-
-// sameAccount reports whether id may be the account of p: the subjects
-// match, or, without subjects, the user names or emails do. When either
-// side is unknown there is nothing to tell them apart.
-func sameAccount(p profiles.Profile, id *auth.Identity) bool {
-	if id == nil {
-		return true
-	}
-	for _, f := range [][2]string{{p.Subject, id.Subject}, {p.Username, id.Username}, {p.Email, id.Email}} {
-		if f[0] != "" && f[1] != "" {
-			return f[0] == textsafe.Clean(f[1])
-		}
-	}
-	return true
-}
-
-// reportStorage says, loudly, when a secret went to the plain-text file.
-func reportStorage(io *ioStreams, info profiles.SaveInfo) {
-	if info.Note != "" {
-		fmt.Fprintf(io.ErrOut, "%s %s\n", io.Warn("WARNING:"), textsafe.Clean(info.Note))
-	}
-	if !info.InsecureStorage {
-		return
-	}
-	where := textsafe.Clean(info.Path)
-	if where == "" {
-		where = "the credentials file"
-	}
-	if info.FallbackReason != "" {
-		fmt.Fprintf(io.ErrOut, "%s no keyring answered (%s), so the token is stored in PLAIN TEXT in %s (readable by you only).\n",
-			io.Warn("WARNING:"), textsafe.Clean(info.FallbackReason), where)
-		return
-	}
-	fmt.Fprintf(io.ErrOut, "%s the token is stored in plain text in %s (readable by you only), as asked.\n", io.Warn("Note:"), where)
 }
 
 func loginWithToken(ctx context.Context, o *loginOptions, m *profiles.Manager, s profiles.Server, save profiles.SaveOptions, ev *eventWriter) error {
@@ -584,242 +401,4 @@ func loginWithToken(ctx context.Context, o *loginOptions, m *profiles.Manager, s
 		fmt.Fprintf(o.IO.ErrOut, "%s has no userinfo endpoint, so the token could not be checked.\n", textsafe.Clean(s.Name))
 	}
 	return saveAndReport(ctx, o, m, s, tok, id, save, ev)
-}
-
-// readToken reads a token from stdin: the whole input when piped, one hidden
-// line on a terminal.
-func readToken(ios *ioStreams) (string, error) {
-	var raw string
-	if f, ok := ios.In.(*os.File); ok && ios.IsStdinTTY() {
-		fmt.Fprint(ios.ErrOut, "Paste the token, then press Enter: ")
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(ios.ErrOut)
-		if err != nil {
-			return "", fmt.Errorf("reading the token: %w", err)
-		}
-		raw = string(b)
-	} else {
-		b, err := io.ReadAll(io.LimitReader(ios.In, 64<<10+1))
-		if err != nil {
-			return "", fmt.Errorf("reading the token from stdin: %w", err)
-		}
-		if len(b) > 64<<10 {
-			return "", errors.New("the token on stdin is larger than 64 KiB; is it the right input?")
-		}
-		raw = string(b)
-	}
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return "", flagErrorf("no token on stdin; pipe it in, e.g. `login --with-token < token.txt`")
-	}
-	if strings.ContainsAny(raw, " \t\r\n") {
-		return "", errors.New("the input on stdin has more than one line or word; give just the token")
-	}
-	return raw, nil
-}
-
-// showCode prints the user code and where to enter it, on stderr (and as a
-// JSON event on stdout with --json), with the host rule's warning when an
-// address is not on the server's host (auth.DeviceCode.Pages).
-func showCode(o *loginOptions, s profiles.Server, dc *auth.DeviceCode, pages auth.VerificationPages, ev *eventWriter) {
-	code := textsafe.Clean(dc.UserCode)
-	uri := textsafe.Clean(dc.VerificationURI)
-	complete := textsafe.Clean(pages.Complete)
-	warning := pages.Warning
-	if o.JSON {
-		ev.emit(codeEvent{
-			Event: "code", Server: s.Name, UserCode: code, VerificationURI: uri,
-			VerificationURIComplete: complete, Message: textsafe.Clean(dc.Message),
-			ExpiresAt: dc.ExpiresAt.UTC().Format(time.RFC3339), Interval: dc.Interval.Seconds(),
-			Scopes: cleanScopes(s.Scopes), Warning: warning,
-		})
-		if warning != "" {
-			fmt.Fprintf(o.IO.ErrOut, "%s %s\n", o.IO.Warn("WARNING:"), warning)
-		}
-		return
-	}
-	w := o.IO.ErrOut
-	if warning != "" {
-		fmt.Fprintf(w, "%s %s\n\n", o.IO.Warn("WARNING:"), warning)
-	}
-	fmt.Fprintf(w, "First copy your one-time code: %s\n", o.IO.Bold(code))
-	fmt.Fprintf(w, "Then open: %s\n", uri)
-	if complete != "" && complete != uri {
-		fmt.Fprintf(w, "(or open %s, which fills in the code)\n", complete)
-	}
-	fmt.Fprintln(w, scopesLine(s.Scopes))
-	if !dc.ExpiresAt.IsZero() {
-		fmt.Fprintf(w, "The code expires at %s. Waiting for approval...\n", dc.ExpiresAt.Local().Format("15:04:05"))
-	} else {
-		fmt.Fprintln(w, "Waiting for approval...")
-	}
-}
-
-// scopesLine says which scopes the login requests.
-func scopesLine(scopes []string) string {
-	if len(scopes) == 0 {
-		return "Scopes: none requested (the server's default)"
-	}
-	return "Scopes: " + strings.Join(cleanScopes(scopes), " ")
-}
-
-// cleanScopes are scopes fit for the terminal and --json.
-func cleanScopes(scopes []string) []string {
-	out := make([]string, len(scopes))
-	for i, s := range scopes {
-		out[i] = textsafe.Clean(s)
-	}
-	return out
-}
-
-// pollStatus shows poll progress on stderr: one updating line on a
-// terminal, only the notable events (slow_down, retries) otherwise.
-type pollStatus struct {
-	io    *ioStreams
-	json  bool
-	shown bool
-}
-
-func (p *pollStatus) show(a auth.Attempt) {
-	var sd *auth.SlowDownError
-	var te *auth.TransientError
-	note := ""
-	switch {
-	case errors.As(a.Err, &sd):
-		note = fmt.Sprintf("the server asked to slow down; now polling every %s", a.Interval.Round(time.Second))
-	case errors.As(a.Err, &te):
-		note = fmt.Sprintf("temporary failure (%s); retrying", textsafe.Clean(te.Err.Error()))
-	}
-	if p.io.IsStderrTTY() {
-		line := fmt.Sprintf("Checked %d time(s): %s", a.N, pollResult(a.Err))
-		if note != "" {
-			line += " - " + note
-		}
-		fmt.Fprintf(p.io.ErrOut, "\r\x1b[K%s", line)
-		p.shown = true
-		return
-	}
-	if note != "" {
-		fmt.Fprintln(p.io.ErrOut, note)
-	}
-}
-
-func (p *pollStatus) done() {
-	if p.shown {
-		fmt.Fprint(p.io.ErrOut, "\r\x1b[K")
-	}
-}
-
-func pollResult(err error) string {
-	var sd *auth.SlowDownError
-	var te *auth.TransientError
-	switch {
-	case err == nil:
-		return "approved"
-	case errors.Is(err, auth.ErrAuthorizationPending):
-		return "pending"
-	case errors.As(err, &sd):
-		return "slow_down"
-	case errors.As(err, &te):
-		return "transient"
-	}
-	return "error"
-}
-
-// The --json event stream of login. Field names are a stable interface.
-type codeEvent struct {
-	Event                   string   `json:"event"` // "code"
-	Server                  string   `json:"server"`
-	UserCode                string   `json:"user_code"`
-	VerificationURI         string   `json:"verification_uri"`
-	VerificationURIComplete string   `json:"verification_uri_complete,omitempty"`
-	Message                 string   `json:"message,omitempty"`
-	ExpiresAt               string   `json:"expires_at"`
-	Interval                float64  `json:"interval"` // seconds
-	Scopes                  []string `json:"scopes"`   // requested; [] for the server's default
-	Warning                 string   `json:"warning,omitempty"`
-}
-
-type pollEventJSON struct {
-	Event    string  `json:"event"` // "poll"
-	N        int     `json:"n"`
-	Result   string  `json:"result"` // pending, slow_down, transient
-	Interval float64 `json:"interval"`
-	Next     string  `json:"next,omitempty"`
-	Error    string  `json:"error,omitempty"`
-}
-
-type successEvent struct {
-	Event           string `json:"event"` // "success"
-	Profile         string `json:"profile"`
-	Server          string `json:"server"`
-	Account         string `json:"account"`
-	Storage         string `json:"storage"`
-	InsecureStorage bool   `json:"insecure_storage"`
-	CredentialsPath string `json:"credentials_path,omitempty"`
-	FallbackReason  string `json:"fallback_reason,omitempty"`
-}
-
-type errorEventJSON struct {
-	Event string `json:"event"` // "error"
-	Error string `json:"error"`
-	Code  string `json:"code"`
-}
-
-func pollEvent(a auth.Attempt) (pollEventJSON, bool) {
-	r := pollResult(a.Err)
-	switch r {
-	case "pending", "slow_down", "transient":
-	default:
-		return pollEventJSON{}, false
-	}
-	e := pollEventJSON{Event: "poll", N: a.N, Result: r, Interval: a.Interval.Seconds()}
-	if !a.Next.IsZero() {
-		e.Next = a.Next.UTC().Format(time.RFC3339Nano)
-	}
-	if r == "transient" {
-		e.Error = textsafe.Clean(a.Err.Error())
-	}
-	return e, true
-}
-
-func errorEvent(err error, app string) errorEventJSON {
-	var oe *auth.OAuthError
-	code := "error"
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, ErrCancel):
-		code = "cancelled"
-	case errors.Is(err, auth.ErrAccessDenied):
-		code = "access_denied"
-	case errors.Is(err, auth.ErrExpiredToken):
-		code = "expired_token"
-	case errors.Is(err, auth.ErrWebTimeout):
-		code = "timeout"
-	case errors.Is(err, profiles.ErrNotLoggedIn):
-		code = "not_logged_in"
-	case errors.As(err, &oe):
-		code = oe.Code
-	}
-	return errorEventJSON{Event: "error", Error: ErrorMessage(err, app), Code: code}
-}
-
-// eventWriter writes one JSON object per line, when on.
-type eventWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-	on bool
-}
-
-func (e *eventWriter) emit(v any) {
-	if !e.on {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	b, err := json.Marshal(v)
-	if err != nil {
-		return
-	}
-	b = append(b, '\n')
-	_, _ = e.w.Write(b)
 }

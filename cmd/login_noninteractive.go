@@ -24,25 +24,6 @@ func loginParams(o *loginOptions) ([]string, error) {
 	return params, nil
 }
 
-// applyLoginParams adds this login's --param to the server for the device
-// and browser sign-in (over the server's own params of the same name), and
-// saves them on a server this login created.
-func applyLoginParams(ctx context.Context, m *profiles.Manager, s *profiles.Server, created bool, o *loginOptions) error {
-	params, err := loginParams(o)
-	if err != nil || len(params) == 0 {
-		return err
-	}
-	merged, err := profiles.MergeParams(s.Params, params)
-	if err != nil {
-		return flagErrorf("--param: %v", err)
-	}
-	s.Params = merged
-	if created {
-		return saveServerParams(ctx, m, s.Name, merged, "")
-	}
-	return nil
-}
-
 // saveServerParams records params (when not nil) and a client secret (when
 // not "") on the configured server name, as it is in the config.
 func saveServerParams(ctx context.Context, m *profiles.Manager, name string, params []string, secret string) error {
@@ -154,17 +135,15 @@ func nonInteractiveLogin(ctx context.Context, o *loginOptions, ev *eventWriter) 
 	// and stored below).
 	ro := *o
 	ro.ClientSecret, ro.ClientSecretFile, ro.SecretEnv = "", "", ""
-	s, created, err := resolveServer(ctx, m, &ro)
+	s, created, cleanup, err := resolveServer(ctx, m, &ro, nil)
 	if err != nil {
 		return err
 	}
-	if created {
-		defer func() {
-			if err != nil {
-				forgetServer(ctx, m, s.Name)
-			}
-		}()
-	}
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
 	name := textsafe.Clean(s.Name)
 	if secret != "" {
 		have := ""
@@ -198,9 +177,14 @@ func nonInteractiveLogin(ctx context.Context, o *loginOptions, ev *eventWriter) 
 			s.Scopes = scopes
 		}
 	} else if created && len(params) > 0 {
-		if err := applyLoginParams(ctx, m, &s, true, o); err != nil {
+		merged, err := profiles.MergeParams(s.Params, params)
+		if err != nil {
+			return flagErrorf("--param: %v", err)
+		}
+		if err := saveServerParams(ctx, m, s.Name, merged, ""); err != nil {
 			return err
 		}
+		s.Params = merged
 	}
 	opt := profiles.NonInteractiveLogin{Params: params, Save: profiles.SaveOptions{Profile: o.Profile, Insecure: o.Insecure}}
 	if len(o.Scopes) > 0 {

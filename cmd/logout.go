@@ -109,7 +109,7 @@ func logoutRun(ctx context.Context, o *logoutOptions) error {
 			}
 		}
 		if len(targets) == 0 {
-			return fmt.Errorf("no profile is logged in: %w", profiles.ErrNotLoggedIn)
+			return &profiles.NotLoggedInError{Reason: "no profile is logged in"}
 		}
 	} else {
 		name := o.Name
@@ -133,7 +133,7 @@ func logoutRun(ctx context.Context, o *logoutOptions) error {
 			return &profiles.ReadOnlyError{Source: r.Source, Detail: r.SourceDetail}
 		}
 		if !r.Profile.SignedIn() {
-			return fmt.Errorf("profile %q: %w", textsafe.Clean(name), profiles.ErrNotLoggedIn)
+			return &profiles.NotLoggedInError{Profile: name, Reason: "is signed out"}
 		}
 		targets = append(targets, r)
 	}

@@ -47,7 +47,7 @@ func Main(version string) int {
 
 	k, err := New(h)
 	if err != nil {
-		writeError(os.Stderr, h.Name, err, "", os.Getenv(debugEnv(h)) == "1")
+		writeError(os.Stderr, h.Name, err, "", os.Getenv(debugEnv(h)) == "1", nil)
 		return ExitError
 	}
 	root := k.RootCmd(DevServer, Demo)
@@ -104,7 +104,11 @@ func printError(f *factory, c *cobra.Command, err error) {
 		}
 	}
 	verbose := f.Globals().Verbose || f.Getenv != nil && f.Getenv(debugEnv(f.Host)) == "1"
-	writeError(f.IO.ErrOut, f.AppName, err, next, verbose)
+	var cmdLine func(string) string
+	if f.reg != nil {
+		cmdLine = f.reg.commandLine(f.AppName)
+	}
+	writeError(f.IO.ErrOut, f.AppName, err, next, verbose, cmdLine)
 }
 
 // newRootCmd builds authdeck's whole command tree (tests and docs).

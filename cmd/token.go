@@ -165,7 +165,7 @@ func fastToken(ctx context.Context, h Host, args []string) (code int, ok bool) {
 	if ctx.Err() != nil {
 		err = context.Canceled
 	}
-	writeError(h.Stderr, h.Name, err, "", h.Getenv != nil && h.Getenv(debugEnv(h)) == "1")
+	writeError(h.Stderr, h.Name, err, "", h.Getenv != nil && h.Getenv(debugEnv(h)) == "1", nil)
 	return ExitCode(err), true
 }
 

@@ -117,7 +117,7 @@ func webLogin(ctx context.Context, o *loginOptions, m *profiles.Manager, s profi
 		}
 		return fmt.Errorf("browser sign-in to %s: %w", textsafe.Clean(s.Name), err)
 	}
-	id, warn := identify(ctx, c, s, tok)
+	id, warn := profiles.Identify(ctx, c, tok)
 	if warn != nil {
 		fmt.Fprintf(w, "%s could not read the account's identity (%s); saving the login anyway.\n", o.IO.Warn("Warning:"), textsafe.Clean(warn.Error()))
 	}

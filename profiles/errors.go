@@ -3,6 +3,8 @@ package profiles
 import (
 	"errors"
 	"fmt"
+
+	"github.com/authdeck/authdeck/internal/textsafe"
 )
 
 var (
@@ -12,6 +14,10 @@ var (
 	ErrNotFound = errors.New("secret not found")
 	// ErrKeyringUnavailable: no Secret Service / keychain answered.
 	ErrKeyringUnavailable = errors.New("no keyring available")
+	// ErrCancelled: the user cancelled (Ctrl-C, "no" at a prompt, left
+	// a login screen before it finished). It is the one cancellation
+	// error: cmd.ErrCancel and tui.ErrCancelled are this same value.
+	ErrCancelled = errors.New("cancelled")
 )
 
 // ReadOnlyError is returned by Logout and Revoke for a token that comes from
@@ -71,6 +77,29 @@ func (e *KeyringTimeoutError) Error() string {
 	return "the keyring did not answer " + e.Op + " in time (is it locked or waiting for a password prompt?)"
 }
 
+// NotLoggedInError: there is no usable login for a profile, or no profile
+// is chosen. It wraps ErrNotLoggedIn. It says what is wrong; the host says
+// what to run about it (a login, choosing a profile) from its own commands.
+type NotLoggedInError struct {
+	// Profile is the profile without a usable login; "" when no profile
+	// is chosen.
+	Profile string
+	// Reason says what is wrong: "is signed out" (of Profile), or a whole
+	// sentence when Profile is "" ("no profile is active").
+	Reason string
+}
+
+// Error names the profile and the reason.
+func (e *NotLoggedInError) Error() string {
+	if e.Profile == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("profile %q %s", textsafe.Clean(e.Profile), e.Reason)
+}
+
+// Unwrap returns ErrNotLoggedIn.
+func (e *NotLoggedInError) Unwrap() error { return ErrNotLoggedIn }
+
 // NoRefreshError: a server refused a profile's access token (HTTP 401) and
 // there is no refresh token to get another with. It wraps ErrNotLoggedIn.
 type NoRefreshError struct {
@@ -85,3 +114,19 @@ func (e *NoRefreshError) Error() string {
 
 // Unwrap returns ErrNotLoggedIn.
 func (e *NoRefreshError) Unwrap() error { return ErrNotLoggedIn }
+
+// AccountMismatchError: SaveLogin was asked to save a login into a
+// signed-in profile of another account. Nothing was saved; the profile's
+// tokens are kept. Hosts add the commands to run (another --profile, or
+// a logout first).
+type AccountMismatchError struct {
+	Profile string // the profile named by the caller
+	Have    string // the account the profile is signed in as
+	Got     string // the account just signed in
+}
+
+// Error says which profile belongs to whom and that nothing was saved.
+func (e *AccountMismatchError) Error() string {
+	return fmt.Sprintf("profile %s is signed in as %s, but you just signed in as %s; nothing was saved and %s's tokens are kept",
+		textsafe.Clean(e.Profile), textsafe.Clean(e.Have), textsafe.Clean(e.Got), textsafe.Clean(e.Profile))
+}

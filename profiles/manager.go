@@ -211,6 +211,21 @@ type SaveOptions struct {
 	Params []string
 }
 
+// sameAccount reports whether id may be the account of p: the subjects
+// match, or, without subjects, the user names or emails do. When either
+// side is unknown there is nothing to tell them apart.
+func sameAccount(p Profile, id *auth.Identity) bool {
+	if id == nil {
+		return true
+	}
+	for _, f := range [][2]string{{p.Subject, id.Subject}, {p.Username, id.Username}, {p.Email, id.Email}} {
+		if f[0] != "" && f[1] != "" {
+			return f[0] == textsafe.Clean(f[1])
+		}
+	}
+	return true
+}
+
 // SaveLogin stores a new login: the secret in the keyring (or the file,
 // reported in SaveInfo) and the profile in the config. The first profile
 // becomes active.
@@ -219,7 +234,9 @@ type SaveOptions struct {
 // exists), else the existing profile of the same server and subject (a
 // re-login), else a new one named after the account ("alice", or
 // "alice@server" when "alice" is taken). When a re-login stores the secret
-// somewhere else than before, the old copy is deleted.
+// somewhere else than before, the old copy is deleted. A login of another
+// account into a signed-in opt.Profile is refused with an
+// *AccountMismatchError, and nothing is saved.
 func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token, id *auth.Identity, opt SaveOptions) (Profile, SaveInfo, error) {
 	if t == nil || t.AccessToken == "" {
 		return Profile{}, SaveInfo{}, errors.New("the server returned no access token; nothing was saved")
@@ -258,6 +275,11 @@ func (m *Manager) SaveLogin(ctx context.Context, server string, t *oauth2.Token,
 		var p Profile
 		if idx >= 0 {
 			p = cfg.Profiles[idx]
+			if opt.Profile != "" && p.SignedIn() && !sameAccount(p, id) {
+				// Saving would silently replace another account's
+				// tokens, the refresh token included.
+				return &AccountMismatchError{Profile: p.Name, Have: p.Account(), Got: id.Display()}
+			}
 		} else {
 			pid, err := newID()
 			if err != nil {
@@ -472,7 +494,7 @@ func (m *Manager) Logout(ctx context.Context, name string) error {
 		return err
 	}
 	if !p.SignedIn() {
-		return fmt.Errorf("profile %q is already signed out (to sign in again, run `%s login --profile %s`): %w", name, m.name(), name, ErrNotLoggedIn)
+		return &NotLoggedInError{Profile: name, Reason: "is already signed out"}
 	}
 	unlock, err := m.lockProfile(ctx, p.ID)
 	if err != nil {
@@ -546,7 +568,7 @@ func (m *Manager) Revoke(ctx context.Context, name string) error {
 		return err
 	}
 	if !p.SignedIn() {
-		return fmt.Errorf("profile %q is signed out, there is nothing to revoke (to sign in again, run `%s login --profile %s`): %w", name, m.name(), name, ErrNotLoggedIn)
+		return &NotLoggedInError{Profile: name, Reason: "is signed out, there is nothing to revoke"}
 	}
 	if srv.Name == "" {
 		return fmt.Errorf("profile %q refers to server %q, which is not configured", name, p.Server)
@@ -561,7 +583,7 @@ func (m *Manager) Revoke(ctx context.Context, name string) error {
 	defer unlock()
 	sec, err := m.store(p.Storage).Get(ctx, secretKey(p.ID))
 	if errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("profile %q has no stored secret in %s; run `%s login --profile %s`: %w", name, m.where(p.Storage), m.name(), name, ErrNotLoggedIn)
+		return &NotLoggedInError{Profile: name, Reason: "has no stored secret in " + m.where(p.Storage)}
 	}
 	if err != nil {
 		return err

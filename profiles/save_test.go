@@ -241,3 +241,54 @@ func TestCredentialsFileTrailingJunkRejected(t *testing.T) {
 		t.Fatalf("a document with trailing white space: %+v %v", s, err)
 	}
 }
+
+// SaveLogin itself refuses to save a login of another account into a
+// signed-in profile named by the caller, whoever the caller is (the CLI,
+// the TUI, an embedding host): the profile's tokens stay.
+func TestSaveLoginRefusesAnotherAccountsProfile(t *testing.T) {
+	f := newFakeAS(t)
+	app := testApp(t)
+	mem := app.Secrets.(*MemSecrets)
+	m := open(t, app)
+	ctx := ctxT(t)
+	addFakeServer(t, m, f)
+	exp := time.Now().Add(time.Hour)
+	p, _, err := m.SaveLogin(ctx, "test", f.issue(exp), alice(), SaveOptions{Profile: "work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := mem.Get(ctx, "profile:"+p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := &auth.Identity{Subject: "sub-bob", Username: "bob"}
+	_, _, err = m.SaveLogin(ctx, "test", f.issue(exp), bob, SaveOptions{Profile: "work"})
+	var am *AccountMismatchError
+	if !errors.As(err, &am) || am.Profile != "work" || am.Have != "alice" || am.Got != "bob" {
+		t.Fatalf("bob into alice's profile: %v, want an *AccountMismatchError{work, alice, bob}", err)
+	}
+	for _, w := range []string{"work", "alice", "bob", "nothing was saved"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message %q does not say %q", err, w)
+		}
+	}
+	after, err := mem.Get(ctx, "profile:"+p.ID)
+	if err != nil || after.AccessToken != before.AccessToken || after.RefreshToken != before.RefreshToken {
+		t.Fatalf("alice's tokens changed after a refused save (%v)", err)
+	}
+	c, _ := m.Load(ctx)
+	if got, _ := c.Profile("work"); got.Subject != "sub-alice" {
+		t.Fatalf("profile work now says subject %q", got.Subject)
+	}
+	// alice again into her profile goes through, and so does bob into a
+	// signed-out profile.
+	if _, _, err := m.SaveLogin(ctx, "test", f.issue(exp), alice(), SaveOptions{Profile: "work"}); err != nil {
+		t.Fatalf("alice again: %v", err)
+	}
+	if err := m.Logout(ctx, "work"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.SaveLogin(ctx, "test", f.issue(exp), bob, SaveOptions{Profile: "work"}); err != nil {
+		t.Fatalf("bob into signed-out profile: %v", err)
+	}
+}

@@ -70,5 +70,5 @@ func (m *Manager) selectIn(cfg *Config, flag, cwd string) (Selection, error) {
 	if cfg.Active != "" && cfg.profile(cfg.Active) >= 0 {
 		return Selection{Name: cfg.Active, ChosenBy: "active", Warning: warning}, nil
 	}
-	return Selection{Warning: warning}, fmt.Errorf("no profile is active%s: %w", suggest("; run ", m.cmdq("login", ""), m.cmdq("profiles use", "NAME")), ErrNotLoggedIn)
+	return Selection{Warning: warning}, &NotLoggedInError{Reason: "no profile is active"}
 }

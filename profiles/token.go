@@ -206,10 +206,10 @@ func (m *Manager) token(ctx context.Context, profile string, opt TokenOptions, w
 		return &TokenResult{Token: external(v), Profile: name, Source: src, SourceDetail: detail}, nil
 	}
 	if name == "" {
-		return nil, fmt.Errorf("no profile is active%s: %w", suggest("; run ", m.cmdq("login", ""), m.cmdq("profiles use", "NAME")), ErrNotLoggedIn)
+		return nil, &NotLoggedInError{Reason: "no profile is active"}
 	}
 	if !p.SignedIn() {
-		return nil, fmt.Errorf("profile %q is signed out; run `%s login --profile %s` to sign in again: %w", name, m.name(), name, ErrNotLoggedIn)
+		return nil, &NotLoggedInError{Profile: name, Reason: "is signed out"}
 	}
 	minTTL, capped := opt.margin()
 	wantID := opt.WantIDToken != nil && opt.WantIDToken(srv)

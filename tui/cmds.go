@@ -141,24 +141,18 @@ func pollCmd(ctx context.Context, flow deviceFlow, dc auth.DeviceCode, now func(
 	}
 }
 
-// saveLoginCmd reads who the token belongs to (userinfo, else the ID
-// token's claims) and saves the login as a profile.
-func saveLoginCmd(ctx context.Context, ps profileService, flow deviceFlow, decode func(string) (*auth.Identity, error),
+// saveLoginCmd reads who the token belongs to (profiles.Identify, as the
+// CLI does) and saves the login as a profile.
+func saveLoginCmd(ctx context.Context, ps profileService, flow deviceFlow,
 	server string, tok *oauth2.Token, opt profiles.SaveOptions, gen int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
-		var id *auth.Identity
-		var err error
+		var ui profiles.UserInfoReader
 		if flow != nil {
-			id, err = flow.UserInfo(ctx, tok.AccessToken)
+			ui = flow
 		}
-		if err != nil || id == nil {
-			id = nil
-			if raw := auth.IDToken(tok); raw != "" && decode != nil {
-				id, _ = decode(raw)
-			}
-		}
+		id, _ := profiles.Identify(ctx, ui, tok) // an unknown account is still a login
 		p, info, err := ps.SaveLogin(ctx, server, tok, id, opt)
 		return loginSavedMsg{gen: gen, profile: p, info: info, id: id, err: err}
 	}

@@ -69,8 +69,6 @@ type deps struct {
 	// Copy puts text on the clipboard (system clipboard, else OSC 52) and
 	// says how.
 	Copy func(string) (via string, err error)
-	// IdentityFromIDToken decodes an ID token's claims when userinfo fails.
-	IdentityFromIDToken func(string) (*auth.Identity, error)
 	// Renderer renders the styles for the program's output; nil means
 	// lipgloss's default renderer (tests).
 	Renderer *lipgloss.Renderer

@@ -312,7 +312,7 @@ func (m loginModel) onPoll(msg pollResultMsg) (loginModel, tea.Cmd) {
 		m.state = loginSaving
 		m.last = "approved"
 		m.lastBad = false
-		return m, saveLoginCmd(m.ctx, m.deps.Profiles, m.flow, m.deps.IdentityFromIDToken, m.server.Name, msg.tok, m.save, m.gen)
+		return m, saveLoginCmd(m.ctx, m.deps.Profiles, m.flow, m.server.Name, msg.tok, m.save, m.gen)
 	}
 	var (
 		slow      *auth.SlowDownError

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -84,8 +83,8 @@ type Result struct {
 }
 
 // ErrCancelled is returned when the user cancels a login started with
-// ScreenLogin.
-var ErrCancelled = errors.New("cancelled")
+// ScreenLogin. It is profiles.ErrCancelled, the one cancellation error.
+var ErrCancelled = profiles.ErrCancelled
 
 // Run runs the program on the terminal until the user quits. With
 // ScreenLogin it returns ErrCancelled when the user left before logging in,
@@ -131,15 +130,14 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 	lipgloss.SetHasDarkBackground(dark)
 
 	d := deps{
-		Profiles:            m,
-		Flow:                managerFlow(m),
-		StartWeb:            managerWeb(m),
-		Remote:              remote,
-		Now:                 now,
-		OpenURL:             opt.OpenURL,
-		Copy:                systemCopy(out, getenv, remote),
-		IdentityFromIDToken: auth.IdentityFromIDToken,
-		Renderer:            r,
+		Profiles: m,
+		Flow:     managerFlow(m),
+		StartWeb: managerWeb(m),
+		Remote:   remote,
+		Now:      now,
+		OpenURL:  opt.OpenURL,
+		Copy:     systemCopy(out, getenv, remote),
+		Renderer: r,
 	}
 	p := tea.NewProgram(newModel(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx),
 		tea.WithInput(opt.Input), tea.WithOutput(out), tea.WithEnvironment(env.Environ()))

@@ -176,7 +176,7 @@ func (m loginModel) onWebResult(tok *oauth2.Token, err error) (loginModel, tea.C
 	case err == nil && tok != nil:
 		m.state = loginSaving
 		m.paste.Blur()
-		return m, saveLoginCmd(m.ctx, m.deps.Profiles, m.flow, m.deps.IdentityFromIDToken, m.server.Name, tok, m.save, m.gen)
+		return m, saveLoginCmd(m.ctx, m.deps.Profiles, m.flow, m.server.Name, tok, m.save, m.gen)
 	case err == nil:
 		return m.failed(failError, errors.New("the server answered without a token")), nil
 	case errors.Is(err, auth.ErrAccessDenied):
