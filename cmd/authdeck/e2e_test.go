@@ -697,7 +697,19 @@ func TestKillNeverCorruptsFiles(t *testing.T) {
 			if err := c.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(time.Duration(rng.Int64N(int64(refreshDur) + 1)))
+			if i < planned {
+				time.Sleep(time.Duration(rng.Int64N(int64(refreshDur) + 1)))
+				break
+			}
+			// An extra run (no planned kill landed during a real refresh,
+			// which on a loaded machine is mostly process start-up): wait
+			// until the request has reached the provider, then kill within
+			// the answer and the save.
+			deadline := time.Now().Add(10 * time.Second)
+			for p.RefreshCount(t) == before && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(time.Duration(rng.Int64N(int64(5 * time.Millisecond))))
 		case "logout":
 			c = s.command(ctx, "logout", "--yes")
 			if err := c.Start(); err != nil {
