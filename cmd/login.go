@@ -495,13 +495,13 @@ func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s 
 	if o.JSON {
 		ev.emit(successEvent{
 			Event: "success", Profile: p.Name, Server: s.Name, Account: textsafe.Clean(p.Account()),
-			Storage: string(info.Storage), InsecureStorage: info.InsecureStorage,
+			Storage: m.App().StorageName(info.Storage), InsecureStorage: info.InsecureStorage,
 			CredentialsPath: info.Path, FallbackReason: info.FallbackReason,
 		})
 	} else {
 		fmt.Fprintf(o.IO.ErrOut, "%sLogged in to %s as %s (profile %s)\n", o.IO.SuccessMark(), textsafe.Clean(s.Name), o.IO.Bold(account), textsafe.Clean(p.Name))
 	}
-	reportStorage(o.IO, info)
+	reportStorage(o.IO, m.App(), info)
 	return nil
 }
 
@@ -541,7 +541,7 @@ func sameAccount(p profiles.Profile, id *auth.Identity) bool {
 }
 
 // reportStorage says, loudly, when a secret went to the plain-text file.
-func reportStorage(io *ioStreams, info profiles.SaveInfo) {
+func reportStorage(io *ioStreams, app profiles.App, info profiles.SaveInfo) {
 	if info.Note != "" {
 		fmt.Fprintf(io.ErrOut, "%s %s\n", io.Warn("WARNING:"), textsafe.Clean(info.Note))
 	}
@@ -553,8 +553,12 @@ func reportStorage(io *ioStreams, info profiles.SaveInfo) {
 		where = "the credentials file"
 	}
 	if info.FallbackReason != "" {
-		fmt.Fprintf(io.ErrOut, "%s no keyring answered (%s), so the token is stored in PLAIN TEXT in %s (readable by you only).\n",
-			io.Warn("WARNING:"), textsafe.Clean(info.FallbackReason), where)
+		failed := "no keyring answered"
+		if name := app.StorageName(profiles.StorageKeyring); name != "keyring" {
+			failed = "the " + name + " did not answer"
+		}
+		fmt.Fprintf(io.ErrOut, "%s %s (%s), so the token is stored in PLAIN TEXT in %s (readable by you only).\n",
+			io.Warn("WARNING:"), failed, textsafe.Clean(info.FallbackReason), where)
 		return
 	}
 	fmt.Fprintf(io.ErrOut, "%s the token is stored in plain text in %s (readable by you only), as asked.\n", io.Warn("Note:"), where)

@@ -149,7 +149,7 @@ func profilesRun(ctx context.Context, o *profilesOptions) error {
 	for _, p := range cfg.Profiles {
 		it := profilesJSONItem{
 			Name: p.Name, Active: p.Name == cfg.Active, Server: p.Server, Account: p.Account(),
-			Subject: p.Subject, Username: p.Username, Email: p.Email, Storage: string(p.Storage),
+			Subject: p.Subject, Username: p.Username, Email: p.Email, Storage: m.App().StorageName(p.Storage),
 			SignedIn: p.SignedIn(), HasRefresh: p.HasRefresh, Scopes: p.Scopes,
 		}
 		if !p.TokenExpiry.IsZero() {

@@ -140,6 +140,7 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 		Copy:                systemCopy(out, getenv, remote),
 		IdentityFromIDToken: auth.IdentityFromIDToken,
 		Renderer:            r,
+		SecretsName:         app.SecretsName,
 	}
 	p := tea.NewProgram(newModel(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx),
 		tea.WithInput(opt.Input), tea.WithOutput(out), tea.WithEnvironment(env.Environ()))
