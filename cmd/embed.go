@@ -115,6 +115,10 @@ type Host struct {
 	// Secrets replaces the OS keyring (tests, or hosts with their own
 	// store); nil means the OS keyring under KeyringService.
 	Secrets profiles.SecretStore
+	// SecretsName is what Secrets is called where users see it (status,
+	// whoami, --json "storage", the TUI, messages), e.g. "vault"; empty
+	// means "custom store" when Secrets is set, and "keyring" when not.
+	SecretsName string
 	// OpenBrowser opens a URL in a web browser; nil means the system's
 	// opener (xdg-open, open, rundll32), whose output is discarded.
 	OpenBrowser func(url string) error
@@ -317,7 +321,17 @@ func (h Host) profilesApp(dir string) profiles.App {
 		HTTPClient:     h.authClient(),
 		Logger:         h.Logger,
 		Secrets:        h.Secrets,
+		SecretsName:    h.secretsName(),
 	}
+}
+
+// secretsName is the label of h's secret store: SecretsName, else "custom
+// store" for a host's own Secrets, else "" (profiles' "keyring").
+func (h Host) secretsName() string {
+	if h.SecretsName != "" || h.Secrets == nil {
+		return h.SecretsName
+	}
+	return "custom store"
 }
 
 // openerEnv are the variables handed to the browser opener when the host

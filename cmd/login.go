@@ -367,13 +367,13 @@ func saveAndReport(ctx context.Context, o *loginOptions, m *profiles.Manager, s 
 	if o.JSON {
 		ev.emit(successEvent{
 			Event: "success", Profile: p.Name, Server: s.Name, Account: textsafe.Clean(p.Account()),
-			Storage: string(info.Storage), InsecureStorage: info.InsecureStorage,
+			Storage: m.App().StorageName(info.Storage), InsecureStorage: info.InsecureStorage,
 			CredentialsPath: info.Path, FallbackReason: info.FallbackReason,
 		})
 	} else {
 		fmt.Fprintf(o.IO.ErrOut, "%sLogged in to %s as %s (profile %s)\n", o.IO.SuccessMark(), textsafe.Clean(s.Name), o.IO.Bold(account), textsafe.Clean(p.Name))
 	}
-	reportStorage(o.IO, info)
+	reportStorage(o.IO, m.App(), info)
 	return nil
 }
 

@@ -204,7 +204,7 @@ func nonInteractiveLogin(ctx context.Context, o *loginOptions, ev *eventWriter) 
 	if o.JSON {
 		ev.emit(successEvent{
 			Event: "success", Profile: p.Name, Server: s.Name, Account: textsafe.Clean(p.Account()),
-			Storage: string(info.Storage), InsecureStorage: info.InsecureStorage,
+			Storage: m.App().StorageName(info.Storage), InsecureStorage: info.InsecureStorage,
 			CredentialsPath: info.Path, FallbackReason: info.FallbackReason,
 		})
 	} else {
@@ -214,6 +214,6 @@ func nonInteractiveLogin(ctx context.Context, o *loginOptions, ev *eventWriter) 
 		}
 		fmt.Fprintf(o.IO.ErrOut, "Logged in to %s %s (profile %s)\n", name, how, textsafe.Clean(p.Name))
 	}
-	reportStorage(o.IO, info)
+	reportStorage(o.IO, m.App(), info)
 	return nil
 }

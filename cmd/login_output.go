@@ -19,7 +19,7 @@ import (
 // stream and where the token was stored.
 
 // reportStorage says, loudly, when a secret went to the plain-text file.
-func reportStorage(io *ioStreams, info profiles.SaveInfo) {
+func reportStorage(io *ioStreams, app profiles.App, info profiles.SaveInfo) {
 	if info.Note != "" {
 		fmt.Fprintf(io.ErrOut, "%s %s\n", io.Warn("WARNING:"), textsafe.Clean(info.Note))
 	}
@@ -31,8 +31,12 @@ func reportStorage(io *ioStreams, info profiles.SaveInfo) {
 		where = "the credentials file"
 	}
 	if info.FallbackReason != "" {
-		fmt.Fprintf(io.ErrOut, "%s no keyring answered (%s), so the token is stored in PLAIN TEXT in %s (readable by you only).\n",
-			io.Warn("WARNING:"), textsafe.Clean(info.FallbackReason), where)
+		failed := "no keyring answered"
+		if name := app.StorageName(profiles.StorageKeyring); name != "keyring" {
+			failed = "the " + name + " did not answer"
+		}
+		fmt.Fprintf(io.ErrOut, "%s %s (%s), so the token is stored in PLAIN TEXT in %s (readable by you only).\n",
+			io.Warn("WARNING:"), failed, textsafe.Clean(info.FallbackReason), where)
 		return
 	}
 	fmt.Fprintf(io.ErrOut, "%s the token is stored in plain text in %s (readable by you only), as asked.\n", io.Warn("Note:"), where)

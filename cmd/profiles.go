@@ -260,7 +260,7 @@ func profilesListRun(ctx context.Context, o *profilesListOptions) error {
 	if err != nil {
 		return err
 	}
-	doc := profilesDoc(cfg)
+	doc := profilesDoc(cfg, m.App())
 	if o.JSON {
 		return writeJSON(o.IO, doc)
 	}
@@ -300,12 +300,12 @@ func profilesListRun(ctx context.Context, o *profilesListOptions) error {
 }
 
 // profilesDoc is the profiles of cfg, strings cleaned. It holds no secret.
-func profilesDoc(cfg *profiles.Config) profilesJSON {
+func profilesDoc(cfg *profiles.Config, app profiles.App) profilesJSON {
 	doc := profilesJSON{Version: 1, Active: textsafe.Clean(cfg.Active), Profiles: []profilesJSONItem{}}
 	for _, p := range cfg.Profiles {
 		it := profilesJSONItem{
 			Name: p.Name, Active: p.Name == cfg.Active, Server: p.Server, Account: p.Account(),
-			Subject: p.Subject, Username: p.Username, Email: p.Email, Storage: string(p.Storage),
+			Subject: p.Subject, Username: p.Username, Email: p.Email, Storage: app.StorageName(p.Storage),
 			SignedIn: p.SignedIn(), HasRefresh: p.HasRefresh, Scopes: p.Scopes,
 		}
 		if !p.TokenExpiry.IsZero() {

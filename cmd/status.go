@@ -149,8 +149,8 @@ func statusRun(ctx context.Context, o *statusOptions) error {
 	for _, r := range rows {
 		jr := statusJSONRow{
 			Profile: r.Name, Active: r.Active, Selected: r.Name == sel.Name && sel.Name != "",
-			Server: r.Server, Issuer: r.Issuer, Account: r.Account, Storage: string(r.Storage),
-			TokenSource: string(r.Source), TokenSourceDetail: r.SourceDetail, TokenState: string(r.State),
+			Server: r.Server, Issuer: r.Issuer, Account: r.Account, Storage: m.App().StorageName(r.Storage),
+			TokenSource: m.App().SourceName(r.Source), TokenSourceDetail: r.SourceDetail, TokenState: string(r.State),
 			HasRefresh: r.HasRefresh, Note: r.Note, StorageFallback: r.Fallback,
 		}
 		if c, ok := checks[r.Name]; ok {

@@ -102,7 +102,7 @@ func whoamiRun(ctx context.Context, o *whoamiOptions) error {
 	}
 	doc := whoamiJSON{
 		Version: 1, Profile: w.Profile.Name, Server: w.Server.Name, Issuer: w.Server.Issuer,
-		TokenSource: string(w.Source), Storage: string(w.Profile.Storage), Scopes: w.Scopes,
+		TokenSource: m.App().SourceName(w.Source), Storage: m.App().StorageName(w.Profile.Storage), Scopes: w.Scopes,
 	}
 	if w.Identity != nil {
 		doc.Account = w.Identity.Display()

@@ -37,6 +37,12 @@ type App struct {
 	// Secrets overrides the keyring (tests, or hosts with their own store);
 	// nil means the OS keyring under KeyringService.
 	Secrets SecretStore
+	// SecretsName is what Secrets is called where people see it (status,
+	// whoami, --json "storage", the TUI, messages): "" means "keyring".
+	// A host with its own store names it ("vault"), so its users are never
+	// told their tokens are in the OS keyring. On disk the storage is still
+	// "keyring" (StorageKeyring): the store standing in for the keyring.
+	SecretsName string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Command says how the user runs the application's command at path
@@ -46,3 +52,35 @@ type App struct {
 	// Name followed by path, for every path.
 	Command func(path string) string
 }
+
+// StorageName is what storage s is called where people see it: SecretsName
+// (else "keyring") for StorageKeyring, the value itself otherwise ("file",
+// or "" for no secret).
+func (a App) StorageName(s Storage) string {
+	if s == StorageKeyring {
+		return a.secretsName()
+	}
+	return string(s)
+}
+
+// SourceName is what token source s is called where people see it:
+// SecretsName (else "keyring") for SourceKeyring, the value itself
+// otherwise.
+func (a App) SourceName(s Source) string {
+	if s == SourceKeyring {
+		return a.secretsName()
+	}
+	return string(s)
+}
+
+// secretsName is SecretsName, else "keyring".
+func (a App) secretsName() string {
+	if a.SecretsName != "" {
+		return a.SecretsName
+	}
+	return "keyring"
+}
+
+// customSecrets reports whether SecretsName names a store other than the
+// OS keyring.
+func (a App) customSecrets() bool { return a.SecretsName != "" && a.SecretsName != "keyring" }

@@ -38,13 +38,25 @@ func (m *Manager) FallbackNote(ctx context.Context, rows []Status) string {
 	if len(names) == 0 {
 		return ""
 	}
+	if m.app.customSecrets() {
+		what := fmt.Sprintf("%s: kept in plain text in %s because %s did not answer when it was saved", strings.Join(names, ", "), m.files.Path(), m.where(StorageKeyring))
+		if err := m.KeyringAnswers(ctx); err != nil {
+			return fmt.Sprintf("%s; it does not answer now either (%v)", what, err)
+		}
+		return fmt.Sprintf("%s; it answers now: run %s to move it there", what, m.reloginHint(names))
+	}
 	what := fmt.Sprintf("%s: kept in plain text in %s because no keyring answered when it was saved", strings.Join(names, ", "), m.files.Path())
 	if err := m.KeyringAnswers(ctx); err != nil {
 		return fmt.Sprintf("%s; none answers now either (%v): start or unlock one (a Secret Service such as gnome-keyring on the D-Bus session bus), then log in again", what, err)
 	}
-	login := fmt.Sprintf("`%s login --profile %s`", m.name(), names[0])
+	return fmt.Sprintf("%s; a keyring answers now: run %s to move it there", what, m.reloginHint(names))
+}
+
+// reloginHint is the login command that moves the secrets of the profiles
+// names back from the credentials file.
+func (m *Manager) reloginHint(names []string) string {
 	if len(names) > 1 {
-		login = fmt.Sprintf("`%s login --profile NAME` for each", m.name())
+		return fmt.Sprintf("`%s login --profile NAME` for each", m.name())
 	}
-	return fmt.Sprintf("%s; a keyring answers now: run %s to move it there", what, login)
+	return fmt.Sprintf("`%s login --profile %s`", m.name(), names[0])
 }

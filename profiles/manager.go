@@ -153,7 +153,7 @@ func (m *Manager) where(s Storage) string {
 	if s == StorageFile {
 		return m.files.Path()
 	}
-	return "the keyring"
+	return "the " + m.app.secretsName()
 }
 
 // clientKey is the keyring/file key of a server's client secret.
@@ -354,7 +354,7 @@ func (m *Manager) storeSecret(ctx context.Context, cfg *Config, what, key string
 	m.log.Warn("keyring unusable; saving the secret in the credentials file", "for", what, "err", kerr)
 	loose := m.files.looseMode()
 	if err := m.files.Set(ctx, key, sec); err != nil {
-		return SaveInfo{}, fmt.Errorf("the keyring failed (%v) and so did the credentials file: %w", kerr, err)
+		return SaveInfo{}, fmt.Errorf("%s failed (%v) and so did the credentials file: %w", m.where(StorageKeyring), kerr, err)
 	}
 	return SaveInfo{Storage: StorageFile, InsecureStorage: true, FallbackReason: kerr.Error(), Path: m.files.Path(), Note: fixedNote(m.files.Path(), loose)}, nil
 }

@@ -497,7 +497,7 @@ func (m *Manager) saveRefreshed(ctx context.Context, p Profile, next *Secret) (S
 	}
 	m.log.Warn("keyring unusable after a refresh; saving the new tokens in the credentials file", "profile", p.Name, "path", m.files.Path(), "err", kerr)
 	if err := m.files.Set(ctx, key, next); err != nil {
-		return "", "", fmt.Errorf("the token of profile %q was refreshed but the new one could not be saved: the keyring failed (%v) and so did the credentials file (%w); run `%s login --profile %s` again", p.Name, kerr, err, m.name(), p.Name)
+		return "", "", fmt.Errorf("the token of profile %q was refreshed but the new one could not be saved: %s failed (%v) and so did the credentials file (%w); run `%s login --profile %s` again", p.Name, m.where(StorageKeyring), kerr, err, m.name(), p.Name)
 	}
 	// The keyring's copy (now holding a spent refresh token) is left: the
 	// keyring is not answering, and the config no longer points there.

@@ -229,7 +229,7 @@ func (m accountsModel) setLoaded(msg profilesLoadedMsg) accountsModel {
 	m.profiles = make([]profileRow, 0, len(msg.statuses))
 	for _, st := range msg.statuses {
 		counts[st.Server]++
-		storage := string(st.Storage)
+		storage := m.storageName(st.Storage)
 		switch {
 		case st.Source.ReadOnly():
 			storage = string(st.Source)
@@ -367,7 +367,7 @@ func (m accountsModel) update(msg tea.Msg) (accountsModel, tea.Cmd) {
 		return m, emit(showTokenMsg{profile: r.st.Name})
 	case key.Matches(km, k.Logout) && k.Logout.Enabled():
 		r, _ := m.selectedProfile()
-		return m, emit(confirmMsg{req: logoutRequest(r, m.keys.Accounts.Revoke.Enabled())})
+		return m, emit(confirmMsg{req: logoutRequest(r, m.keys.Accounts.Revoke.Enabled(), m.storeWhere())})
 	case key.Matches(km, k.Revoke) && k.Revoke.Enabled():
 		r, _ := m.selectedProfile()
 		return m, emit(confirmMsg{req: revokeRequest(r, m.byName[r.st.Server])})
@@ -650,7 +650,7 @@ func (m accountsModel) footerLine() string {
 		return trunc(fmt.Sprintf("%s  %s: %s", pos, r.check.State, clean(r.check.Detail)), m.width)
 	}
 	if r, ok := m.selectedProfile(); ok && r.st.Fallback != "" {
-		return trunc(fmt.Sprintf("%s  ! kept in plain text: no keyring answered when it was saved; l logs in again", pos), m.width)
+		return trunc(fmt.Sprintf("%s  ! kept in plain text: %s did not answer when it was saved; l logs in again", pos, m.storeWhere()), m.width)
 	}
 	return trunc(fmt.Sprintf("%s  ● = active profile (%s)", pos, active), m.width)
 }

@@ -65,7 +65,7 @@ func newModel(ctx context.Context, d deps, opt Options, dark bool) model {
 	if d.Tick == nil {
 		d.Tick = tea.Tick
 	}
-	c := common{styles: defaultStyles(d.Renderer, opt.Theme), keys: defaultKeyMap(), dark: dark}
+	c := common{styles: defaultStyles(d.Renderer, opt.Theme), keys: defaultKeyMap(), dark: dark, secretsName: d.SecretsName}
 	m := model{ctx: ctx, deps: d, opt: opt, c: c, help: help.New()}
 	m.help.Styles = helpStyles(d.Renderer)
 	m.accounts = newAccounts(c)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authdeck/authdeck/internal/textsafe"
+	"github.com/authdeck/authdeck/profiles"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -20,6 +21,15 @@ type common struct {
 	styles        *styles
 	keys          *keyMap
 	dark          bool
+	// secretsName is what the secret store standing for the keyring is
+	// called (profiles.App.SecretsName); "" means "keyring".
+	secretsName string
+}
+
+// storageName is what storage s is called on screen: the host's name for
+// its store instead of "keyring" (profiles.App.StorageName).
+func (c common) storageName(s profiles.Storage) string {
+	return profiles.App{SecretsName: c.secretsName}.StorageName(s)
 }
 
 // emit returns a command that yields msg: how a screen announces an event to
@@ -161,3 +171,13 @@ func humanShort(d time.Duration) string {
 	}
 	return fmt.Sprintf("%ds", int(d.Seconds()))
 }
+
+// sourceName is what token source s is called on screen
+// (profiles.App.SourceName).
+func (c common) sourceName(s profiles.Source) string {
+	return profiles.App{SecretsName: c.secretsName}.SourceName(s)
+}
+
+// storeWhere names the secret store in sentences: "the keyring", or "the"
+// and the host's name for its store.
+func (c common) storeWhere() string { return "the " + c.storageName(profiles.StorageKeyring) }

@@ -81,8 +81,8 @@ func wrapWords(text string, w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func logoutRequest(r profileRow, canRevoke bool) confirmRequest {
-	where := "the keyring"
+func logoutRequest(r profileRow, canRevoke bool, keyring string) confirmRequest {
+	where := keyring
 	if r.st.Storage == profiles.StorageFile {
 		where = "the credentials file"
 	}

@@ -72,6 +72,9 @@ type deps struct {
 	// Renderer renders the styles for the program's output; nil means
 	// lipgloss's default renderer (tests).
 	Renderer *lipgloss.Renderer
+	// SecretsName is what the host's secret store is called
+	// (profiles.App.SecretsName); "" means "keyring".
+	SecretsName string
 }
 
 // tickFunc is tea.Tick's signature.

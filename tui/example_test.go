@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/authdeck/authdeck/profiles"
 	"github.com/authdeck/authdeck/tui"
@@ -73,4 +75,29 @@ func ExampleRun_login() {
 		log.Fatal(err)
 	}
 	fmt.Println("signed in as", res.LoggedIn.Name)
+}
+
+// Run needs the terminal's streams from its caller: it never takes the
+// process's by itself. Options are checked before anything is drawn.
+func ExampleOptions() {
+	dir, err := os.MkdirTemp("", "acme-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	m, err := profiles.Open(profiles.App{Name: "acme", ConfigDir: dir, Secrets: profiles.NewMemSecrets(), SecretsName: "vault"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = tui.Run(context.Background(), m, tui.Options{Title: "Acme accounts", Hide: []tui.Action{tui.ActionRevoke}})
+	fmt.Println(err)
+
+	// Keys can come from any reader and the screen go to any writer (a
+	// terminal's *os.File in a real program): here q quits at once.
+	res, err := tui.Run(context.Background(), m, tui.Options{Title: "Acme accounts",
+		Input: strings.NewReader("q"), Output: io.Discard, Getenv: func(string) string { return "" }})
+	fmt.Println("logged in:", res.LoggedIn != nil, "error:", err)
+	// Output:
+	// tui.Run needs Options.Input and Options.Output: the terminal's streams
+	// logged in: false error: <nil>
 }

@@ -166,7 +166,7 @@ func TestRevokeDialogNamesAccountOnce(t *testing.T) {
 	if !strings.Contains(body, "tokens of alice, then") {
 		t.Errorf("revoke dialog: %q", body)
 	}
-	req = logoutRequest(r, true)
+	req = logoutRequest(r, true, "the keyring")
 	if body := strings.Join(req.body, " "); strings.Contains(body, "alice (alice") {
 		t.Errorf("logout dialog: %q", body)
 	}

@@ -594,11 +594,14 @@ func (m loginModel) doneView() string {
 		why := "you asked for file storage"
 		if m.info.FallbackReason != "" {
 			why = "no keyring was available: " + clean(m.info.FallbackReason)
+			if m.secretsName != "" && m.secretsName != "keyring" {
+				why = m.storeWhere() + " was not available: " + clean(m.info.FallbackReason)
+			}
 		}
-		msg := fmt.Sprintf("WARNING: the secret was saved in a PLAIN FILE, not the keyring: %s (%s). Anyone who can read that file can use this account.", orDefault(clean(m.info.Path), "credentials.json"), why)
+		msg := fmt.Sprintf("WARNING: the secret was saved in a PLAIN FILE, not %s: %s (%s). Anyone who can read that file can use this account.", m.storeWhere(), orDefault(clean(m.info.Path), "credentials.json"), why)
 		b.WriteString("\n" + s.Loud.Render(wrapWords(msg, max(20, m.width-4))) + "\n")
 	} else {
-		b.WriteString("Secret saved in: " + orDefault(string(m.info.Storage), "keyring") + "\n")
+		b.WriteString("Secret saved in: " + orDefault(m.storageName(m.info.Storage), m.storageName(profiles.StorageKeyring)) + "\n")
 	}
 	return b.String()
 }

@@ -130,14 +130,15 @@ func Run(ctx context.Context, m *profiles.Manager, opt Options) (Result, error) 
 	lipgloss.SetHasDarkBackground(dark)
 
 	d := deps{
-		Profiles: m,
-		Flow:     managerFlow(m),
-		StartWeb: managerWeb(m),
-		Remote:   remote,
-		Now:      now,
-		OpenURL:  opt.OpenURL,
-		Copy:     systemCopy(out, getenv, remote),
-		Renderer: r,
+		Profiles:    m,
+		Flow:        managerFlow(m),
+		StartWeb:    managerWeb(m),
+		Remote:      remote,
+		Now:         now,
+		OpenURL:     opt.OpenURL,
+		Copy:        systemCopy(out, getenv, remote),
+		Renderer:    r,
+		SecretsName: app.SecretsName,
 	}
 	p := tea.NewProgram(newModel(ctx, d, opt, dark), tea.WithAltScreen(), tea.WithContext(ctx),
 		tea.WithInput(opt.Input), tea.WithOutput(out), tea.WithEnvironment(env.Environ()))

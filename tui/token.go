@@ -107,7 +107,7 @@ func (m tokenModel) view() string {
 		b.WriteString(strings.Repeat("•", min(24, m.width)) + s.Faint.Render(fmt.Sprintf("  hidden (%d characters)", len(t.AccessToken))))
 	}
 	b.WriteString("\n\n")
-	src := string(m.res.Source)
+	src := m.sourceName(m.res.Source)
 	if m.res.SourceDetail != "" {
 		src += " (" + clean(m.res.SourceDetail) + ")"
 	}

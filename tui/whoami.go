@@ -127,8 +127,8 @@ func (m whoamiModel) lines() []string {
 		}
 	}
 	out = append(out, row("Expires", exp))
-	out = append(out, row("Source", orDefault(string(w.Source), "-")))
-	out = append(out, row("Storage", orDefault(string(w.Profile.Storage), "-")))
+	out = append(out, row("Source", orDefault(m.sourceName(w.Source), "-")))
+	out = append(out, row("Storage", orDefault(m.storageName(w.Profile.Storage), "-")))
 	srv := w.Server.Name
 	if w.Server.Issuer != "" {
 		srv += " (" + w.Server.Issuer + ")"
