@@ -151,7 +151,7 @@ func apiRun(ctx context.Context, o *apiOptions) error {
 		return err
 	}
 	if tr == nil || tr.Token == nil || tr.Token.AccessToken == "" {
-		return profiles.ErrNotLoggedIn
+		return noTokenError(o.Profile, tr)
 	}
 	selectionWarning(o.IO.ErrOut, o.IO.Warn, tr.Warning)
 	if err := checkAPIOrigin(ctx, m, o, tr, req.url); err != nil {

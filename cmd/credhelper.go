@@ -52,7 +52,7 @@ func helperToken(ctx context.Context, e helperEnv, profile string, opt profiles.
 		return nil, err
 	}
 	if res == nil || res.Token == nil || res.Token.AccessToken == "" {
-		return nil, profiles.ErrNotLoggedIn
+		return nil, noTokenError(profile, res)
 	}
 	if res.FallbackReason != "" {
 		fmt.Fprintf(e.ErrOut, "%s: the refreshed token of %s went to %s: %s\n", e.AppName, res.Profile, res.SourceDetail, res.FallbackReason)
@@ -223,7 +223,7 @@ func selectProfile(ctx context.Context, f *factory, flag string) (string, error)
 	}
 	if _, ok := cfg.Profile(sel.Name); !ok {
 		if sel.Name == "" {
-			return "", fmt.Errorf("no profile is active; give --profile NAME, or run `%s login`: %w", f.AppName, profiles.ErrNotLoggedIn)
+			return "", &profiles.NotLoggedInError{Reason: "no profile is active"}
 		}
 		return "", fmt.Errorf("%w %q; see `%s profiles list`", profiles.ErrUnknownProfile, sel.Name, f.AppName)
 	}

@@ -2,8 +2,13 @@ package cmd
 
 import (
 	"context"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/profiles"
@@ -113,4 +118,64 @@ func TestKitNotLoggedInHintsOnlyRegisteredCommands(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestKitExpiredLoginHintsOnlyRegisteredCommands: a token that has expired
+// with no refresh token, or a refresh the server refuses, is a typed
+// *profiles.NotLoggedInError; cmd words the "sign in again" hint from the
+// host's commands, so a host without login is not told to run it.
+func TestKitExpiredLoginHintsOnlyRegisteredCommands(t *testing.T) {
+	for _, withLogin := range []bool{false, true} {
+		cmds := []Command{Token}
+		if withLogin {
+			cmds = append(cmds, Login)
+		}
+		run, k := selectedHost(t, cmds...)
+		ctx := context.Background()
+		m := k.Manager()
+		if _, err := m.AddServer(ctx, profiles.Server{Name: "home", ClientID: "c", Endpoints: auth.Endpoints{TokenURL: "https://127.0.0.1:1/token"}}); err != nil {
+			t.Fatal(err)
+		}
+		expired := &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(-time.Hour)}
+		if _, _, err := m.SaveLogin(ctx, "home", expired, &auth.Identity{Subject: "s", Username: "alice"}, profiles.SaveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		code, msg := run("token")
+		if code != ExitNotLoggedIn || !strings.Contains(msg, "no refresh token") {
+			t.Errorf("token of an expired login without a refresh token: exit %d, %q", code, msg)
+		}
+		if has := strings.Contains(msg, "login"); has != withLogin {
+			t.Errorf("host with login=%v: %q", withLogin, msg)
+		}
+		if withLogin && !strings.Contains(msg, "`acme login --profile alice`") {
+			t.Errorf("host with login is not told to run it: %q", msg)
+		}
+		_, err := m.Token(ctx, "alice", profiles.TokenOptions{})
+		var nl *profiles.NotLoggedInError
+		if !errors.As(err, &nl) || nl.Profile != "alice" || strings.Contains(err.Error(), "login") {
+			t.Errorf("Token's error %v is not a *NotLoggedInError without a hint", err)
+		}
+	}
+}
+
+// TestErrorsGoMatchesNoMessages: cmd/errors.go words errors by their type,
+// never by searching their text.
+func TestErrorsGoMatchesNoMessages(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		sel, ok := n.(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		if x, ok := sel.X.(*ast.Ident); ok && x.Name == "strings" {
+			switch sel.Sel.Name {
+			case "Contains", "HasPrefix", "HasSuffix", "CutSuffix", "CutPrefix", "Index", "EqualFold":
+				t.Errorf("errors.go calls strings.%s: errors are worded by type, not text", sel.Sel.Name)
+			}
+		}
+		return true
+	})
 }

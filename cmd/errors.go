@@ -140,7 +140,24 @@ func explain(err error, appName string, cmdLine func(string) string) (headline, 
 	if errors.As(err, &nl) {
 		return oneLine(err) + signInHint(nl, cmdLine), ""
 	}
+	if errors.Is(err, profiles.ErrNotLoggedIn) {
+		// Another error wrapping it (a host's own): its message, and the
+		// login command when the host has one.
+		return oneLine(err) + suggest("; run ", cmdLine("login")), ""
+	}
 	return legacyMessage(err, appName), ""
+}
+
+// noTokenError is the error of a token lookup that gave no access token
+// and no error: res's profile (or name, the one asked for) has none.
+func noTokenError(name string, res *profiles.TokenResult) error {
+	if res != nil && res.Profile != "" {
+		name = res.Profile
+	}
+	if name == "" {
+		return &profiles.NotLoggedInError{Reason: "no access token was found"}
+	}
+	return &profiles.NotLoggedInError{Profile: name, Reason: "has no access token"}
 }
 
 // signInHint is what to run about a *profiles.NotLoggedInError, with the
@@ -158,6 +175,9 @@ func signInHint(e *profiles.NotLoggedInError, cmdLine func(string) string) strin
 	}
 	if e.Profile == "" {
 		return suggest("; run ", q("login", ""), q("profiles use", "NAME"))
+	}
+	if e.Server != "" {
+		return suggest("; check the client id and secret, then get a new token with ", q("login", "--client-credentials --server "+textsafe.Clean(e.Server)+" --client-secret-file PATH"))
 	}
 	return suggest("; to sign in again, run ", q("login", "--profile "+textsafe.Clean(e.Profile)))
 }
@@ -251,43 +271,12 @@ func legacyMessage(err error, appName string) string {
 		return textsafe.Clean(pe.Error())
 	case errors.As(err, &ro):
 		return textsafe.Clean(ro.Error())
-	case errors.Is(err, profiles.ErrNotLoggedIn):
-		return notLoggedInMessage(err.Error(), appName)
 	case errors.Is(err, auth.ErrAccessDenied):
 		return "login denied: the request was declined in the browser; run " + appName + " login to try again"
 	case errors.Is(err, auth.ErrExpiredToken):
 		return "login expired: the code was not approved in time; run " + appName + " login to get a new one"
 	}
 	return oneLine(err)
-}
-
-// notLoggedInMessage words an error wrapping profiles.ErrNotLoggedIn once:
-// a trailing ": not logged in" is dropped when the text before it already
-// says so, and "run APP login" is added only when nothing says what to do.
-func notLoggedInMessage(s, appName string) string {
-	base := profiles.ErrNotLoggedIn.Error()
-	if s == base {
-		return base + "; run " + appName + " login"
-	}
-	if t, ok := strings.CutSuffix(s, ": "+base); ok && saysLoginState(t) {
-		s = t
-	}
-	s = textsafe.Clean(s)
-	if strings.Contains(s, appName+" login") || strings.Contains(s, "already signed out") || strings.Contains(s, "nothing to revoke") {
-		return s // already says what to do, or there is nothing to do
-	}
-	return s + "; run " + appName + " login"
-}
-
-// saysLoginState reports whether a message already says that there is no
-// usable login.
-func saysLoginState(s string) bool {
-	for _, w := range []string{"logged in", "signed out", "login", "log in", "sign in", "has expired", "no stored secret"} {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
 }
 
 // writeError prints err for people: "APP: headline", then the next step

@@ -112,7 +112,7 @@ func execRun(ctx context.Context, o *execOptions) error {
 		return err
 	}
 	if tr == nil || tr.Token == nil || tr.Token.AccessToken == "" {
-		return profiles.ErrNotLoggedIn
+		return noTokenError(o.Profile, tr)
 	}
 	selectionWarning(o.IO.ErrOut, o.IO.Warn, tr.Warning)
 	envName, err := execEnvName(ctx, m, o.EnvName, tr.Profile)

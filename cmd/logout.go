@@ -123,7 +123,7 @@ func logoutRun(ctx context.Context, o *logoutOptions) error {
 			name = sel.Name
 		}
 		if name == "" {
-			return profiles.ErrNotLoggedIn
+			return &profiles.NotLoggedInError{Reason: "no profile is active"}
 		}
 		r, ok := findStatus(rows, name)
 		if !ok {

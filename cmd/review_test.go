@@ -394,19 +394,27 @@ func TestLoginIssuerURLNeedsClientID(t *testing.T) {
 	}
 }
 
+// TestNotLoggedInMessagesSayItOnce: the errors without a usable login are
+// worded by their type: what is wrong once, then one hint to run login
+// (none when there is nothing to do).
 func TestNotLoggedInMessagesSayItOnce(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"not logged in", "not logged in; run authdeck login"},
-		{`profile "x": not logged in`, `profile "x": not logged in; run authdeck login`},
-		{"no profile is logged in: not logged in", "no profile is logged in; run authdeck login"},
-		{"profile \"x\" is signed out; run `authdeck login` to sign in again: not logged in", "profile \"x\" is signed out; run `authdeck login` to sign in again"},
-		{"the token of profile \"x\" has expired and the server gave no refresh token; run `authdeck login` again: not logged in",
-			"the token of profile \"x\" has expired and the server gave no refresh token; run `authdeck login` again"},
-		{`profile "x" is already signed out: not logged in`, `profile "x" is already signed out`},
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{profiles.ErrNotLoggedIn, "not logged in; run authdeck login"},
+		{fmt.Errorf("profile %q: %w", "x", profiles.ErrNotLoggedIn), `profile "x": not logged in; run authdeck login`},
+		{&profiles.NotLoggedInError{Reason: "no profile is active"}, "no profile is active; run `authdeck login`, or `authdeck profiles use NAME`"},
+		{&profiles.NotLoggedInError{Profile: "x", Reason: "is signed out"}, "profile \"x\" is signed out; to sign in again, run `authdeck login --profile x`"},
+		{&profiles.NotLoggedInError{Profile: "x", Reason: "cannot be refreshed: its token has expired and the server gave no refresh token"},
+			"profile \"x\" cannot be refreshed: its token has expired and the server gave no refresh token; to sign in again, run `authdeck login --profile x`"},
+		{&profiles.NoRefreshError{Profile: "x"},
+			"profile \"x\" cannot be refreshed: the server refused its token and there is no refresh token to get another; to sign in again, run `authdeck login --profile x`"},
+		{&profiles.NotLoggedInError{Profile: "svc", Reason: "cannot get a new token: server \"s\" rejected the client id \"c\" or its secret", Server: "s"},
+			"profile \"svc\" cannot get a new token: server \"s\" rejected the client id \"c\" or its secret; check the client id and secret, then get a new token with `authdeck login --client-credentials --server s --client-secret-file PATH`"},
 	} {
-		err := fmt.Errorf("%s%w", strings.TrimSuffix(tc.in, "not logged in"), profiles.ErrNotLoggedIn)
-		if got := ErrorMessage(err, "authdeck"); got != tc.want {
-			t.Errorf("ErrorMessage(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := ErrorMessage(tc.err, "authdeck"); got != tc.want {
+			t.Errorf("ErrorMessage(%#v)\n = %q\nwant %q", tc.err, got, tc.want)
 		}
 	}
 }

@@ -108,7 +108,7 @@ func tokenRun(ctx context.Context, o *tokenOptions) error {
 		return err
 	}
 	if res == nil || res.Token == nil || res.Token.AccessToken == "" {
-		return profiles.ErrNotLoggedIn
+		return noTokenError(o.Profile, res)
 	}
 	selectionWarning(o.ErrOut, func(s string) string { return s }, res.Warning)
 	if res.RefreshErr != nil && o.ErrOut != nil {

@@ -85,35 +85,40 @@ type NotLoggedInError struct {
 	// is chosen.
 	Profile string
 	// Reason says what is wrong: "is signed out" (of Profile), or a whole
-	// sentence when Profile is "" ("no profile is active").
+	// sentence when Profile is "" ("no profile is active"). It names no
+	// command to run.
 	Reason string
+	// Server is set for a client credentials profile: the server whose
+	// client credentials must get a new token (login --client-credentials
+	// --server Server), rather than a login of Profile.
+	Server string
 }
 
 // Error names the profile and the reason.
 func (e *NotLoggedInError) Error() string {
 	if e.Profile == "" {
-		return e.Reason
+		return textsafe.Clean(e.Reason)
 	}
-	return fmt.Sprintf("profile %q %s", textsafe.Clean(e.Profile), e.Reason)
+	return fmt.Sprintf("profile %q %s", textsafe.Clean(e.Profile), textsafe.Clean(e.Reason))
 }
 
 // Unwrap returns ErrNotLoggedIn.
 func (e *NotLoggedInError) Unwrap() error { return ErrNotLoggedIn }
 
 // NoRefreshError: a server refused a profile's access token (HTTP 401) and
-// there is no refresh token to get another with. It wraps ErrNotLoggedIn.
+// there is no refresh token to get another with. It wraps a
+// *NotLoggedInError (and so ErrNotLoggedIn); the host says what to run.
 type NoRefreshError struct {
 	Profile string // the profile whose token was refused
-	App     string // the program's name, for the command to run
 }
 
-// Error says what happened and the command that fixes it.
-func (e *NoRefreshError) Error() string {
-	return fmt.Sprintf("the server refused the token of profile %q and there is no refresh token to get another; run `%s login --profile %s`", e.Profile, e.App, e.Profile)
-}
+// Error says what happened.
+func (e *NoRefreshError) Error() string { return e.Unwrap().Error() }
 
-// Unwrap returns ErrNotLoggedIn.
-func (e *NoRefreshError) Unwrap() error { return ErrNotLoggedIn }
+// Unwrap returns the *NotLoggedInError of the profile.
+func (e *NoRefreshError) Unwrap() error {
+	return &NotLoggedInError{Profile: e.Profile, Reason: "cannot be refreshed: the server refused its token and there is no refresh token to get another"}
+}
 
 // AccountMismatchError: SaveLogin was asked to save a login into a
 // signed-in profile of another account. Nothing was saved; the profile's

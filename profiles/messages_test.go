@@ -35,14 +35,15 @@ func TestMessages(t *testing.T) {
 	f := newFakeAS(t)
 	ctx := ctxT(t)
 	m, p, _ := loggedIn(t, f, testApp(t), time.Now().Add(time.Hour), true)
-	// A secret missing from the file: "missing from /path", and the login
-	// hint names the profile.
+	// A secret missing from the file: "missing from /path", in a
+	// *NotLoggedInError naming the profile, without a command to run.
 	if err := m.files.Delete(ctx, secretKey(p.ID)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := m.Token(ctx, "alice", TokenOptions{})
-	if !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(err.Error(), "missing from "+m.CredentialsPath()+";") ||
-		strings.Contains(err.Error(), "the "+m.CredentialsPath()) || !strings.Contains(err.Error(), "`authdeck login --profile alice`") {
+	var missing *NotLoggedInError
+	if !errors.As(err, &missing) || missing.Profile != "alice" || !strings.HasSuffix(err.Error(), "missing from "+m.CredentialsPath()) ||
+		strings.Contains(err.Error(), "the "+m.CredentialsPath()) || strings.Contains(err.Error(), "authdeck login") {
 		t.Fatalf("missing secret: %v", err)
 	}
 	if err := m.Logout(ctx, "alice"); err != nil {

@@ -209,7 +209,11 @@ func (m *Manager) reacquire(ctx context.Context, p Profile, srv Server, cur *Sec
 	if err != nil {
 		var oe *auth.OAuthError
 		if errors.As(err, &oe) && (oe.Code == "invalid_client" || oe.Code == "unauthorized_client") || errors.Is(err, auth.ErrNoClientSecret) {
-			return nil, fmt.Errorf("profile %q: %w: %w", p.Name, m.serviceError(srv, "", err), ErrNotLoggedIn)
+			reason := "cannot get a new token: " + m.serviceError(srv, "", err).Error()
+			if errors.As(err, &oe) && oe.Code == "invalid_client" {
+				reason = fmt.Sprintf("cannot get a new token: server %q rejected the client id %q or its secret (%v)", srv.Name, srv.ClientID, oe)
+			}
+			return nil, &NotLoggedInError{Profile: p.Name, Reason: reason, Server: srv.Name}
 		}
 		if m.fresh(cur, expiryDelta, true) {
 			m.log.Warn("obtaining a new client credentials token failed; using the current one until it expires", "profile", p.Name, "err", err)

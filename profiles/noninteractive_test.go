@@ -145,12 +145,14 @@ func TestClientCredentialsWrongSecretAndResource(t *testing.T) {
 	}
 
 	// The secret is replaced at the provider's side: the next token
-	// cannot be had, and the error says how to fix it.
+	// cannot be had: a *NotLoggedInError naming the server, whose client
+	// credentials the host tells how to renew.
 	if _, err := m.AddServer(ctx, Server{Name: "svc", Endpoints: s.Endpoints, ClientID: s.ClientID, ClientSecret: "rotated"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = m.Token(ctx, "orders", TokenOptions{Rejected: r1.Token.AccessToken})
-	if !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(err.Error(), "--client-secret-file PATH") {
+	var nl *NotLoggedInError
+	if !errors.As(err, &nl) || nl.Profile != "orders" || nl.Server != "svc" || !strings.Contains(err.Error(), "invalid_client") || strings.Contains(err.Error(), "login") {
 		t.Fatalf("re-acquire with a wrong secret: %v", err)
 	}
 }

@@ -229,7 +229,7 @@ func (m *Manager) token(ctx context.Context, profile string, opt TokenOptions, w
 	}
 	if !m.idFresh(&Secret{IDToken: res.IDToken}, expiryDelta, true) {
 		_, exp, _ := auth.IDTokenTimes(res.IDToken)
-		return nil, fmt.Errorf("the ID token of profile %q expired at %s and no refresh gave a new one (server %q gives ID tokens only at login); run `%s login --profile %s`, or set kube_token = %q on the server: %w", name, exp.Format(time.RFC3339), srv.Name, m.name(), name, KubeAccessToken, ErrNotLoggedIn)
+		return nil, &NotLoggedInError{Profile: name, Reason: fmt.Sprintf("has no fresh ID token: it expired at %s and no refresh gave a new one (server %q gives ID tokens only at login; kube_token = %q on the server avoids this)", exp.Format(time.RFC3339), srv.Name, KubeAccessToken)}
 	}
 	_, res.IDTokenExpiry, _ = auth.IDTokenTimes(res.IDToken)
 	return res, nil
@@ -288,7 +288,7 @@ func sourceOf(s Storage) Source {
 func (m *Manager) readSecret(ctx context.Context, p Profile) (*Secret, error) {
 	sec, err := m.store(p.Storage).Get(ctx, secretKey(p.ID))
 	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("the secret of profile %q is missing from %s; run `%s login --profile %s` again: %w", p.Name, m.where(p.Storage), m.name(), p.Name, ErrNotLoggedIn)
+		return nil, &NotLoggedInError{Profile: p.Name, Reason: "has no stored secret: it is missing from " + m.where(p.Storage)}
 	}
 	return sec, err
 }
@@ -366,7 +366,7 @@ func (m *Manager) renewLocked(ctx context.Context, p Profile, srv Server, cur *S
 		if m.fresh(cur, expiryDelta, true) {
 			return res.use(cur), nil // expiring soon, but nothing to refresh with
 		}
-		return nil, fmt.Errorf("the token of profile %q has expired and the server gave no refresh token; run `%s login --profile %s` again: %w", p.Name, m.name(), p.Name, ErrNotLoggedIn)
+		return nil, &NotLoggedInError{Profile: p.Name, Reason: "cannot be refreshed: its token has expired and the server gave no refresh token"}
 	}
 	if srv.Name == "" {
 		return nil, fmt.Errorf("profile %q refers to server %q, which is not configured; add it back or log in again", p.Name, p.Server)
@@ -412,7 +412,7 @@ func (m *Manager) refreshAndSave(ctx context.Context, res *TokenResult, p Profil
 	if err != nil {
 		var oe *auth.OAuthError
 		if errors.As(err, &oe) && oe.Code == "invalid_grant" {
-			return nil, fmt.Errorf("the login of profile %q has expired or was revoked (%s); run `%s login --profile %s` again: %w", p.Name, oe.Error(), m.name(), p.Name, ErrNotLoggedIn)
+			return nil, &NotLoggedInError{Profile: p.Name, Reason: "cannot be refreshed: the login has expired or was revoked (the server refused the refresh token: " + oe.Error() + ")"}
 		}
 		if cur.AccessToken != rejected && usable(cur, expiryDelta, true) {
 			m.log.Warn("refresh failed; using the current token until it expires", "profile", p.Name, "err", err)
@@ -528,7 +528,7 @@ func (m *Manager) RefreshRejected(ctx context.Context, r *TokenResult, opt Token
 	if next.Token == nil || next.Token.AccessToken == "" || next.Token.AccessToken == r.Token.AccessToken {
 		// (Token gives the refused token back only when it has nothing
 		// to refresh it with.)
-		return nil, &NoRefreshError{Profile: r.Profile, App: m.name()}
+		return nil, &NoRefreshError{Profile: r.Profile}
 	}
 	return next, nil
 }

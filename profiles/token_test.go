@@ -118,7 +118,8 @@ func TestTokenNotLoggedIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := m.Token(ctx, "alice", TokenOptions{})
-	if !errors.Is(err, ErrNotLoggedIn) || !strings.Contains(err.Error(), "expired or was revoked") || !strings.Contains(err.Error(), "authdeck login") {
+	var nl *NotLoggedInError
+	if !errors.As(err, &nl) || nl.Profile != "alice" || !strings.Contains(err.Error(), "expired or was revoked") || !strings.Contains(err.Error(), "invalid_grant") || strings.Contains(err.Error(), "authdeck login") {
 		t.Fatalf("invalid_grant: %v", err)
 	}
 	if strings.Contains(err.Error(), "unknown-rt") {
