@@ -14,6 +14,7 @@ import (
 
 	"github.com/authdeck/authdeck/auth"
 	"github.com/authdeck/authdeck/internal/fsutil"
+	"github.com/authdeck/authdeck/internal/hint"
 	"github.com/authdeck/authdeck/internal/hostproxy"
 	"github.com/authdeck/authdeck/internal/textsafe"
 	"golang.org/x/oauth2"
@@ -111,30 +112,11 @@ func (m *Manager) CommandLine(path string) string {
 // cmdq is CommandLine(path) followed by args, in backquotes, or "" when
 // there is no such command.
 func (m *Manager) cmdq(path, args string) string {
-	l := m.CommandLine(path)
-	if l == "" {
-		return ""
-	}
-	if args != "" {
-		l += " " + args
-	}
-	return "`" + l + "`"
+	return hint.Quote(m.CommandLine(path), args)
 }
 
-// suggest returns prefix followed by those of alts that are not empty,
-// joined by ", or ", and suffix; "" when all are empty.
-func suggest(prefix string, alts ...string) string {
-	var have []string
-	for _, a := range alts {
-		if a != "" {
-			have = append(have, a)
-		}
-	}
-	if len(have) == 0 {
-		return ""
-	}
-	return prefix + strings.Join(have, ", or ")
-}
+// suggest is hint.Suggest.
+var suggest = hint.Suggest
 
 // parenEnd is ")" when the command line l is not empty.
 func parenEnd(l string) string {
