@@ -29,18 +29,25 @@ func (c *Client) ClientCredentials(ctx context.Context) (*oauth2.Token, error) {
 	if c.ClientSecret == "" && c.ClientSecretFunc == nil {
 		return nil, ErrNoClientSecret
 	}
-	form := url.Values{"grant_type": {"client_credentials"}}
+	return c.grant(ctx, "requesting a client credentials token", url.Values{"grant_type": {"client_credentials"}})
+}
+
+// grant sends form (a grant without a person: client credentials, token
+// exchange) to the token endpoint with the client's scopes and the
+// parameters that mean something there, and parses the token; what names
+// the request in errors.
+func (c *Client) grant(ctx context.Context, what string, form url.Values) (*oauth2.Token, error) {
 	if len(c.Scopes) > 0 {
 		form.Set("scope", strings.Join(c.Scopes, " "))
 	}
 	c.addParams(form, false)
 	r, err := c.postForm(ctx, c.Endpoints.TokenURL, form)
 	if err != nil {
-		return nil, fmt.Errorf("requesting a client credentials token: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	t, err := c.parseTokenResponse(r)
 	if err != nil {
-		return nil, fmt.Errorf("requesting a client credentials token: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return t, nil
 }

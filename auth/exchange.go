@@ -55,23 +55,14 @@ func (c *Client) ExchangeToken(ctx context.Context, subjectToken, typ string) (*
 	if typ == "" {
 		typ = TokenTypeJWT
 	}
-	form := url.Values{
+	t, err := c.grant(ctx, "exchanging the subject token", url.Values{
 		"grant_type":           {GrantTokenExchange},
 		"subject_token":        {subjectToken},
 		"subject_token_type":   {typ},
 		"requested_token_type": {TokenTypeAccessToken},
-	}
-	if len(c.Scopes) > 0 {
-		form.Set("scope", strings.Join(c.Scopes, " "))
-	}
-	c.addParams(form, false)
-	r, err := c.postForm(ctx, c.Endpoints.TokenURL, form)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("exchanging the subject token: %w", err)
-	}
-	t, err := c.parseTokenResponse(r)
-	if err != nil {
-		return nil, fmt.Errorf("exchanging the subject token: %w", err)
+		return nil, err
 	}
 	if it, _ := t.Extra("issued_token_type").(string); it != "" && it != TokenTypeAccessToken && it != TokenTypeJWT {
 		return nil, fmt.Errorf("exchanging the subject token: %s issued a %q, not an access token", redactEndpoint(c.Endpoints.TokenURL), snippet([]byte(it)))
