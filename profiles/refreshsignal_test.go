@@ -41,26 +41,7 @@ func newHoldingProxy(t *testing.T, target string) *holdingProxy {
 			<-h.release
 			defer close(h.forwarded)
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, r.Method, target, bytes.NewReader(body))
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		req.Header = r.Header.Clone()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Errorf("proxy: %v", err)
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		defer func() { _ = resp.Body.Close() }()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		oidctest.Forward(t, w, r, target, body)
 	}))
 	t.Cleanup(func() {
 		select {
